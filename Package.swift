@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ConvSimKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "convsim", targets: ["convsim"]),
+        .library(name: "ConvSimCore", targets: ["ConvSimCore"]),
+        .library(name: "ConvSimCorrelation", targets: ["ConvSimCorrelation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // System libraries, all resolved through pkg-config.
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", pkgConfig: "lapacke",
+                       providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CSTB", path: "Sources/CSTB", pkgConfig: "stb",
+                       providers: [.apt(["libstb-dev"])]),
+
+        .target(name: "ConvSimCore",
+                dependencies: [
+                    "CSTB", "CLAPACK",
+                    .product(name: "Numerics", package: "swift-numerics"),
+                ]),
+        .target(name: "ConvSimCorrelation",
+                dependencies: ["ConvSimCore", "CFFTW", "CLAPACK"]),
+        .executableTarget(name: "convsim",
+                          dependencies: [
+                              "ConvSimCore", "ConvSimCorrelation",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ]),
+
+        .testTarget(name: "ConvSimCoreTests",
+                    dependencies: [
+                        "ConvSimCore",
+                        .product(name: "PropertyBased", package: "swift-property-based"),
+                    ]),
+        .testTarget(name: "ConvSimCorrelationTests",
+                    dependencies: [
+                        "ConvSimCore", "ConvSimCorrelation",
+                        .product(name: "PropertyBased", package: "swift-property-based"),
+                    ]),
+    ]
+)

@@ -1,0 +1,50 @@
+/// Errors a user can cause with bad input. Every message names the problem and,
+/// where there is one, the fix.
+public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
+    case fileNotFound(path: String)
+    case malformedFile(path: String, reason: String)
+    case unsupportedDType(path: String, dtype: String, supported: [String])
+    case unsupportedShape(path: String, shape: [Int], expected: String)
+    case nonFinite(what: String, index: Int)
+    case channelMismatch(inputChannels: Int, kernelChannels: Int, input: String)
+    case kernelLargerThanInput(kernel: (Int, Int), input: (Int, Int), padding: Padding)
+    case unknownLayer(name: String, available: [String])
+    case noLayers(path: String)
+    case noInputs(path: String)
+    case zeroKernels(indices: [Int])
+    case integerOverflow(what: String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let p):
+            return "file not found: \(p) (check the path; directories of images are accepted too)"
+        case .malformedFile(let p, let r):
+            return "malformed file \(p): \(r)"
+        case .unsupportedDType(let p, let d, let s):
+            return "unsupported data type '\(d)' in \(p); supported: \(s.joined(separator: ", "))"
+        case .unsupportedShape(let p, let s, let e):
+            return "unsupported shape \(s) in \(p); expected \(e)"
+        case .nonFinite(let w, let i):
+            return "\(w) contains a non-finite value (NaN or Inf) at flat index \(i); clean the data first"
+        case .channelMismatch(let ic, let kc, let input):
+            return "channel mismatch: input \(input) has \(ic) channel(s) but the kernels expect \(kc) (OIHW 'I' axis); use --gray for 1-channel kernels or pick a matching layer"
+        case .kernelLargerThanInput(let k, let x, let p):
+            return "kernel \(k.0)×\(k.1) is larger than the input \(x.0)×\(x.1) in \(p.rawValue) padding: no output position exists; use --padding same/full/circular or a larger input"
+        case .unknownLayer(let n, let a):
+            return "unknown layer '\(n)'; layers in this file: \(a.joined(separator: ", "))"
+        case .noLayers(let p):
+            return "no 4-D convolution weight (M, C, kh, kw) found in \(p)"
+        case .noInputs(let p):
+            return "no readable inputs found in \(p) (expected .png, .jpg/.jpeg or .npy files)"
+        case .zeroKernels(let idx):
+            return "kernel(s) \(idx.map(String.init).joined(separator: ", ")) are identically zero: their cosine is undefined"
+        case .integerOverflow(let w):
+            return "exact integer arithmetic overflowed while computing \(w); use smaller integer data"
+        case .invalidArgument(let s):
+            return s
+        }
+    }
+
+    public static func == (a: ConvSimError, b: ConvSimError) -> Bool { a.description == b.description }
+}

@@ -1,0 +1,207 @@
+/// The direct (summation) reference: feature maps, their Gram matrix and the
+/// patch Gram, computed straight from the definitions of THEORY.md §1 with no
+/// transform. Slow and obviously correct; every fast path is checked against it.
+public enum DirectConvolution {
+
+    /// Output shape `(outH, outW)` of a bank on an input under `padding`.
+    public static func outputShape(input: Signal, kernels: KernelBank, padding: Padding) -> (Int, Int) {
+        (padding.outputLength(input: input.height, kernel: kernels.kernelHeight),
+         padding.outputLength(input: input.width, kernel: kernels.kernelWidth))
+    }
+
+    /// Fills `patch` with the padded input patch read by output offset `(sy, sx)`:
+    /// `patch[(c·kh + u)·kw + v] = X̃_c(sy + u, sx + v)` (zero outside, or wrapped
+    /// for circular padding).
+    @inlinable
+    public static func gatherPatch(_ x: Signal, sy: Int, sx: Int, kh: Int, kw: Int,
+                                   circular: Bool, into patch: inout [Double]) {
+        let h = x.height, w = x.width
+        var t = 0
+        for c in 0..<x.channels {
+            for u in 0..<kh {
+                var yy = sy + u
+                if circular { yy = ((yy % h) + h) % h }
+                for v in 0..<kw {
+                    var xx = sx + v
+                    if circular { xx = ((xx % w) + w) % w }
+                    patch[t] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? x.values[(c * h + yy) * w + xx] : 0
+                    t += 1
+                }
+            }
+        }
+    }
+
+    /// Feature maps `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)`, each flattened
+    /// row-major over the output grid.
+    public static func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> [[Double]] {
+        precondition(x.channels == k.channels, "channel mismatch")
+        let ry = padding.offsets(input: x.height, kernel: k.kernelHeight)
+        let rx = padding.offsets(input: x.width, kernel: k.kernelWidth)
+        let n = ry.count * rx.count
+        var maps = [[Double]](repeating: [Double](repeating: 0, count: n), count: k.count)
+        var patch = [Double](repeating: 0, count: k.kernelLength)
+        var p = 0
+        for sy in ry {
+            for sx in rx {
+                gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
+                            circular: padding.isCircular, into: &patch)
+                for i in 0..<k.count {
+                    var acc = 0.0
+                    let base = i * k.kernelLength
+                    for t in 0..<k.kernelLength { acc += k.values[base + t] * patch[t] }
+                    maps[i][p] = acc
+                }
+                p += 1
+            }
+        }
+        return maps
+    }
+
+    /// The feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` summed over `inputs`,
+    /// computed directly (feature maps, then inner products).
+    ///
+    /// With `withBound`, also an a-priori bound on the rounding error of every
+    /// entry. Each elementary term `K_i(a)X(a)K_j(b)X(b)` passes through a dot
+    /// product of length `m = C·kh·kw` for each factor, a sum over the `P` output
+    /// positions and a sum over the `N` inputs, so (Higham Lemma 3.1)
+    /// `|Ĝ_ij − G_ij| ≤ γ_{2m+P+N} Σ_inputs Σ_p |F|_i(p) |F|_j(p)` with
+    /// `|F|_i = Σ|K_i||X̃|`; the right side is itself evaluated in floating
+    /// point and inflated so that it stays an upper bound.
+    public static func gram(inputs: [Signal], kernels k: KernelBank, padding: Padding,
+                            withBound: Bool = false) -> (gram: [[Double]], bound: [[Double]]?) {
+        let m = k.count
+        var g = [Double](repeating: 0, count: m * m)
+        var gAbs = [Double](repeating: 0, count: m * m)
+        var absK = k
+        absK.values = k.values.map { abs($0) }
+        var totalPositions = 0
+        for x in inputs {
+            precondition(x.channels == k.channels, "channel mismatch")
+            let ry = padding.offsets(input: x.height, kernel: k.kernelHeight)
+            let rx = padding.offsets(input: x.width, kernel: k.kernelWidth)
+            totalPositions = max(totalPositions, ry.count * rx.count)
+            var patch = [Double](repeating: 0, count: k.kernelLength)
+            var f = [Double](repeating: 0, count: m)
+            var fa = [Double](repeating: 0, count: m)
+            for sy in ry {
+                for sx in rx {
+                    gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
+                                circular: padding.isCircular, into: &patch)
+                    for i in 0..<m {
+                        var acc = 0.0, accAbs = 0.0
+                        let base = i * k.kernelLength
+                        for t in 0..<k.kernelLength {
+                            acc += k.values[base + t] * patch[t]
+                            if withBound { accAbs += absK.values[base + t] * abs(patch[t]) }
+                        }
+                        f[i] = acc
+                        fa[i] = accAbs
+                    }
+                    for i in 0..<m {
+                        let fi = f[i]
+                        for j in i..<m { g[i * m + j] += fi * f[j] }
+                        if withBound {
+                            let fai = fa[i]
+                            for j in i..<m { gAbs[i * m + j] += fai * fa[j] }
+                        }
+                    }
+                }
+            }
+        }
+        var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+        var bound: [[Double]]? = nil
+        let ops = 2 * k.kernelLength + totalPositions + inputs.count
+        let gam = FloatingPointBounds.gamma(ops)
+        if withBound { bound = gram }
+        for i in 0..<m {
+            for j in i..<m {
+                gram[i][j] = g[i * m + j]; gram[j][i] = g[i * m + j]
+                if withBound {
+                    let b = gam * FloatingPointBounds.inflate(gAbs[i * m + j], operations: ops)
+                    bound![i][j] = b; bound![j][i] = b
+                }
+            }
+        }
+        return (gram, bound)
+    }
+
+    /// The patch Gram `𝐆^P[(c,u),(c',v)] = Σ_{p∈Ω_P} X̃_c(p+u−o) X̃_c'(p+v−o)`
+    /// (THEORY.md §1), a symmetric PSD matrix of order `C·kh·kw`, row-major,
+    /// summed over `inputs`. `<F_i, F_j> = vec(K_i)ᵀ 𝐆^P vec(K_j)` for every padding.
+    public static func patchGram(inputs: [Signal], kernelHeight kh: Int, kernelWidth kw: Int,
+                                 padding: Padding) -> [Double] {
+        guard let c = inputs.first?.channels else { return [] }
+        let n = c * kh * kw
+        var g = [Double](repeating: 0, count: n * n)
+        var patch = [Double](repeating: 0, count: n)
+        for x in inputs {
+            for sy in padding.offsets(input: x.height, kernel: kh) {
+                for sx in padding.offsets(input: x.width, kernel: kw) {
+                    gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: padding.isCircular, into: &patch)
+                    for a in 0..<n where patch[a] != 0 {
+                        let pa = patch[a]
+                        for b in 0..<n { g[a * n + b] += pa * patch[b] }
+                    }
+                }
+            }
+        }
+        return g
+    }
+
+    /// The exact feature-map Gram for integer inputs and kernels, in
+    /// overflow-checked 64-bit integer arithmetic. Throws `integerOverflow`
+    /// rather than return a wrong number, and `invalidArgument` for non-integer data.
+    public static func exactIntegerGram(inputs: [Signal], kernels k: KernelBank,
+                                        padding: Padding) throws -> [[Int]] {
+        guard k.isIntegral, inputs.allSatisfy({ $0.isIntegral }) else {
+            throw ConvSimError.invalidArgument("exact integer Gram needs integer inputs and kernels")
+        }
+        let kv = k.values.map { Int($0) }
+        let m = k.count
+        var g = [[Int]](repeating: [Int](repeating: 0, count: m), count: m)
+        for x in inputs {
+            var patch = [Double](repeating: 0, count: k.kernelLength)
+            var f = [Int](repeating: 0, count: m)
+            for sy in padding.offsets(input: x.height, kernel: k.kernelHeight) {
+                for sx in padding.offsets(input: x.width, kernel: k.kernelWidth) {
+                    gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
+                                circular: padding.isCircular, into: &patch)
+                    for i in 0..<m {
+                        var acc = 0
+                        for t in 0..<k.kernelLength {
+                            let (prod, o1) = kv[i * k.kernelLength + t].multipliedReportingOverflow(by: Int(patch[t]))
+                            let (sum, o2) = acc.addingReportingOverflow(prod)
+                            if o1 || o2 { throw ConvSimError.integerOverflow(what: "a feature map") }
+                            acc = sum
+                        }
+                        f[i] = acc
+                    }
+                    for i in 0..<m {
+                        for j in i..<m {
+                            let (prod, o1) = f[i].multipliedReportingOverflow(by: f[j])
+                            let (sum, o2) = g[i][j].addingReportingOverflow(prod)
+                            if o1 || o2 { throw ConvSimError.integerOverflow(what: "the Gram matrix") }
+                            g[i][j] = sum
+                            g[j][i] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return g
+    }
+
+    /// Cosine matrix `G_ij / sqrt(G_ii G_jj)`; `nan` where a feature map is zero
+    /// (the cosine is undefined there).
+    public static func cosine(fromGram g: [[Double]]) -> [[Double]] {
+        let m = g.count
+        var c = g
+        for i in 0..<m {
+            for j in 0..<m {
+                let d = (g[i][i] * g[j][j]).squareRoot()
+                c[i][j] = d > 0 ? g[i][j] / d : .nan
+            }
+        }
+        return c
+    }
+}
