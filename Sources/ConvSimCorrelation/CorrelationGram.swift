@@ -1,0 +1,67 @@
+import ConvSimCore
+
+/// The feature-map Gram of a bank from the patch Gram:
+/// `G = K 𝐆^P Kᵀ` (`K` the `M×m` matrix of flattened kernels), exact for every
+/// padding (T1 for full/circular, T1b for valid/same), plus the paper's
+/// Toeplitz form `K 𝐑 Kᵀ` and its discrepancy.
+///
+/// Error bound: `Ĝ = fl(fl(K𝐆̂)Kᵀ)`; every term `K_ia 𝐆_ab K_jb` passes two
+/// dot products of length `m`, so with `Δ𝐆` the bound on `|𝐆̂ − 𝐆|`,
+/// `|Ĝ − G| ≤ |K| (Δ𝐆 + γ_{2m}(|𝐆̂| + Δ𝐆)) |K|ᵀ`, evaluated in floating point
+/// and inflated to stay an upper bound.
+public struct GramResult: Sendable {
+    public var gram: [[Double]]
+    public var bound: [[Double]]
+    public var cosine: [[Double]]
+    public var padding: Padding
+    /// `K 𝐑 Kᵀ`: the paper's form (equal to `gram` for full/circular padding).
+    public var paperForm: [[Double]]
+    /// `max |paperForm − gram|` over entries and relative to `max |gram|`.
+    public var paperDiscrepancy: Double
+    public var paperRelativeDiscrepancy: Double
+    public var images: Int
+}
+
+public enum CorrelationGram {
+    /// `K A Kᵀ` for a flattened bank `K` (`M×m`) and an `m×m` matrix `A`.
+    public static func quadraticForm(_ k: KernelBank, _ a: [Double]) -> [Double] {
+        let m = k.kernelLength, mm = k.count
+        let ka = LinearAlgebra.multiply(k.values, rows: mm, inner: m, a, columns: m)
+        return LinearAlgebra.multiply(ka, rows: mm, inner: m, k.values, columns: mm, transposeB: true)
+    }
+
+    /// The Gram of `kernels` on the data behind `patchGram`, with certified bounds.
+    public static func gram(kernels k: KernelBank, patchGram p: PatchGram) -> GramResult {
+        precondition(k.channels == p.channels && k.kernelHeight == p.kernelHeight && k.kernelWidth == p.kernelWidth)
+        let mm = k.count, m = k.kernelLength
+        let g = quadraticForm(k, p.matrix)
+        let paper = quadraticForm(k, p.toeplitz)
+        let gam = FloatingPointBounds.gamma(2 * m)
+        let e = zip(p.bound, p.matrix).map { d, v in d + gam * (abs(v) + d) }
+        var absK = k
+        absK.values = k.values.map(abs)
+        let eb = quadraticForm(absK, e).map { FloatingPointBounds.inflate($0, operations: 2 * m) }
+        var gram = LinearAlgebra.nested(g, order: mm)
+        // Symmetrize: G is symmetric in exact arithmetic; average the two computed halves.
+        for i in 0..<mm { for j in (i + 1)..<max(i + 1, mm) {
+            let s = 0.5 * (gram[i][j] + gram[j][i]); gram[i][j] = s; gram[j][i] = s
+        } }
+        let paperN = LinearAlgebra.nested(paper, order: mm)
+        var disc = 0.0, scale = 0.0
+        for i in 0..<mm { for j in 0..<mm {
+            disc = max(disc, abs(paperN[i][j] - gram[i][j])); scale = max(scale, abs(gram[i][j]))
+        } }
+        return GramResult(gram: gram, bound: LinearAlgebra.nested(eb, order: mm),
+                          cosine: DirectConvolution.cosine(fromGram: gram), padding: p.padding,
+                          paperForm: paperN, paperDiscrepancy: disc,
+                          paperRelativeDiscrepancy: scale > 0 ? disc / scale : 0, images: p.images)
+    }
+
+    /// Convenience: accumulate `inputs` and return the Gram of `kernels`.
+    public static func gram(inputs: [Signal], kernels k: KernelBank, padding: Padding) throws -> GramResult {
+        let acc = PatchGramAccumulator(channels: k.channels, kernelHeight: k.kernelHeight,
+                                       kernelWidth: k.kernelWidth, padding: padding)
+        for (n, x) in inputs.enumerated() { try acc.add(x, name: "input #\(n + 1)") }
+        return gram(kernels: k, patchGram: acc.result())
+    }
+}

@@ -1,0 +1,196 @@
+import ConvSimCore
+
+/// The window of lags `d = (dy, dx)`, `|dy| ≤ maxLagY`, `|dx| ≤ maxLagX`, that a
+/// `kh×kw` kernel needs (`maxLag = k − 1` per axis, THEORY.md §1).
+public struct LagWindow: Sendable, Equatable {
+    public let maxLagY: Int
+    public let maxLagX: Int
+    public init(maxLagY: Int, maxLagX: Int) { self.maxLagY = maxLagY; self.maxLagX = maxLagX }
+    public init(kernelHeight: Int, kernelWidth: Int) { self.init(maxLagY: kernelHeight - 1, maxLagX: kernelWidth - 1) }
+    public var height: Int { 2 * maxLagY + 1 }
+    public var width: Int { 2 * maxLagX + 1 }
+    public var count: Int { height * width }
+    @inlinable public func index(_ dy: Int, _ dx: Int) -> Int { (dy + maxLagY) * width + (dx + maxLagX) }
+}
+
+/// Input cross-correlations `R_cc'(d) = Σ_q X_c(q)·X_c'(q + d)` (linear: zero
+/// outside the image) or `R°` (circular: `q + d` mod `(H, W)`), for all channel
+/// pairs at the lags of a `LagWindow`, summed over every image added, each with
+/// a certified bound on its rounding error (`FFTErrorModel`).
+public struct InputCorrelations: Sendable {
+    public let channels: Int
+    public let lags: LagWindow
+    public let circular: Bool
+    /// `values[(c·C + c')·lags.count + lags.index(dy, dx)]`.
+    public var values: [Double]
+    /// Entrywise a-priori error bound, same layout.
+    public var bound: [Double]
+    public var images: Int
+
+    @inlinable public func index(_ c: Int, _ c2: Int, _ dy: Int, _ dx: Int) -> Int {
+        (c * channels + c2) * lags.count + lags.index(dy, dx)
+    }
+    @inlinable public func value(_ c: Int, _ c2: Int, _ dy: Int, _ dx: Int) -> Double { values[index(c, c2, dy, dx)] }
+
+    public static func zero(channels: Int, lags: LagWindow, circular: Bool) -> InputCorrelations {
+        let n = channels * channels * lags.count
+        return InputCorrelations(channels: channels, lags: lags, circular: circular,
+                                 values: [Double](repeating: 0, count: n),
+                                 bound: [Double](repeating: 0, count: n), images: 0)
+    }
+
+    /// Sum of two correlation sets (images of different sizes); bounds add, plus one rounding.
+    public static func + (a: InputCorrelations, b: InputCorrelations) -> InputCorrelations {
+        precondition(a.channels == b.channels && a.lags == b.lags && a.circular == b.circular)
+        var r = a
+        let u = FloatingPointBounds.unitRoundoff
+        for t in 0..<a.values.count {
+            r.values[t] = a.values[t] + b.values[t]
+            r.bound[t] = (a.bound[t] + b.bound[t] + u * abs(r.values[t])) * (1 + 2 * u)
+        }
+        r.images = a.images + b.images
+        return r
+    }
+
+    /// The direct reference, `O(C²·H·W·|lags|)`, for tests and cross-checks.
+    public static func direct(_ inputs: [Signal], lags: LagWindow, circular: Bool) -> InputCorrelations {
+        let c = inputs[0].channels
+        var r = zero(channels: c, lags: lags, circular: circular)
+        for x in inputs {
+            let h = x.height, w = x.width
+            for a in 0..<c { for b in 0..<c {
+                for dy in -lags.maxLagY...lags.maxLagY { for dx in -lags.maxLagX...lags.maxLagX {
+                    var s = 0.0
+                    for qy in 0..<h { for qx in 0..<w {
+                        var y2 = qy + dy, x2 = qx + dx
+                        if circular { y2 = ((y2 % h) + h) % h; x2 = ((x2 % w) + w) % w }
+                        if y2 < 0 || y2 >= h || x2 < 0 || x2 >= w { continue }
+                        s += x.values[(a * h + qy) * w + qx] * x.values[(b * h + y2) * w + x2]
+                    } }
+                    r.values[r.index(a, b, dy, dx)] += s
+                } }
+            } }
+            r.images += 1
+        }
+        return r
+    }
+}
+
+/// Accumulates `R` (or `R°`) over many images of one size in the frequency
+/// domain: each image costs `C` forward transforms and `C(C+1)/2` spectrum
+/// products; memory is fixed (one spectrum per channel pair), whatever the
+/// number of images. `result()` makes one inverse transform per channel pair.
+///
+/// Linear correlations use transforms of size `n ≥ H + kh − 1` (per axis), so
+/// lags `|d| ≤ k − 1` never wrap; circular ones use exactly `H×W`.
+public final class CorrelationAccumulator {
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public let lags: LagWindow
+    public let circular: Bool
+    public private(set) var images = 0
+    let fft: RealFFT2D
+    var sums: [[Double]]          // per pair c ≤ c': interleaved half spectrum
+    var channelSpectra: [[Double]]
+    var normProducts: [Double]    // per pair: Σ ‖x_c‖‖x_c'‖
+
+    public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.lags = lags
+        self.circular = circular
+        let n1 = circular ? height : RealFFT2D.smoothSize(atLeast: height + lags.maxLagY)
+        let n2 = circular ? width : RealFFT2D.smoothSize(atLeast: width + lags.maxLagX)
+        fft = RealFFT2D(n1, n2)
+        let spec = 2 * n1 * fft.halfWidth
+        let pairs = channels * (channels + 1) / 2
+        sums = [[Double]](repeating: [Double](repeating: 0, count: spec), count: pairs)
+        channelSpectra = [[Double]](repeating: [Double](repeating: 0, count: spec), count: channels)
+        normProducts = [Double](repeating: 0, count: pairs)
+    }
+
+    @inline(__always) func pairIndex(_ a: Int, _ b: Int) -> Int { a * channels - a * (a - 1) / 2 + (b - a) }
+
+    /// Adds one image (its shape must match the accumulator's).
+    public func add(_ x: Signal) {
+        precondition(x.channels == channels && x.height == height && x.width == width, "shape mismatch")
+        let n1 = fft.n1, n2 = fft.n2
+        var norms = [Double](repeating: 0, count: channels)
+        for c in 0..<channels {
+            let buf = fft.real
+            buf.update(repeating: 0, count: n1 * n2)
+            var s2 = 0.0
+            x.values.withUnsafeBufferPointer { xv in
+                let base = c * height * width
+                for y in 0..<height {
+                    for xx in 0..<width {
+                        let v = xv[base + y * width + xx]
+                        buf[y * n2 + xx] = v
+                        s2 += v * v
+                    }
+                }
+            }
+            norms[c] = FloatingPointBounds.inflate(s2, operations: height * width).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
+            fft.forward()
+            channelSpectra[c].withUnsafeMutableBufferPointer { dst in
+                dst.baseAddress!.update(from: fft.spectrum, count: dst.count)
+            }
+        }
+        for a in 0..<channels {
+            for b in a..<channels {
+                let p = pairIndex(a, b)
+                normProducts[p] += norms[a] * norms[b]
+                channelSpectra[a].withUnsafeBufferPointer { sa in
+                    channelSpectra[b].withUnsafeBufferPointer { sb in
+                        sums[p].withUnsafeMutableBufferPointer { acc in
+                            var t = 0
+                            while t < acc.count {
+                                let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
+                                // conj(a)·b
+                                acc[t] += ar * br + ai * bi
+                                acc[t + 1] += ar * bi - ai * br
+                                t += 2
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        images += 1
+    }
+
+    /// The accumulated correlations with their certified bounds.
+    public func result() -> InputCorrelations {
+        var r = InputCorrelations.zero(channels: channels, lags: lags, circular: circular)
+        r.images = images
+        let n1 = fft.n1, n2 = fft.n2
+        let n = Double(n1 * n2)
+        let factor = FFTErrorModel.correlationFactor(n1, n2, images: images)
+        let u = FloatingPointBounds.unitRoundoff
+        for a in 0..<channels {
+            for b in a..<channels {
+                let p = pairIndex(a, b)
+                sums[p].withUnsafeBufferPointer { src in
+                    fft.spectrum.update(from: src.baseAddress!, count: src.count)
+                }
+                fft.backward()
+                let pairBound = FloatingPointBounds.inflate(n.squareRoot() * normProducts[p] * factor, operations: 4)
+                for dy in -lags.maxLagY...lags.maxLagY {
+                    for dx in -lags.maxLagX...lags.maxLagX {
+                        let iy = ((dy % n1) + n1) % n1, ix = ((dx % n2) + n2) % n2
+                        let v = fft.real[iy * n2 + ix] / n
+                        let e = pairBound + u * abs(v)
+                        r.values[r.index(a, b, dy, dx)] = v
+                        r.bound[r.index(a, b, dy, dx)] = e
+                        // R_ba(d) = R_ab(−d)
+                        r.values[r.index(b, a, -dy, -dx)] = v
+                        r.bound[r.index(b, a, -dy, -dx)] = e
+                    }
+                }
+            }
+        }
+        return r
+    }
+}
