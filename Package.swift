@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "convsim", targets: ["convsim"]),
         .library(name: "ConvSimCore", targets: ["ConvSimCore"]),
         .library(name: "ConvSimCorrelation", targets: ["ConvSimCorrelation"]),
+        .library(name: "ConvSimSimilarity", targets: ["ConvSimSimilarity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,15 +32,22 @@ let package = Package(
                 ]),
         .target(name: "ConvSimCorrelation",
                 dependencies: ["ConvSimCore", "CFFTW", "CLAPACK"]),
+        .target(name: "ConvSimSimilarity",
+                dependencies: ["ConvSimCore", "ConvSimCorrelation", "CFFTW", "CLAPACK"]),
         .executableTarget(name: "convsim",
                           dependencies: [
-                              "ConvSimCore", "ConvSimCorrelation",
+                              "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
         .testTarget(name: "ConvSimCoreTests",
                     dependencies: [
                         "ConvSimCore",
+                        .product(name: "PropertyBased", package: "swift-property-based"),
+                    ]),
+        .testTarget(name: "ConvSimSimilarityTests",
+                    dependencies: [
+                        "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
         .testTarget(name: "ConvSimCorrelationTests",

@@ -20,6 +20,13 @@ public struct GramResult: Sendable {
     public var paperDiscrepancy: Double
     public var paperRelativeDiscrepancy: Double
     public var images: Int
+
+    public init(gram: [[Double]], bound: [[Double]], cosine: [[Double]], padding: Padding,
+                paperForm: [[Double]], paperDiscrepancy: Double, paperRelativeDiscrepancy: Double, images: Int) {
+        self.gram = gram; self.bound = bound; self.cosine = cosine; self.padding = padding
+        self.paperForm = paperForm; self.paperDiscrepancy = paperDiscrepancy
+        self.paperRelativeDiscrepancy = paperRelativeDiscrepancy; self.images = images
+    }
 }
 
 public enum CorrelationGram {
