@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "ConvSimCore", targets: ["ConvSimCore"]),
         .library(name: "ConvSimCorrelation", targets: ["ConvSimCorrelation"]),
         .library(name: "ConvSimSimilarity", targets: ["ConvSimSimilarity"]),
+        .library(name: "ConvSimTheorems", targets: ["ConvSimTheorems"]),
+        .library(name: "ConvSimSearch", targets: ["ConvSimSearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,9 +36,20 @@ let package = Package(
                 dependencies: ["ConvSimCore", "CFFTW", "CLAPACK"]),
         .target(name: "ConvSimSimilarity",
                 dependencies: ["ConvSimCore", "ConvSimCorrelation", "CFFTW", "CLAPACK"]),
+        .target(name: "ConvSimTheorems",
+                dependencies: [
+                    "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity", "CLAPACK",
+                    .product(name: "BigInt", package: "BigInt"),
+                ],
+                path: "Sources/Theorems"),
+        .target(name: "ConvSimReport", dependencies: ["ConvSimCore"]),
+        .target(name: "ConvSimSearch",
+                dependencies: ["ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTheorems",
+                               "ConvSimReport", "CLAPACK"]),
         .executableTarget(name: "convsim",
                           dependencies: [
-                              "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity",
+                              "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTheorems",
+                              "ConvSimSearch", "ConvSimReport",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
@@ -48,6 +61,17 @@ let package = Package(
         .testTarget(name: "ConvSimSimilarityTests",
                     dependencies: [
                         "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity",
+                        .product(name: "PropertyBased", package: "swift-property-based"),
+                    ]),
+        .testTarget(name: "ConvSimTheoremsTests",
+                    dependencies: [
+                        "ConvSimCore", "ConvSimCorrelation", "ConvSimTheorems",
+                        .product(name: "BigInt", package: "BigInt"),
+                        .product(name: "PropertyBased", package: "swift-property-based"),
+                    ]),
+        .testTarget(name: "ConvSimSearchTests",
+                    dependencies: [
+                        "ConvSimCore", "ConvSimCorrelation", "ConvSimSearch", "ConvSimReport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
         .testTarget(name: "ConvSimCorrelationTests",

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system libraries ConvSimKit links against, if any is missing.
+# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, stb, pkg-config. Python 3 + NumPy are
+# optional (benchmark baseline and cross-checks only).
+set -euo pipefail
+need=()
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+have_pc fftw3   || need+=(libfftw3-dev)
+have_pc lapacke || need+=(liblapacke-dev)
+have_pc openblas || need+=(libopenblas-dev)
+have_pc stb     || need+=(libstb-dev)
+[ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || need+=(libopenblas-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing system packages: ${need[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
