@@ -14,6 +14,9 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
     case zeroKernels(indices: [Int])
     case integerOverflow(what: String)
     case invalidArgument(String)
+    case fileTooLarge(path: String, bytes: Int, limit: Int)
+    case writeFailed(path: String, reason: String)
+    case layerRequired(path: String, available: [String])
 
     public var description: String {
         switch self {
@@ -43,6 +46,13 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
             return "exact integer arithmetic overflowed while computing \(w); use smaller integer data"
         case .invalidArgument(let s):
             return s
+        case .fileTooLarge(let p, let b, let l):
+            let tenthsGiB = (l * 10 + (1 << 29)) >> 30   // limit in GiB, rounded to one decimal
+            return "file \(p) is \(b) bytes, larger than the supported limit of \(l) bytes (\(tenthsGiB / 10).\(tenthsGiB % 10) GiB); split it or extract the data you need"
+        case .writeFailed(let p, let r):
+            return "cannot write \(p): \(r)"
+        case .layerRequired(let p, let a):
+            return "\(p) contains \(a.count) convolution layers (\(a.joined(separator: ", "))); pass --layer NAME to choose one"
         }
     }
 

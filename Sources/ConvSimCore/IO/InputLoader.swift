@@ -1,0 +1,256 @@
+import Foundation
+
+/// One loaded input signal with a display name.
+public struct NamedSignal: Sendable, Equatable {
+    /// File name, plus `[n]` for the n-th signal of an `(N, C, H, W)` batch.
+    public let name: String
+    public let signal: Signal
+
+    public init(name: String, signal: Signal) {
+        self.name = name
+        self.signal = signal
+    }
+}
+
+/// Loads input signals from images, `.npy` arrays, or a directory of them.
+public enum InputLoader {
+    /// File extensions (lower case) decoded as images.
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// File extensions (lower case) read as NumPy arrays.
+    public static let arrayExtensions: Set<String> = ["npy"]
+
+    /// Loads every signal at `path`.
+    ///
+    /// - A PNG/JPEG file gives one signal (values / 255; see `ImageDecoder`).
+    /// - A `.npy` file gives, by shape: `(L,)` → C=1, H=1, W=L; `(H, W)` → C=1;
+    ///   `(C, H, W)` → one signal; `(N, C, H, W)` → N signals. With `oneDimensional`,
+    ///   a 2-D array is `(C, L)` (H=1) instead of `(H, W)`, and a 3-D array is a batch
+    ///   `(N, C, L)` instead of `(C, H, W)`. `uint8` values are divided by 255; float
+    ///   and integer values are kept as they are.
+    /// - A directory gives the signals of all its `.png`, `.jpg`, `.jpeg` and `.npy`
+    ///   files (not recursive), sorted by file name.
+    ///
+    /// - Parameter gray: convert 3-channel (RGB) signals, from images or arrays, to one
+    ///   channel with BT.601 luma; other channel counts are kept.
+    /// - Throws: `fileNotFound`, `noInputs` (empty directory), `malformedFile`,
+    ///   `unsupportedDType`, `unsupportedShape`, `nonFinite(what: path, index:)` with the
+    ///   flat index into the file's array.
+    public static func loadSignals(path: String, gray: Bool = false, oneDimensional: Bool = false) throws -> [Signal] {
+        try loadNamedSignals(path: path, gray: gray, oneDimensional: oneDimensional).map(\.signal)
+    }
+
+    /// As `loadSignals(path:gray:oneDimensional:)`, with a name for each signal.
+    public static func loadNamedSignals(path: String, gray: Bool = false, oneDimensional: Bool = false) throws -> [NamedSignal] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConvSimError.fileNotFound(path: path)
+        }
+        if isDirectory.boolValue {
+            let files = try inputFiles(inDirectory: path)
+            guard !files.isEmpty else { throw ConvSimError.noInputs(path: path) }
+            return try files.flatMap { try loadFile(path: $0, gray: gray, oneDimensional: oneDimensional) }
+        }
+        return try loadFile(path: path, gray: gray, oneDimensional: oneDimensional)
+    }
+
+    /// The input files of a directory (images and `.npy`, not hidden, not recursive),
+    /// sorted by file name.
+    public static func inputFiles(inDirectory path: String) throws -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot list directory (\(error.localizedDescription))")
+        }
+        let known = imageExtensions.union(arrayExtensions)
+        return names.sorted().compactMap { name -> String? in
+            guard !name.hasPrefix("."), known.contains(fileExtension(name)) else { return nil }
+            let full = (path as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+            return full
+        }
+    }
+
+    /// Loads one file: `.npy` by extension or magic bytes, anything else as an image.
+    static func loadFile(path: String, gray: Bool, oneDimensional: Bool) throws -> [NamedSignal] {
+        let data = try IOFiles.readFile(path: path)
+        let name = (path as NSString).lastPathComponent
+        let signals: [Signal]
+        if arrayExtensions.contains(fileExtension(path)) || NPY.hasMagic(data) {
+            signals = try signalsFromArray(NPY.read(data: data, path: path), path: path, oneDimensional: oneDimensional)
+        } else {
+            signals = [try ImageDecoder.decode(data: data, path: path)]
+        }
+        let converted = gray ? signals.map(ImageDecoder.luma) : signals
+        if converted.count == 1 { return [NamedSignal(name: name, signal: converted[0])] }
+        return converted.enumerated().map { NamedSignal(name: "\(name)[\($0.offset)]", signal: $0.element) }
+    }
+
+    /// Splits an array into signals according to its shape (see `loadSignals`).
+    public static func signalsFromArray(_ array: NPYArray, path: String, oneDimensional: Bool = false) throws -> [Signal] {
+        if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
+            throw ConvSimError.nonFinite(what: path, index: bad)
+        }
+        let values = array.dtype == .uint8 ? array.values.map { $0 / 255 } : array.values
+        let s = array.shape
+        let expected = oneDimensional
+            ? "(L,), (C, L) or a batch (N, C, L) of 1-D signals, or (N, C, H, W), all dimensions positive"
+            : "(H, W), (C, H, W), a batch (N, C, H, W), or (L,) for a 1-D signal, all dimensions positive"
+        guard !s.isEmpty, s.allSatisfy({ $0 > 0 }) else {
+            throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected)
+        }
+        // (n, c, h, w) of the batch.
+        let dims: (Int, Int, Int, Int)
+        switch (s.count, oneDimensional) {
+        case (1, _): dims = (1, 1, 1, s[0])
+        case (2, false): dims = (1, 1, s[0], s[1])
+        case (2, true): dims = (1, s[0], 1, s[1])
+        case (3, false): dims = (1, s[0], s[1], s[2])
+        case (3, true): dims = (s[0], s[1], 1, s[2])
+        case (4, _): dims = (s[0], s[1], s[2], s[3])
+        default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected)
+        }
+        let (n, c, h, w) = dims
+        let size = c * h * w
+        return (0..<n).map { i in
+            Signal(channels: c, height: h, width: w, values: Array(values[(i * size)..<((i + 1) * size)]))
+        }
+    }
+
+    /// The lower-cased extension of a file name (`""` if none).
+    static func fileExtension(_ path: String) -> String { (path as NSString).pathExtension.lowercased() }
+}
+
+/// Loads convolution kernel banks (OIHW) from `.npy` files, `.safetensors` files, or a
+/// directory of `.npy` files.
+///
+/// - `.npy`: shape `(M, C, kh, kw)`, or `(M, k)` for 1-D kernels (C = 1, kh = 1); the
+///   single layer is named by the file stem.
+/// - `.safetensors`: every 4-D tensor is a layer; layers are sorted by name.
+/// - A directory: every 4-D `.npy` file in it (not recursive) is a layer named by its
+///   file stem; other files are ignored.
+///
+/// Values are used as stored (no scaling, also for `uint8`).
+public enum KernelLoader {
+    /// The names of the layers available at `path`, sorted.
+    ///
+    /// - Throws: `fileNotFound`, `noLayers`, and the readers' errors.
+    public static func layers(path: String) throws -> [String] {
+        try candidates(path: path).map(\.name)
+    }
+
+    /// Loads one layer.
+    ///
+    /// - Parameter layer: the layer name; may be nil when there is exactly one layer.
+    /// - Throws: `layerRequired` when `layer` is nil and there are several layers;
+    ///   `unknownLayer(name:available:)` listing the layers when `layer` does not exist;
+    ///   `unsupportedShape` when it names a tensor that is not 4-D; `noLayers`;
+    ///   `nonFinite` naming the layer; `fileNotFound` and the readers' errors.
+    public static func load(path: String, layer: String?) throws -> (name: String, bank: KernelBank) {
+        let all = try candidates(path: path)
+        let chosen: Candidate
+        if let layer {
+            if let c = all.first(where: { $0.name == layer }) {
+                chosen = c
+            } else if let other = try otherTensor(named: layer, path: path) {
+                throw ConvSimError.unsupportedShape(
+                    path: "\(path) (tensor '\(layer)')", shape: other,
+                    expected: "a 4-D convolution weight (M, C, kh, kw); layers: \(all.map(\.name).joined(separator: ", "))")
+            } else {
+                throw ConvSimError.unknownLayer(name: layer, available: all.map(\.name))
+            }
+        } else {
+            guard all.count == 1 else { throw ConvSimError.layerRequired(path: path, available: all.map(\.name)) }
+            chosen = all[0]
+        }
+        return (chosen.name, try chosen.bank())
+    }
+
+    /// Loads every layer at `path`, sorted by name.
+    public static func loadAll(path: String) throws -> [(name: String, bank: KernelBank)] {
+        try candidates(path: path).map { ($0.name, try $0.bank()) }
+    }
+
+    // MARK: Internals
+
+    /// A layer found in a file, converted lazily.
+    private struct Candidate {
+        let name: String
+        let source: String   // for messages
+        let shape: [Int]     // normalised to (M, C, kh, kw)
+        let values: [Double]
+
+        func bank() throws -> KernelBank {
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw ConvSimError.nonFinite(what: "layer '\(name)' in \(source)", index: bad)
+            }
+            return KernelBank(count: shape[0], channels: shape[1], kernelHeight: shape[2], kernelWidth: shape[3], values: values)
+        }
+    }
+
+    private static let expected4D = "(M, C, kh, kw) with positive dimensions, or (M, k) for 1-D kernels"
+
+    /// All layers at `path`, sorted by name; throws `noLayers` when there is none.
+    private static func candidates(path: String) throws -> [Candidate] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConvSimError.fileNotFound(path: path)
+        }
+        var found: [Candidate] = []
+        if isDirectory.boolValue {
+            let files = try InputLoader.inputFiles(inDirectory: path).filter { InputLoader.fileExtension($0) == "npy" }
+            for file in files {
+                let array = try NPY.read(path: file)
+                if array.shape.count == 4, array.shape.allSatisfy({ $0 > 0 }) {
+                    found.append(Candidate(name: stem(file), source: file, shape: array.shape, values: array.values))
+                }
+            }
+        } else if isNPY(path) {
+            let array = try NPY.read(path: path)
+            let s = array.shape
+            let shape: [Int]
+            switch s.count {
+            case 4: shape = s
+            case 2: shape = [s[0], 1, 1, s[1]]
+            default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
+            }
+            guard shape.allSatisfy({ $0 > 0 }) else {
+                throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
+            }
+            found.append(Candidate(name: stem(path), source: path, shape: shape, values: array.values))
+        } else {
+            let file = try Safetensors.read(path: path)
+            for t in file.tensors where t.shape.count == 4 && t.shape.allSatisfy({ $0 > 0 }) {
+                found.append(Candidate(name: t.name, source: path, shape: t.shape, values: t.values))
+            }
+        }
+        guard !found.isEmpty else { throw ConvSimError.noLayers(path: path) }
+        return found.sorted { $0.name < $1.name }
+    }
+
+    /// The shape of a non-layer tensor called `name` in a `.safetensors` file, if any.
+    private static func otherTensor(named name: String, path: String) throws -> [Int]? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+              !isDirectory.boolValue, !isNPY(path) else { return nil }
+        return try Safetensors.read(path: path)[name]?.shape
+    }
+
+    /// A `.npy` file by extension, or by magic bytes when the extension is not `.safetensors`.
+    private static func isNPY(_ path: String) -> Bool {
+        switch InputLoader.fileExtension(path) {
+        case "npy": return true
+        case "safetensors": return false
+        default:
+            guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+            defer { try? handle.close() }
+            return NPY.hasMagic(handle.readData(ofLength: NPY.magic.count))
+        }
+    }
+
+    /// The file name without directory and extension.
+    private static func stem(_ path: String) -> String {
+        ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+}

@@ -1,0 +1,526 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - NumPy .npy arrays
+
+/// An array read from a NumPy `.npy` file: its shape, its dtype and its values
+/// converted to `Double`, in C (row-major) order.
+public struct NPYArray: Sendable, Equatable {
+    /// The array shape; `[]` for a 0-d (scalar) array.
+    public let shape: [Int]
+    /// The values, `shape.reduce(1, *)` of them, in C order.
+    public let values: [Double]
+    /// The dtype stored in the file.
+    public let dtype: NPY.DType
+
+    public init(shape: [Int], values: [Double], dtype: NPY.DType) {
+        self.shape = shape
+        self.values = values
+        self.dtype = dtype
+    }
+
+    /// Number of elements, the product of `shape`.
+    public var count: Int { values.count }
+}
+
+/// Reader and writer of NumPy's `.npy` format (format versions 1.0, 2.0, 3.0).
+///
+/// The format is: the magic `\x93NUMPY`, a major and minor version byte, the
+/// header length (little-endian `UInt16` in 1.0, `UInt32` in 2.0/3.0), a
+/// Python-literal header dict `{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }`
+/// padded with spaces and a final newline so the data starts on a 64-byte boundary,
+/// then the raw little-endian data.
+///
+/// Supported: little-endian `<f2`, `<f4`, `<f8`, `|u1`, `<i4`, `<i8` (reading;
+/// writing all but `<f2`), C order. Fortran order and big-endian data are refused with
+/// an explanation of how to convert the file.
+public enum NPY {
+    /// The element types this reader understands, by their canonical NumPy `descr`.
+    public enum DType: String, Sendable, CaseIterable {
+        case float16 = "<f2"
+        case float32 = "<f4"
+        case float64 = "<f8"
+        case uint8 = "|u1"
+        case int32 = "<i4"
+        case int64 = "<i8"
+
+        /// Bytes per element.
+        public var size: Int {
+            switch self {
+            case .uint8: return 1
+            case .float16: return 2
+            case .float32, .int32: return 4
+            case .float64, .int64: return 8
+            }
+        }
+
+        /// A NumPy-style name for messages (`float32`, `uint8`, …).
+        public var name: String {
+            switch self {
+            case .float16: return "float16"
+            case .float32: return "float32"
+            case .float64: return "float64"
+            case .uint8: return "uint8"
+            case .int32: return "int32"
+            case .int64: return "int64"
+            }
+        }
+
+        /// True for the floating-point dtypes.
+        public var isFloatingPoint: Bool { self == .float16 || self == .float32 || self == .float64 }
+
+        /// Parses a `descr` string. Byte-order marks that mean little-endian on this
+        /// machine (`<`, `=`, and `|` for one-byte types) are accepted.
+        static func parse(_ descr: String, path: String) throws -> DType {
+            let supported = DType.allCases.map(\.rawValue)
+            guard let first = descr.first, "<>=|".contains(first), descr.count >= 3 else {
+                throw ConvSimError.unsupportedDType(path: path, dtype: descr, supported: supported)
+            }
+            let body = String(descr.dropFirst())
+            if first == ">" && body != "u1" && body != "i1" && body != "b1" {
+                throw ConvSimError.unsupportedDType(
+                    path: path, dtype: descr + " (big-endian; convert with numpy: a.astype(a.dtype.newbyteorder('<')))",
+                    supported: supported)
+            }
+            switch body {
+            case "f2": return .float16
+            case "f4": return .float32
+            case "f8": return .float64
+            case "u1": return .uint8
+            case "i4": return .int32
+            case "i8": return .int64
+            default:
+                throw ConvSimError.unsupportedDType(path: path, dtype: descr, supported: supported)
+            }
+        }
+    }
+
+    /// The 6-byte magic string every `.npy` file starts with.
+    public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+
+    /// True when `data` starts with the `.npy` magic string.
+    public static func hasMagic(_ data: Data) -> Bool {
+        data.count >= magic.count && Array(data.prefix(magic.count)) == magic
+    }
+
+    // MARK: Reading
+
+    /// Reads the `.npy` file at `path`.
+    ///
+    /// - Throws: `ConvSimError.fileNotFound`, `.malformedFile` (bad magic, bad header,
+    ///   truncated or oversized data, Fortran order), `.unsupportedDType`.
+    public static func read(path: String) throws -> NPYArray {
+        try read(data: IOFiles.readFile(path: path), path: path)
+    }
+
+    /// Parses `.npy` bytes; `path` is only used in error messages.
+    public static func read(data: Data, path: String) throws -> NPYArray {
+        func fail(_ reason: String) -> ConvSimError { .malformedFile(path: path, reason: reason) }
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> NPYArray in
+            guard raw.count >= 8 else {
+                throw fail("file has \(raw.count) bytes, too short for a .npy preamble (magic + version needs 8)")
+            }
+            guard Array(raw[0..<6]) == magic else {
+                let got = raw[0..<6].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+                throw fail("bad magic: expected 93 4e 55 4d 50 59 (\"\\x93NUMPY\"), found \(got); not a NumPy .npy file")
+            }
+            let major = raw[6], minor = raw[7]
+            let headerStart: Int
+            let headerLength: Int
+            switch major {
+            case 1:
+                guard raw.count >= 10 else { throw fail("file ends inside the version 1.0 header length field") }
+                headerStart = 10
+                headerLength = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian)
+            case 2, 3:
+                guard raw.count >= 12 else { throw fail("file ends inside the version \(major).\(minor) header length field") }
+                headerStart = 12
+                headerLength = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
+            default:
+                throw fail("unsupported .npy format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)")
+            }
+            let dataStart = headerStart + headerLength
+            guard dataStart <= raw.count else {
+                throw fail("header claims \(headerLength) bytes but only \(raw.count - headerStart) follow the preamble (truncated file?)")
+            }
+            let headerBytes = Array(raw[headerStart..<dataStart])
+            let header = try parseHeader(headerBytes, path: path)
+
+            let (count, overflow) = header.shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (p, acc.1 || o)
+            }
+            let (needed, overflow2) = count.multipliedReportingOverflow(by: header.dtype.size)
+            guard !overflow && !overflow2 else { throw fail("shape \(formatShape(header.shape)) is too large") }
+            let available = raw.count - dataStart
+            guard available == needed else {
+                let verb = available < needed ? "truncated file?" : "trailing bytes after the array"
+                throw fail("data section has \(available) bytes, shape \(formatShape(header.shape)) \(header.dtype.name) needs \(needed) (\(verb))")
+            }
+            let values = decode(raw, offset: dataStart, count: count, dtype: header.dtype)
+            return NPYArray(shape: header.shape, values: values, dtype: header.dtype)
+        }
+    }
+
+    /// Decodes `count` little-endian elements of `dtype` starting at `offset`.
+    static func decode(_ raw: UnsafeRawBufferPointer, offset: Int, count: Int, dtype: DType) -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        switch dtype {
+        case .float16:
+            for i in 0..<count {
+                out[i] = Safetensors.halfToDouble(raw.loadUnaligned(fromByteOffset: offset + 2 * i, as: UInt16.self).littleEndian)
+            }
+        case .float32:
+            for i in 0..<count {
+                out[i] = Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self).littleEndian))
+            }
+        case .float64:
+            for i in 0..<count {
+                out[i] = Double(bitPattern: raw.loadUnaligned(fromByteOffset: offset + 8 * i, as: UInt64.self).littleEndian)
+            }
+        case .uint8:
+            for i in 0..<count { out[i] = Double(raw[offset + i]) }
+        case .int32:
+            for i in 0..<count {
+                out[i] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: Int32.self)))
+            }
+        case .int64:
+            for i in 0..<count {
+                out[i] = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8 * i, as: Int64.self)))
+            }
+        }
+        return out
+    }
+
+    /// The parsed header dict.
+    struct Header {
+        var dtype: DType
+        var shape: [Int]
+    }
+
+    /// Parses and validates the header dict `{'descr': …, 'fortran_order': …, 'shape': (…)}`.
+    static func parseHeader(_ bytes: [UInt8], path: String) throws -> Header {
+        func fail(_ reason: String) -> ConvSimError { .malformedFile(path: path, reason: reason) }
+        let value: PyLiteral
+        do {
+            value = try PyLiteralParser.parse(bytes)
+        } catch let e as PyLiteralParser.Failure {
+            throw fail("bad header dict: \(e.message)")
+        }
+        guard case .dict(let entries) = value else { throw fail("bad header: expected a dict, found \(value.kind)") }
+        func entry(_ key: String) throws -> PyLiteral {
+            guard let v = entries.first(where: { $0.0 == key })?.1 else {
+                throw fail("bad header dict: missing key '\(key)' (keys present: \(entries.map { "'\($0.0)'" }.joined(separator: ", ")))")
+            }
+            return v
+        }
+        guard case .string(let descr) = try entry("descr") else {
+            throw ConvSimError.unsupportedDType(path: path, dtype: "structured dtype \(try entry("descr").kind)",
+                                                supported: DType.allCases.map(\.rawValue))
+        }
+        guard case .bool(let fortran) = try entry("fortran_order") else {
+            throw fail("bad header dict: 'fortran_order' must be True or False")
+        }
+        guard case .tuple(let dims) = try entry("shape") else {
+            throw fail("bad header dict: 'shape' must be a tuple of integers")
+        }
+        var shape: [Int] = []
+        for d in dims {
+            guard case .int(let n) = d, n >= 0 else {
+                throw fail("bad header dict: 'shape' must hold non-negative integers, found \(d.kind)")
+            }
+            shape.append(n)
+        }
+        if fortran {
+            throw fail("array is stored in Fortran (column-major) order, which is not supported; save it with np.save(path, np.ascontiguousarray(a))")
+        }
+        let dtype = try DType.parse(descr, path: path)
+        return Header(dtype: dtype, shape: shape)
+    }
+
+    // MARK: Writing
+
+    /// Encodes `values` (C order) with the given shape and dtype as `.npy` bytes
+    /// (format 1.0, or 2.0 when the header does not fit in 65 535 bytes).
+    ///
+    /// - Throws: `ConvSimError.invalidArgument` when the value count does not match
+    ///   the shape, or a value is not representable in `dtype` (finite values overflowing
+    ///   float32, float16 (not writable), non-integral or out-of-range values for the integer dtypes).
+    public static func encode(_ values: [Double], shape: [Int], dtype: DType = .float64) throws -> Data {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has a negative dimension")
+        }
+        let count = shape.reduce(1, *)
+        guard count == values.count else {
+            throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) needs \(count) values, got \(values.count)")
+        }
+        let dict = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(formatShape(shape)), }"
+        // Pad with spaces so that preamble + header + "\n" is a multiple of 64 bytes.
+        var version: UInt8 = 1
+        var preamble = 10
+        var total = preamble + dict.utf8.count + 1
+        var padded = (total + 63) / 64 * 64
+        if padded - preamble > Int(UInt16.max) {
+            version = 2
+            preamble = 12
+            total = preamble + dict.utf8.count + 1
+            padded = (total + 63) / 64 * 64
+        }
+        let header = dict + String(repeating: " ", count: padded - total) + "\n"
+        let headerLength = padded - preamble
+
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(padded + count * dtype.size)
+        bytes += magic
+        bytes += [version, 0]
+        if version == 1 {
+            appendLE(UInt16(headerLength), to: &bytes)
+        } else {
+            appendLE(UInt32(headerLength), to: &bytes)
+        }
+        bytes += Array(header.utf8)
+        try encodeValues(values, dtype: dtype, into: &bytes, what: "npy")
+        return Data(bytes)
+    }
+
+    /// Writes `values` (C order) as a `.npy` file, atomically: the bytes go to a
+    /// temporary file in the same directory which is then renamed over `path`, so a
+    /// reader never sees a half-written file.
+    public static func write(_ values: [Double], shape: [Int], dtype: DType = .float64, to path: String) throws {
+        try IOFiles.writeAtomically(encode(values, shape: shape, dtype: dtype), to: path)
+    }
+
+    /// Writes `array` with its own shape and dtype (see `write(_:shape:dtype:to:)`).
+    public static func write(_ array: NPYArray, to path: String) throws {
+        try write(array.values, shape: array.shape, dtype: array.dtype, to: path)
+    }
+
+    /// Appends `values` in the little-endian encoding of `dtype`, checking representability.
+    static func encodeValues(_ values: [Double], dtype: DType, into bytes: inout [UInt8], what: String) throws {
+        func bad(_ i: Int, _ why: String) -> ConvSimError {
+            .invalidArgument("\(what): value \(values[i]) at flat index \(i) \(why)")
+        }
+        for (i, v) in values.enumerated() {
+            switch dtype {
+            case .float16:
+                throw ConvSimError.invalidArgument("\(what): writing float16 is not supported; write float32 or float64")
+            case .float32:
+                let f = Float(v)
+                if v.isFinite && !f.isFinite { throw bad(i, "overflows float32") }
+                appendLE(f.bitPattern, to: &bytes)
+            case .float64:
+                appendLE(v.bitPattern, to: &bytes)
+            case .uint8:
+                guard v == v.rounded(), v >= 0, v <= 255 else { throw bad(i, "is not an integer in 0...255 (uint8)") }
+                bytes.append(UInt8(v))
+            case .int32:
+                guard v == v.rounded(), v >= -2_147_483_648, v <= 2_147_483_647 else { throw bad(i, "is not an int32") }
+                appendLE(UInt32(bitPattern: Int32(v)), to: &bytes)
+            case .int64:
+                guard v == v.rounded(), v >= -0x1p63, v < 0x1p63 else { throw bad(i, "is not an int64") }
+                appendLE(UInt64(bitPattern: Int64(v)), to: &bytes)
+            }
+        }
+    }
+
+    /// A shape as Python writes a tuple: `(10, 3, 3, 3)`, `(5,)`, `()`.
+    public static func formatShape(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+}
+
+/// Appends the little-endian bytes of a fixed-width integer.
+@inline(__always)
+func appendLE<T: FixedWidthInteger>(_ x: T, to bytes: inout [UInt8]) {
+    withUnsafeBytes(of: x.littleEndian) { bytes.append(contentsOf: $0) }
+}
+
+// MARK: - Python literal parsing (the .npy header)
+
+/// The subset of Python literals that appear in `.npy` headers.
+indirect enum PyLiteral {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case none
+    case tuple([PyLiteral])
+    case list([PyLiteral])
+    case dict([(String, PyLiteral)])
+
+    var kind: String {
+        switch self {
+        case .string(let s): return "string '\(s)'"
+        case .int(let n): return "integer \(n)"
+        case .bool(let b): return b ? "True" : "False"
+        case .none: return "None"
+        case .tuple: return "a tuple"
+        case .list: return "a list"
+        case .dict: return "a dict"
+        }
+    }
+}
+
+/// A small recursive-descent parser for Python literals (dicts with string keys,
+/// strings, integers, True/False/None, tuples and lists).
+struct PyLiteralParser {
+    struct Failure: Error { let message: String }
+
+    private let bytes: [UInt8]
+    private var pos = 0
+
+    static func parse(_ bytes: [UInt8]) throws -> PyLiteral {
+        var p = PyLiteralParser(bytes: bytes)
+        let v = try p.value()
+        p.skipSpace()
+        guard p.pos == bytes.count else {
+            throw Failure(message: "unexpected text after the dict at byte \(p.pos): '\(p.snippet())'")
+        }
+        return v
+    }
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private func snippet() -> String {
+        String(decoding: bytes[pos..<min(bytes.count, pos + 20)], as: UTF8.self)
+    }
+
+    private mutating func skipSpace() {
+        while pos < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[pos]) { pos += 1 }
+    }
+
+    private mutating func expect(_ c: UInt8) throws {
+        skipSpace()
+        guard pos < bytes.count, bytes[pos] == c else {
+            throw Failure(message: "expected '\(Character(Unicode.Scalar(c)))' at byte \(pos), found '\(pos < bytes.count ? snippet() : "end of header")'")
+        }
+        pos += 1
+    }
+
+    private mutating func value() throws -> PyLiteral {
+        skipSpace()
+        guard pos < bytes.count else { throw Failure(message: "unexpected end of header") }
+        let c = bytes[pos]
+        switch c {
+        case UInt8(ascii: "{"):
+            pos += 1
+            var entries: [(String, PyLiteral)] = []
+            while true {
+                skipSpace()
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .dict(entries) }
+                guard case .string(let key) = try value() else {
+                    throw Failure(message: "dict keys must be strings (near byte \(pos))")
+                }
+                try expect(UInt8(ascii: ":"))
+                entries.append((key, try value()))
+                skipSpace()
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                try expect(UInt8(ascii: "}"))
+                return .dict(entries)
+            }
+        case UInt8(ascii: "("), UInt8(ascii: "["):
+            let close = c == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "]")
+            pos += 1
+            var items: [PyLiteral] = []
+            while true {
+                skipSpace()
+                if pos < bytes.count, bytes[pos] == close { pos += 1; break }
+                items.append(try value())
+                skipSpace()
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                try expect(close)
+                break
+            }
+            return c == UInt8(ascii: "(") ? .tuple(items) : .list(items)
+        case UInt8(ascii: "'"), UInt8(ascii: "\""):
+            pos += 1
+            var out: [UInt8] = []
+            while pos < bytes.count, bytes[pos] != c {
+                if bytes[pos] == UInt8(ascii: "\\"), pos + 1 < bytes.count { pos += 1 }
+                out.append(bytes[pos])
+                pos += 1
+            }
+            guard pos < bytes.count else { throw Failure(message: "unterminated string") }
+            pos += 1
+            return .string(String(decoding: out, as: UTF8.self))
+        case UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = pos
+            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") { pos += 1 }
+            while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+            let text = String(decoding: bytes[start..<pos], as: UTF8.self)
+            // Python 2 wrote long integers as `3L`.
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "L") { pos += 1 }
+            guard let n = Int(text) else { throw Failure(message: "bad integer '\(text)'") }
+            return .int(n)
+        default:
+            let start = pos
+            while pos < bytes.count, (bytes[pos] >= UInt8(ascii: "A") && bytes[pos] <= UInt8(ascii: "Z"))
+                    || (bytes[pos] >= UInt8(ascii: "a") && bytes[pos] <= UInt8(ascii: "z")) {
+                pos += 1
+            }
+            switch String(decoding: bytes[start..<pos], as: UTF8.self) {
+            case "True": return .bool(true)
+            case "False": return .bool(false)
+            case "None": return .none
+            default:
+                pos = start
+                throw Failure(message: "unexpected '\(snippet())' at byte \(start)")
+            }
+        }
+    }
+}
+
+// MARK: - File helpers shared by the readers and writers
+
+/// Reading whole files with clear errors, and atomic writes.
+enum IOFiles {
+    /// Reads the file at `path`.
+    ///
+    /// - Parameter limit: refuse files larger than this many bytes (checked before reading).
+    /// - Throws: `fileNotFound`, `malformedFile` (a directory, or unreadable), `fileTooLarge`.
+    static func readFile(path: String, limit: Int? = nil) throws -> Data {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConvSimError.fileNotFound(path: path)
+        }
+        if isDirectory.boolValue {
+            throw ConvSimError.malformedFile(path: path, reason: "is a directory, expected a file")
+        }
+        if let limit {
+            let size = fileSize(path)
+            if size > limit { throw ConvSimError.fileTooLarge(path: path, bytes: size, limit: limit) }
+        }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    /// The size in bytes of the file at `path` (0 if unknown).
+    static func fileSize(_ path: String) -> Int {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Writes `data` to `path` atomically: to a temporary file in the same directory,
+    /// then `rename(2)` over the destination (atomic on POSIX file systems).
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString)")
+        do {
+            try data.write(to: temp)
+        } catch {
+            throw ConvSimError.writeFailed(path: path, reason: error.localizedDescription)
+        }
+        if rename(temp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temp)
+            throw ConvSimError.writeFailed(path: path, reason: reason)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A Markdown report with its figures, built in memory and written at the end:
+/// each file goes to a temporary name in the target folder and is renamed into
+/// place, so a reader (or an interrupted run) never sees a half-written file.
+public struct MarkdownReport {
+    public private(set) var text = ""
+    /// Figures (relative path → SVG source) and other attachments (relative path → bytes).
+    public private(set) var files: [(path: String, data: Data)] = []
+
+    public init(title: String) { text = "# \(title)\n\n" }
+
+    public mutating func heading(_ s: String, level: Int = 2) { text += String(repeating: "#", count: level) + " " + s + "\n\n" }
+    public mutating func paragraph(_ s: String) { text += s + "\n\n" }
+    public mutating func bullet(_ items: [String]) { text += items.map { "- " + $0 }.joined(separator: "\n") + "\n\n" }
+    public mutating func code(_ s: String, language: String = "") { text += "```\(language)\n" + s + "\n```\n\n" }
+
+    /// A Markdown table; cells are escaped for `|`.
+    public mutating func table(_ header: [String], _ rows: [[String]]) {
+        func esc(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        text += "| " + header.map(esc).joined(separator: " | ") + " |\n"
+        text += "|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for r in rows { text += "| " + r.map(esc).joined(separator: " | ") + " |\n" }
+        text += "\n"
+    }
+
+    /// Adds an SVG figure under `figures/` and embeds it.
+    public mutating func figure(_ name: String, svg: String, caption: String) {
+        let path = "figures/\(name).svg"
+        files.append((path, Data(svg.utf8)))
+        text += "![\(caption)](\(path))\n\n*\(caption)*\n\n"
+    }
+
+    /// Adds an attachment (e.g. a certificate) without embedding it.
+    public mutating func attach(_ path: String, data: Data) { files.append((path, data)) }
+
+    /// Writes `report.md` and every attachment under `directory`, each atomically.
+    public func write(to directory: String, reportName: String = "report.md") throws {
+        for (path, data) in files { try AtomicFile.write(data, to: directory + "/" + path) }
+        try AtomicFile.write(Data(text.utf8), to: directory + "/" + reportName)
+    }
+}
+
+/// Atomic file writes: temporary file in the same folder, then rename.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try data.write(to: tmp)
+        if rename(tmp.path, url.path) != 0 {
+            try? FileManager.default.removeItem(at: tmp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}
+
+/// Number formatting used across reports (fixed, locale-independent).
+public enum Fmt {
+    public static func g(_ x: Double, _ digits: Int = 6) -> String { x.isFinite ? String(format: "%.\(digits)g", x) : "n/a" }
+    public static func e(_ x: Double, _ digits: Int = 3) -> String { x.isFinite ? String(format: "%.\(digits)e", x) : "n/a" }
+    public static func f(_ x: Double, _ digits: Int = 4) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "n/a" }
+}

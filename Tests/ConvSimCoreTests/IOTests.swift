@@ -1,0 +1,615 @@
+import Foundation
+import PropertyBased
+import Testing
+@testable import ConvSimCore
+
+/// File formats: .npy, .safetensors, PNG/JPEG decoding, input and kernel loading.
+@Suite struct IO {
+    // MARK: Helpers
+
+    /// The package root, found from this file's path (Tests/ConvSimCoreTests/IOTests.swift).
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A path inside the repository's `data/` folder.
+    static func data(_ relative: String) -> String {
+        packageRoot.appendingPathComponent("data").appendingPathComponent(relative).path
+    }
+
+    /// A fresh temporary directory; remove it with `cleanUp`.
+    static func makeTempDir() throws -> String {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("convsim-io-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    static func cleanUp(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
+
+    static func join(_ dir: String, _ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+
+    /// Random values of mixed magnitudes (and exact zeros) from a seed.
+    static func randomValues(count: Int, seed: UInt64) -> [Double] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<count).map { _ in
+            switch rng.integer(in: 0...9) {
+            case 0: return 0
+            case 1: return Double(rng.integer(in: -1000...1000))
+            default: return rng.gaussian() * Double.pow(10, Double(rng.integer(in: -6...6)))
+            }
+        }
+    }
+
+    /// Hand-built `.npy` bytes (independent of the writer under test).
+    static func npyBytes(descr: String, shape: String, payload: [UInt8], version: UInt8 = 1,
+                         fortran: String = "False") -> Data {
+        npyBytes(dict: "{'descr': '\(descr)', 'fortran_order': \(fortran), 'shape': \(shape), }",
+                 payload: payload, version: version)
+    }
+
+    /// Hand-built `.npy` bytes with an arbitrary header text.
+    static func npyBytes(dict: String, payload: [UInt8], version: UInt8 = 1) -> Data {
+        let preamble = version == 1 ? 10 : 12
+        let total = preamble + dict.utf8.count + 1
+        let header = dict + String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [version, 0]
+        if version == 1 {
+            withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian) { bytes += $0 }
+        } else {
+            withUnsafeBytes(of: UInt32(header.utf8.count).littleEndian) { bytes += $0 }
+        }
+        return Data(bytes + Array(header.utf8) + payload)
+    }
+
+    /// Hand-built `.safetensors` bytes from a raw JSON header and buffer.
+    static func safetensorsBytes(header: String, buffer: [UInt8], declaredLength: UInt64? = nil) -> Data {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: (declaredLength ?? UInt64(header.utf8.count)).littleEndian) { bytes += $0 }
+        return Data(bytes + Array(header.utf8) + buffer)
+    }
+
+    static func le16(_ xs: [UInt16]) -> [UInt8] { xs.flatMap { x in [UInt8(x & 0xFF), UInt8(x >> 8)] } }
+
+    /// Asserts that `body` throws `ConvSimError.malformedFile` whose reason contains `fragment`.
+    static func expectMalformed(_ fragment: String, sourceLocation: SourceLocation = #_sourceLocation,
+                                _ body: () throws -> Void) {
+        do {
+            try body()
+            Issue.record("expected malformedFile containing '\(fragment)', got no error", sourceLocation: sourceLocation)
+        } catch let ConvSimError.malformedFile(_, reason) {
+            #expect(reason.contains(fragment), "reason was: \(reason)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("expected malformedFile containing '\(fragment)', got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: .npy
+
+    @Test func npyRoundTripFloat64AndFloat32() async throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        await propertyCheck(count: 60, input: Gen.int(in: 1...5).array(of: 0...4), Gen.uint64()) { shape, seed in
+            let values = Self.randomValues(count: shape.reduce(1, *), seed: seed)
+            let path = Self.join(dir, "a.npy")
+
+            try NPY.write(values, shape: shape, dtype: .float64, to: path)
+            let a = try NPY.read(path: path)
+            #expect(a.shape == shape)
+            #expect(a.dtype == .float64)
+            #expect(a.values == values)
+
+            try NPY.write(values, shape: shape, dtype: .float32, to: path)
+            let b = try NPY.read(path: path)
+            #expect(b.shape == shape)
+            #expect(b.dtype == .float32)
+            #expect(b.values == values.map { Double(Float($0)) })
+
+            // The header is padded so that the data starts on a 64-byte boundary.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect((bytes.count - 4 * values.count) % 64 == 0)
+        }
+        // The atomic writer leaves no temporary files behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["a.npy"])
+    }
+
+    @Test func npyUInt8AndIntegerRead() async throws {
+        await propertyCheck(count: 40, input: Gen.int(in: 1...6).array(of: 1...3), Gen.uint64()) { shape, seed in
+            var rng = SeededRandom(seed: seed)
+            let n = shape.reduce(1, *)
+            let bytes = (0..<n).map { _ in UInt8(rng.integer(in: 0...255)) }
+            let shapeText = NPY.formatShape(shape)
+            let u8 = try NPY.read(data: Self.npyBytes(descr: "|u1", shape: shapeText, payload: bytes), path: "u8.npy")
+            #expect(u8.dtype == .uint8)
+            #expect(u8.shape == shape)
+            #expect(u8.values == bytes.map(Double.init))
+
+            let ints = (0..<n).map { _ in Int32(truncatingIfNeeded: Int64(bitPattern: rng.next())) }
+            let i4 = try NPY.read(data: Self.npyBytes(descr: "<i4", shape: shapeText,
+                                                      payload: ints.flatMap { x in withUnsafeBytes(of: x.littleEndian) { Array($0) } }),
+                                  path: "i4.npy")
+            #expect(i4.dtype == .int32)
+            #expect(i4.values == ints.map(Double.init))
+
+            let longs = (0..<n).map { _ in Int64(rng.integer(in: -(1 << 40)...(1 << 40))) }
+            let i8 = try NPY.read(data: Self.npyBytes(descr: "<i8", shape: shapeText,
+                                                      payload: longs.flatMap { x in withUnsafeBytes(of: x.littleEndian) { Array($0) } }),
+                                  path: "i8.npy")
+            #expect(i8.dtype == .int64)
+            #expect(i8.values == longs.map(Double.init))
+
+            // The writer produces uint8 files the reader reads back.
+            let encoded = try NPY.encode(bytes.map(Double.init), shape: shape, dtype: .uint8)
+            #expect(try NPY.read(data: encoded, path: "w.npy").values == bytes.map(Double.init))
+        }
+    }
+
+    @Test func npyHeaderVersions() throws {
+        let payload = [1.5, -2.25, 1e300].flatMap { (x: Double) in withUnsafeBytes(of: x.bitPattern.littleEndian) { Array($0) } }
+        for version: UInt8 in [1, 2, 3] {
+            let a = try NPY.read(data: Self.npyBytes(descr: "<f8", shape: "(3,)", payload: payload, version: version), path: "v.npy")
+            #expect(a.shape == [3])
+            #expect(a.values == [1.5, -2.25, 1e300])
+        }
+        // Scalars (shape ()) and '=' byte order are fine, so is a Python 2 style header.
+        let scalar = try NPY.read(data: Self.npyBytes(descr: "=f8", shape: "()", payload: Array(payload[0..<8])), path: "s.npy")
+        #expect(scalar.shape == [] && scalar.values == [1.5])
+        let py2 = try NPY.read(data: Self.npyBytes(descr: "<f8", shape: "(3L,)", payload: payload), path: "p.npy")
+        #expect(py2.shape == [3])
+        // Version 4 does not exist.
+        Self.expectMalformed("unsupported .npy format version 4.0") {
+            _ = try NPY.read(data: Self.npyBytes(descr: "<f8", shape: "(3,)", payload: payload, version: 4), path: "v4.npy")
+        }
+    }
+
+    @Test func npyMalformed() throws {
+        let original = try Data(contentsOf: URL(fileURLWithPath: Self.data("weights/mtcnn_pnet_conv1.npy")))
+        let headerSize = original.count - 1080
+        // Truncated data section: the message says exactly what is missing.
+        Self.expectMalformed("data section has 100 bytes, shape (10, 3, 3, 3) float32 needs 1080") {
+            _ = try NPY.read(data: original.prefix(headerSize + 100), path: "t.npy")
+        }
+        Self.expectMalformed("data section has 1081 bytes") {
+            _ = try NPY.read(data: original + Data([0]), path: "t.npy")
+        }
+        // Truncated inside the header.
+        Self.expectMalformed("header claims") { _ = try NPY.read(data: original.prefix(40), path: "t.npy") }
+        Self.expectMalformed("too short") { _ = try NPY.read(data: original.prefix(5), path: "t.npy") }
+        // Bad magic.
+        var bad = original
+        bad[1] = UInt8(ascii: "X")
+        Self.expectMalformed("bad magic: expected 93 4e 55 4d 50 59 (\"\\x93NUMPY\"), found 93 58 55 4d 50 59") { _ = try NPY.read(data: bad, path: "m.npy") }
+        // Bad header dicts.
+        Self.expectMalformed("bad header dict") {
+            _ = try NPY.read(data: Self.npyBytes(descr: "<f4", shape: "(2,", payload: []), path: "h.npy")
+        }
+        Self.expectMalformed("missing key 'shape'") {
+            _ = try NPY.read(data: Self.npyBytes(dict: "{'descr': '<f4', 'fortran_order': False, 'shope': (2,), }", payload: []),
+                             path: "h.npy")
+        }
+        Self.expectMalformed("expected a dict") {
+            _ = try NPY.read(data: Self.npyBytes(dict: "[1, 2]", payload: []), path: "h.npy")
+        }
+        Self.expectMalformed("non-negative integers") {
+            _ = try NPY.read(data: Self.npyBytes(descr: "<f4", shape: "(2, -1)", payload: []), path: "h.npy")
+        }
+        // Fortran order is refused with a fix.
+        Self.expectMalformed("Fortran") {
+            _ = try NPY.read(data: Self.npyBytes(descr: "<f4", shape: "(1,)", payload: [0, 0, 0, 0], fortran: "True"), path: "f.npy")
+        }
+        // Big-endian and unknown dtypes.
+        #expect(throws: ConvSimError.self) {
+            _ = try NPY.read(data: Self.npyBytes(descr: ">f4", shape: "(1,)", payload: [0, 0, 0, 0]), path: "b.npy")
+        }
+        do {
+            _ = try NPY.read(data: Self.npyBytes(descr: ">f8", shape: "(1,)", payload: [UInt8](repeating: 0, count: 8)), path: "b.npy")
+            Issue.record("big-endian accepted")
+        } catch let ConvSimError.unsupportedDType(_, dtype, _) {
+            #expect(dtype.contains("big-endian"))
+        }
+        do {
+            _ = try NPY.read(data: Self.npyBytes(descr: "<c16", shape: "(1,)", payload: [UInt8](repeating: 0, count: 16)), path: "c.npy")
+            Issue.record("complex accepted")
+        } catch let ConvSimError.unsupportedDType(_, dtype, supported) {
+            #expect(dtype == "<c16")
+            #expect(supported.contains("<f4"))
+        }
+        // Missing file.
+        #expect(throws: ConvSimError.fileNotFound(path: "/nonexistent/x.npy")) { _ = try NPY.read(path: "/nonexistent/x.npy") }
+        // Writer argument checks.
+        #expect(throws: ConvSimError.self) { _ = try NPY.encode([1, 2, 3], shape: [2, 2]) }
+        #expect(throws: ConvSimError.self) { _ = try NPY.encode([256], shape: [1], dtype: .uint8) }
+        #expect(throws: ConvSimError.self) { _ = try NPY.encode([1e39], shape: [1], dtype: .float32) }
+    }
+
+    // MARK: .safetensors
+
+    @Test func safetensorsRoundTrip() async throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        await propertyCheck(count: 40, input: Gen.int(in: 1...4).array(of: 0...4).array(of: 1...4), Gen.uint64(), Gen.bool) { shapes, seed, f64 in
+            let tensors = shapes.enumerated().map { i, shape in
+                (name: "t\(shapes.count - i).weight", shape: shape,
+                 values: Self.randomValues(count: shape.reduce(1, *), seed: seed &+ UInt64(i)))
+            }
+            let path = Self.join(dir, "w.safetensors")
+            let meta = ["layout": "OIHW", "note": "quote \" and backslash \\"]
+            try Safetensors.write(tensors: tensors, dtype: f64 ? .f64 : .f32, metadata: meta, to: path)
+            let file = try Safetensors.read(path: path)
+            #expect(file.metadata == meta)
+            #expect(file.names == tensors.map(\.name).sorted())
+            for t in tensors {
+                let got = try #require(file[t.name])
+                #expect(got.dtype == (f64 ? "F64" : "F32"))
+                #expect(got.shape == t.shape)
+                #expect(got.values == (f64 ? t.values : t.values.map { Double(Float($0)) }))
+            }
+            // The header (after the 8-byte length) is padded to a multiple of 8.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let n = bytes.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            #expect(n % 8 == 0)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["w.safetensors"])
+    }
+
+    @Test func halfAndBFloat16Decoding() throws {
+        // IEEE binary16, hand-computed: sign | 5-bit exponent (bias 15) | 10-bit fraction.
+        let half: [(UInt16, Double)] = [
+            (0x3C00, 1.0), (0xC000, -2.0), (0x0001, 0x1p-24), (0x03FF, 1023 * 0x1p-24), (0x0400, 0x1p-14),
+            (0x7BFF, 65504), (0x3555, 0.333251953125), (0x0000, 0), (0x7C00, .infinity), (0xFC00, -.infinity),
+        ]
+        for (bits, value) in half { #expect(Safetensors.halfToDouble(bits) == value, "0x\(String(bits, radix: 16))") }
+        #expect(Safetensors.halfToDouble(0x8000) == 0 && Safetensors.halfToDouble(0x8000).sign == .minus)
+        #expect(Safetensors.halfToDouble(0x7E00).isNaN)
+        #expect(Safetensors.halfToDouble(0x7C01).isNaN)
+        // bfloat16 = the upper half of a binary32.
+        let bf: [(UInt16, Double)] = [
+            (0x3F80, 1.0), (0xC000, -2.0), (0x4049, 3.140625), (0x0001, 0x1p-133), (0x7F80, .infinity), (0xFF80, -.infinity),
+        ]
+        for (bits, value) in bf { #expect(Safetensors.bfloat16ToDouble(bits) == value, "0x\(String(bits, radix: 16))") }
+        #expect(Safetensors.bfloat16ToDouble(0x7FC0).isNaN)
+
+        // The same bit patterns through a hand-built file.
+        let header = #"{"h":{"dtype":"F16","shape":[2,5],"data_offsets":[0,20]},"b":{"dtype":"BF16","shape":[6],"data_offsets":[20,32]}}"#
+        let file = try Safetensors.read(
+            data: Self.safetensorsBytes(header: header, buffer: Self.le16(half.prefix(10).map(\.0)) + Self.le16(bf.map(\.0))),
+            path: "h.safetensors")
+        #expect(file.names == ["b", "h"])
+        #expect(file["h"]?.shape == [2, 5])
+        #expect(file["h"]?.values == half.map(\.1))
+        #expect(file["b"]?.values == bf.map(\.1))
+        #expect(file.metadata.isEmpty)
+    }
+
+    @Test func safetensorsMalformed() throws {
+        let ok = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+        let buffer = [UInt8](repeating: 0, count: 8)
+        #expect(try Safetensors.read(data: Self.safetensorsBytes(header: ok, buffer: buffer), path: "ok").names == ["a"])
+
+        Self.expectMalformed("header length 4096 bytes goes past the end of the file") {
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: ok, buffer: buffer, declaredLength: 4096), path: "x")
+        }
+        Self.expectMalformed("too short") { _ = try Safetensors.read(data: Data([1, 2, 3]), path: "x") }
+        Self.expectMalformed("not valid JSON") {
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: "{\"a\": [", buffer: []), path: "x")
+        }
+        Self.expectMalformed("must be an object") {
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: "[1, 2]", buffer: []), path: "x")
+        }
+        Self.expectMalformed("past the end of the data buffer (8 bytes)") {
+            let h = #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+        }
+        Self.expectMalformed("has 8 bytes (data_offsets [0, 8]) but shape [3] F32 needs 12") {
+            let h = #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+        }
+        Self.expectMalformed("overlap") {
+            let h = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+        }
+        Self.expectMalformed("begin > end") {
+            let h = #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+        }
+        Self.expectMalformed("'shape'") {
+            let h = #"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,8]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+        }
+        Self.expectMalformed("'__metadata__'") {
+            let h = #"{"__metadata__":{"k":3},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+        }
+        do {
+            let h = #"{"a":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}}"#
+            _ = try Safetensors.read(data: Self.safetensorsBytes(header: h, buffer: buffer), path: "x")
+            Issue.record("unknown dtype accepted")
+        } catch let ConvSimError.unsupportedDType(_, dtype, supported) {
+            #expect(dtype.hasPrefix("F8_E4M3"))
+            #expect(supported.contains("BF16") && supported.contains("F16"))
+        }
+        #expect(throws: ConvSimError.fileNotFound(path: "/nonexistent/w.safetensors")) {
+            _ = try Safetensors.read(path: "/nonexistent/w.safetensors")
+        }
+        // Writer argument checks.
+        #expect(throws: ConvSimError.self) {
+            _ = try Safetensors.encode(tensors: [(name: "a", shape: [2], values: [1]), (name: "b", shape: [1], values: [1])])
+        }
+        #expect(throws: ConvSimError.self) {
+            _ = try Safetensors.encode(tensors: [(name: "a", shape: [1], values: [1]), (name: "a", shape: [1], values: [1])])
+        }
+    }
+
+    @Test func safetensorsRefusesFilesOver2GiB() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        let path = Self.join(dir, "huge.safetensors")
+        // A sparse file: its size is checked before anything is read.
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: UInt64(Safetensors.maxFileSize) + 1)
+        try handle.close()
+        #expect(throws: ConvSimError.fileTooLarge(path: path, bytes: Safetensors.maxFileSize + 1, limit: Safetensors.maxFileSize)) {
+            _ = try Safetensors.read(path: path)
+        }
+    }
+
+    // MARK: Images
+
+    // Pixel values pinned below were obtained once with a minimal pure-Python PNG decoder
+    // (zlib inflate + PNG filter reconstruction, no PIL) run by hand on data/images/*.png;
+    // "sum" is the sum of all 8-bit samples of the file.
+
+    @Test func cameraDecodesGray() throws {
+        let s = try ImageDecoder.decode(path: Self.data("images/camera.png"))
+        #expect(s.channels == 1 && s.height == 512 && s.width == 512)
+        #expect(s.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(s[0, 0, 0] == 200.0 / 255)
+        #expect(s[0, 100, 200] == 54.0 / 255)
+        #expect(s[0, 256, 300] == 98.0 / 255)
+        #expect(s[0, 511, 511] == 149.0 / 255)
+        #expect(s.values.reduce(0) { $0 + Int(($1 * 255).rounded()) } == 33_832_495)
+        // --gray on a gray image changes nothing.
+        #expect(try ImageDecoder.decode(path: Self.data("images/camera.png"), gray: true) == s)
+    }
+
+    @Test func astronautDecodesRGBAndLuma() throws {
+        let s = try ImageDecoder.decode(path: Self.data("images/astronaut.png"))
+        #expect(s.channels == 3 && s.height == 512 && s.width == 512)
+        #expect(s.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let pinned: [((Int, Int), [Double])] = [((0, 0), [154, 147, 151]), ((100, 200), [81, 57, 17]),
+                                                ((256, 300), [53, 21, 7]), ((511, 511), [0, 0, 0])]
+        for ((y, x), rgb) in pinned {
+            #expect((0..<3).map { s[$0, y, x] } == rgb.map { $0 / 255 }, "pixel (\(y), \(x))")
+        }
+        #expect(s.values.reduce(0) { $0 + Int(($1 * 255).rounded()) } == 90_124_324)
+
+        let g = try ImageDecoder.decode(path: Self.data("images/astronaut.png"), gray: true)
+        #expect(g.channels == 1 && g.height == 512 && g.width == 512)
+        for ((y, x), rgb) in pinned {
+            let expected = 0.299 * (rgb[0] / 255) + 0.587 * (rgb[1] / 255) + 0.114 * (rgb[2] / 255)
+            #expect(abs(g[0, y, x] - expected) <= 1e-15, "luma at (\(y), \(x))")
+        }
+        #expect(abs(g[0, 0, 0] - 0.5864666666666667) < 1e-12)  // (0.299·154 + 0.587·147 + 0.114·151) / 255
+    }
+
+    @Test func nonSquareImageAndUndecodable() throws {
+        let coins = try ImageDecoder.decode(path: Self.data("images/coins.png"))
+        #expect(coins.channels == 1 && coins.height == 303 && coins.width == 384)
+        #expect(coins[0, 0, 0] == 47.0 / 255 && coins[0, 150, 200] == 43.0 / 255)
+        Self.expectMalformed("stb_image") {
+            _ = try ImageDecoder.decode(data: Data("definitely not an image".utf8), path: "x.png")
+        }
+        // A PNG cut in half.
+        let png = try Data(contentsOf: URL(fileURLWithPath: Self.data("images/text.png")))
+        Self.expectMalformed("cannot decode image") { _ = try ImageDecoder.decode(data: png.prefix(100), path: "t.png") }
+    }
+
+    // Two tiny baseline JPEGs, made once by a minimal solid-colour JPEG encoder written in
+    // Python for this purpose (DC-only blocks, quantisation table of ones, no PIL): a 16×8
+    // gray image of value 200, and an 8×8 YCbCr image (Y, Cb, Cr) = (128, 100, 180), which is
+    // RGB (200.904, 100.501, 78.384) by the JFIF conversion formulas.
+    static let grayJPEG = "/9j/2wBDAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/wAALCAAIABABAREA/8QAHwAAAAAMAAAAAAAAAAAAAAAAAAECAwQFBgcICQoL/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQAAPwCpAA//2Q=="
+    static let colorJPEG = "/9j/2wBDAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/wAARCAAIAAgDAREAAhEAAxEA/8QAHwAAAAAMAAAAAAAAAAAAAAAAAAECAwQFBgcICQoL/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAwDAQACAAMAAD8ABA+nQP/Z"
+
+    @Test func jpegDecoding() throws {
+        let gray = try ImageDecoder.decode(data: try #require(Data(base64Encoded: Self.grayJPEG)), path: "g.jpg")
+        #expect(gray.channels == 1 && gray.height == 8 && gray.width == 16)
+        #expect(gray.values.allSatisfy { $0 == 200.0 / 255 })
+
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        let path = Self.join(dir, "c.jpeg")
+        try #require(Data(base64Encoded: Self.colorJPEG)).write(to: URL(fileURLWithPath: path))
+        let color = try InputLoader.loadSignals(path: path)
+        #expect(color.count == 1)
+        let c = color[0]
+        #expect(c.channels == 3 && c.height == 8 && c.width == 8)
+        let rgb = [200.904, 100.501, 78.384]
+        for ch in 0..<3 {
+            #expect(c.channel(ch).allSatisfy { abs($0 * 255 - rgb[ch]) <= 1.5 }, "channel \(ch): \(c[ch, 0, 0] * 255)")
+        }
+        let y = try InputLoader.loadSignals(path: path, gray: true)[0]
+        #expect(y.channels == 1)
+        #expect(abs(y[0, 3, 3] - (0.299 * c[0, 3, 3] + 0.587 * c[1, 3, 3] + 0.114 * c[2, 3, 3])) <= 1e-15)
+    }
+
+    // MARK: InputLoader
+
+    @Test func inputLoaderShapes() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        let v = (0..<24).map(Double.init)
+        func write(_ name: String, _ shape: [Int], _ dtype: NPY.DType = .float64, _ values: [Double]? = nil) throws -> String {
+            let p = Self.join(dir, name)
+            try NPY.write(values ?? Array(v.prefix(shape.reduce(1, *))), shape: shape, dtype: dtype, to: p)
+            return p
+        }
+        let line = try InputLoader.loadSignals(path: write("l.npy", [5]))
+        #expect(line == [Signal(channels: 1, height: 1, width: 5, values: Array(v.prefix(5)))])
+        let hw = try write("hw.npy", [4, 6])
+        #expect(try InputLoader.loadSignals(path: hw) == [Signal(channels: 1, height: 4, width: 6, values: v)])
+        #expect(try InputLoader.loadSignals(path: hw, oneDimensional: true) == [Signal(channels: 4, height: 1, width: 6, values: v)])
+        let chw = try write("chw.npy", [2, 3, 4])
+        #expect(try InputLoader.loadSignals(path: chw) == [Signal(channels: 2, height: 3, width: 4, values: v)])
+        let ncl = try InputLoader.loadSignals(path: chw, oneDimensional: true)
+        #expect(ncl.count == 2 && ncl[1] == Signal(channels: 3, height: 1, width: 4, values: Array(v[12..<24])))
+        let batch = try InputLoader.loadNamedSignals(path: write("n.npy", [3, 2, 2, 2]))
+        #expect(batch.map(\.name) == ["n.npy[0]", "n.npy[1]", "n.npy[2]"])
+        #expect(batch[2].signal == Signal(channels: 2, height: 2, width: 2, values: Array(v[16..<24])))
+        // uint8 is scaled to [0, 1]; float32 is kept.
+        let u8 = try InputLoader.loadSignals(path: write("u.npy", [2, 2], .uint8, [0, 51, 255, 1]))
+        #expect(u8[0].values == [0, 0.2, 1, 1.0 / 255])
+        let f32 = try InputLoader.loadSignals(path: write("f.npy", [2], .float32, [3, 300]))
+        #expect(f32[0].values == [3, 300])
+        // --gray turns a 3-channel array into luma.
+        let rgb = try InputLoader.loadSignals(path: write("rgb.npy", [3, 1, 2], .float64, [1, 0, 0, 1, 0, 0]), gray: true)
+        #expect(rgb == [Signal(channels: 1, height: 1, width: 2, values: [0.299, 0.587])])
+        // Unsupported shapes.
+        for shape in [[2, 2, 2, 2, 2], [0, 3], [Int]()] {
+            let p = try write("bad.npy", shape, .float64, [Double](repeating: 1, count: shape.reduce(1, *)))
+            #expect(throws: ConvSimError.self) { _ = try InputLoader.loadSignals(path: p) }
+        }
+    }
+
+    @Test func inputLoaderErrors() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        let nanPath = Self.join(dir, "nan.npy")
+        try NPY.write([0, 1, .nan, 3], shape: [2, 2], dtype: .float32, to: nanPath)
+        #expect(throws: ConvSimError.nonFinite(what: nanPath, index: 2)) { _ = try InputLoader.loadSignals(path: nanPath) }
+        let infPath = Self.join(dir, "inf.npy")
+        try NPY.write([0, -.infinity], shape: [2], to: infPath)
+        #expect(throws: ConvSimError.nonFinite(what: infPath, index: 1)) { _ = try InputLoader.loadSignals(path: infPath) }
+        let missing = Self.join(dir, "missing.png")
+        #expect(throws: ConvSimError.fileNotFound(path: missing)) { _ = try InputLoader.loadSignals(path: missing) }
+        let empty = Self.join(dir, "empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: false)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: Self.join(empty, "notes.txt")))
+        #expect(throws: ConvSimError.noInputs(path: empty)) { _ = try InputLoader.loadSignals(path: empty) }
+    }
+
+    @Test func inputLoaderDirectory() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        for name in ["camera.png", "astronaut.png"] {
+            try FileManager.default.copyItem(atPath: Self.data("images/\(name)"), toPath: Self.join(dir, name))
+        }
+        try NPY.write([1, 2, 3, 4], shape: [2, 2], to: Self.join(dir, "b.npy"))
+        try Data("ignored".utf8).write(to: URL(fileURLWithPath: Self.join(dir, "readme.txt")))
+        try FileManager.default.createDirectory(atPath: Self.join(dir, "sub"), withIntermediateDirectories: false)
+        try NPY.write([1], shape: [1], to: Self.join(dir, "sub/z.npy"))
+
+        let named = try InputLoader.loadNamedSignals(path: dir, gray: true)
+        #expect(named.map(\.name) == ["astronaut.png", "b.npy", "camera.png"])
+        #expect(named.map(\.signal.channels) == [1, 1, 1])
+        let color = try InputLoader.loadSignals(path: dir)
+        #expect(color.map(\.channels) == [3, 1, 1])
+
+        // The bundled images folder: five images in name order.
+        let all = try InputLoader.loadNamedSignals(path: Self.data("images"))
+        #expect(all.map(\.name) == ["astronaut.png", "brick.png", "camera.png", "coins.png", "text.png"])
+        #expect(all.map(\.signal.channels) == [3, 1, 1, 1, 1])
+        #expect(all[4].signal.height == 172 && all[4].signal.width == 448)
+    }
+
+    // MARK: KernelLoader
+
+    @Test func mtcnnWeights() throws {
+        let path = Self.data("weights/mtcnn.safetensors")
+        let file = try Safetensors.read(path: path)
+        #expect(file.metadata["layout"] == "OIHW")
+        #expect(file["pnet.conv1.weight"]?.shape == [10, 3, 3, 3])
+        #expect(file["onet.conv3.weight"]?.shape == [64, 64, 3, 3])
+        #expect(file["rnet.conv3.weight"]?.shape == [64, 48, 2, 2])
+
+        let layers = try KernelLoader.layers(path: path)
+        #expect(layers.contains("pnet.conv1.weight"))
+        #expect(layers == layers.sorted())
+        #expect(layers == file.tensors.filter { $0.shape.count == 4 }.map(\.name))
+
+        let (name, bank) = try KernelLoader.load(path: path, layer: "pnet.conv1.weight")
+        #expect(name == "pnet.conv1.weight")
+        #expect(bank.count == 10 && bank.channels == 3 && bank.kernelHeight == 3 && bank.kernelWidth == 3)
+        #expect(bank.isFinite)
+
+        // The .npy copy holds exactly the same float32 values.
+        let npy = try NPY.read(path: Self.data("weights/mtcnn_pnet_conv1.npy"))
+        #expect(npy.dtype == .float32 && npy.shape == [10, 3, 3, 3])
+        #expect(npy.values == bank.values)
+        let fromNPY = try KernelLoader.load(path: Self.data("weights/mtcnn_pnet_conv1.npy"), layer: nil)
+        #expect(fromNPY.name == "mtcnn_pnet_conv1")
+        #expect(fromNPY.bank == bank)
+
+        let all = try KernelLoader.loadAll(path: path)
+        #expect(all.map(\.name) == layers)
+        #expect(all.first { $0.name == "pnet.conv1.weight" }?.bank == bank)
+
+        #expect(throws: ConvSimError.layerRequired(path: path, available: layers)) {
+            _ = try KernelLoader.load(path: path, layer: nil)
+        }
+        #expect(throws: ConvSimError.unknownLayer(name: "pnet.conv9.weight", available: layers)) {
+            _ = try KernelLoader.load(path: path, layer: "pnet.conv9.weight")
+        }
+        #expect(ConvSimError.layerRequired(path: path, available: layers).description.contains("--layer"))
+    }
+
+    @Test func kernelLoaderFormats() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        let w = (0..<24).map { Double($0) - 12 }
+        // Safetensors with one 4-D weight and a bias: the weight is the only layer.
+        let st = Self.join(dir, "m.safetensors")
+        try Safetensors.write(tensors: [(name: "conv.weight", shape: [2, 3, 2, 2], values: w),
+                                        (name: "conv.bias", shape: [2], values: [0.5, -0.5])], to: st)
+        #expect(try KernelLoader.layers(path: st) == ["conv.weight"])
+        let one = try KernelLoader.load(path: st, layer: nil)
+        #expect(one.name == "conv.weight")
+        #expect(one.bank == KernelBank(count: 2, channels: 3, kernelHeight: 2, kernelWidth: 2, values: w))
+        do {
+            _ = try KernelLoader.load(path: st, layer: "conv.bias")
+            Issue.record("bias accepted as a layer")
+        } catch let ConvSimError.unsupportedShape(_, shape, expected) {
+            #expect(shape == [2])
+            #expect(expected.contains("conv.weight"))
+        }
+        // No 4-D tensor at all.
+        let biasOnly = Self.join(dir, "b.safetensors")
+        try Safetensors.write(tensors: [(name: "bias", shape: [2], values: [1, 2])], to: biasOnly)
+        #expect(throws: ConvSimError.noLayers(path: biasOnly)) { _ = try KernelLoader.layers(path: biasOnly) }
+        // NaN in weights names the layer.
+        let nanST = Self.join(dir, "nan.safetensors")
+        var bad = w
+        bad[7] = .nan
+        try Safetensors.write(tensors: [(name: "k", shape: [2, 3, 2, 2], values: bad)], dtype: .f64, to: nanST)
+        #expect(throws: ConvSimError.nonFinite(what: "layer 'k' in \(nanST)", index: 7)) {
+            _ = try KernelLoader.load(path: nanST, layer: "k")
+        }
+        // A 2-D .npy is a bank of 1-D kernels.
+        let oneD = Self.join(dir, "taps.npy")
+        try NPY.write(Array(w.prefix(6)), shape: [2, 3], to: oneD)
+        let k1 = try KernelLoader.load(path: oneD, layer: nil)
+        #expect(k1.name == "taps")
+        #expect(k1.bank == KernelBank(count: 2, channels: 1, kernelHeight: 1, kernelWidth: 3, values: Array(w.prefix(6))))
+        #expect(throws: ConvSimError.unknownLayer(name: "other", available: ["taps"])) {
+            _ = try KernelLoader.load(path: oneD, layer: "other")
+        }
+        let threeD = Self.join(dir, "three.npy")
+        try NPY.write(w, shape: [2, 3, 4], to: threeD)
+        #expect(throws: ConvSimError.self) { _ = try KernelLoader.load(path: threeD, layer: nil) }
+
+        // A directory of .npy files: every 4-D file is a layer named by its stem.
+        let layerDir = Self.join(dir, "layers")
+        try FileManager.default.createDirectory(atPath: layerDir, withIntermediateDirectories: false)
+        try NPY.write(w, shape: [2, 3, 2, 2], dtype: .float32, to: Self.join(layerDir, "b_conv.npy"))
+        try NPY.write(w, shape: [1, 1, 4, 6], to: Self.join(layerDir, "a_conv.npy"))
+        try NPY.write(w, shape: [4, 6], to: Self.join(layerDir, "not_a_layer.npy"))
+        #expect(try KernelLoader.layers(path: layerDir) == ["a_conv", "b_conv"])
+        #expect(try KernelLoader.load(path: layerDir, layer: "a_conv").bank.kernelWidth == 6)
+        #expect(throws: ConvSimError.layerRequired(path: layerDir, available: ["a_conv", "b_conv"])) {
+            _ = try KernelLoader.load(path: layerDir, layer: nil)
+        }
+        #expect(throws: ConvSimError.fileNotFound(path: Self.join(dir, "nope.npy"))) {
+            _ = try KernelLoader.layers(path: Self.join(dir, "nope.npy"))
+        }
+    }
+}
