@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "ConvSimReport", dependencies: ["ConvSimCore"]),
         .target(name: "ConvSimSearch",
                 dependencies: ["ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTheorems",
-                               "ConvSimReport", "CLAPACK"]),
+                               "ConvSimReport", "CLAPACK", .product(name: "BigInt", package: "BigInt")]),
         .executableTarget(name: "convsim",
                           dependencies: [
                               "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTheorems",

@@ -1,0 +1,69 @@
+import ConvSimCore
+import ConvSimReport
+
+/// `adversarial`: the Wielandt pair of THEORY.md T4. For the patch Gram `𝐆`
+/// of the input, `a = v_max + v_min` and `b = v_max − v_min` are orthogonal
+/// (`‖v_max‖ = ‖v_min‖ = 1`) and their feature maps reach
+/// `cos = (λmax − λmin)/(λmax + λmin)`, the largest cosine any orthogonal pair
+/// can have on these data.
+public struct AdversarialStrategy: SearchStrategy {
+    public let name = "adversarial"
+    public let summary = "Wielandt pair: orthogonal kernels with the most similar feature maps the input allows (T4)"
+    public init() {}
+
+    public func units(_ context: SearchContext) -> Int { context.stats.count }
+
+    static func pair(_ st: PatchStatistics) -> ([Double], [Double])? {
+        guard st.order >= 2, (st.eigenvalues.last ?? 0) > 0 else { return nil }
+        let vmin = st.eigenvector(0), vmax = st.eigenvector(st.order - 1)
+        return (zip(vmax, vmin).map { $0 + $1 }, zip(vmax, vmin).map { $0 - $1 })
+    }
+
+    public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        for _ in 0..<count where state.done < context.stats.count {
+            let st = context.stats[state.done]
+            if let (a, b) = Self.pair(st) {
+                state.best["cos|\(st.name)"] = st.featureCosine(a, b)
+                state.best["bound|\(st.name)"] = st.wielandtBound
+                state.best["kdot|\(st.name)"] = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            state.done += 1
+        }
+    }
+
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
+        var section = Section(title: "adversarial — the Wielandt pair (T4)")
+        let tau = context.config.threshold
+        section.paragraphs.append("""
+        **Claim refuted:** \(Claims.orthogonalityBelief) For kernels with `<a, b> = 0`, \
+        `|cos(F_a, F_b)| ≤ (λmax − λmin)/(λmax + λmin)` of the patch Gram `𝐆^P` (Wielandt), with equality at \
+        `a = v_max + v_min`, `b = v_max − v_min`. For natural images the bound is close to 1: \
+        orthogonality guarantees almost nothing.
+        """)
+        var rows: [[String]] = []
+        var findings: [Finding] = []
+        for (idx, st) in context.stats.enumerated() {
+            let cos = state.best["cos|\(st.name)"] ?? .nan, bound = state.best["bound|\(st.name)"] ?? .nan
+            rows.append([st.name, "\(st.input.channels)×\(context.config.kernelSize)×\(context.config.kernelSize)",
+                         Fmt.e(st.eigenvalues.first ?? .nan), Fmt.e(st.eigenvalues.last ?? .nan),
+                         Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.e(state.best["kdot|\(st.name)"] ?? .nan)])
+            section.figures.append((name: "adversarial-spectrum-\(idx)",
+                                    svg: SVG.spectrum(st.eigenvalues.reversed(), title: "Eigenvalues of the patch Gram — \(st.name)", yLabel: "λ"),
+                                    caption: "Spectrum of 𝐆^P for \(st.name) (k = \(context.config.kernelSize), \(context.config.padding.rawValue) padding): the condition number sets the T4 bound \(Fmt.f(bound, 6))."))
+            let sizes = Array((st.input.channels >= 2 ? 1 : 2)...context.config.kernelSize)
+            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: sizes,
+                                       construct: Self.pair, holds: { $0.dot == 0 && $0.cosineAtLeast(tau) }) {
+                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: tau,
+                                          context: context, bound: r.stats.wielandtBound,
+                                          notes: ["full-size Wielandt pair on \(st.name): cosine \(Fmt.f(cos, 6)) = bound \(Fmt.f(bound, 6))"])
+                f.extra["full_size_cosine"] = cos
+                f.extra["full_size_bound"] = bound
+                findings.append(f)
+            } else {
+                section.paragraphs.append("No exact integer pair with |cos| ≥ \(tau) found for \(st.name) (its bound is \(Fmt.f(bound, 6))).")
+            }
+        }
+        section.tables.append((["input", "kernel C×k×k", "λmin", "λmax", "bound (λmax−λmin)/(λmax+λmin)", "attained cos", "<a,b> (float)"], rows))
+        return (findings, section)
+    }
+}

@@ -1,0 +1,91 @@
+import BigInt
+import ConvSimCore
+import ConvSimReport
+
+/// `channel`: the T5 family. Kernel `a` lives on channel `c` only, kernel `b`
+/// on channel `c' ≠ c` only: every same-channel correlation `T_ab,cc` has a zero
+/// factor, so the paper's Convolutional Similarity (as the authors' code
+/// computes it, same channel only) is exactly 0 and `<a, b> = 0` — yet on RGB
+/// inputs the channels correlate and the feature maps are nearly parallel.
+public struct ChannelStrategy: SearchStrategy {
+    public let name = "channel"
+    public let summary = "kernels on different channels: paper CS exactly 0, feature maps highly similar (T5)"
+    public init() {}
+
+    public func units(_ context: SearchContext) -> Int { context.config.trials }
+
+    static func pair(order m: Int, channels: Int, k: Int, c1: Int, c2: Int, w1: [Double], w2: [Double]) -> ([Double], [Double]) {
+        var a = [Double](repeating: 0, count: m), b = a
+        for t in 0..<(k * k) { a[c1 * k * k + t] = w1[t]; b[c2 * k * k + t] = w2[t] }
+        return (a, b)
+    }
+
+    public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        var rng = SeededRandom(seed: state.rng)
+        let k = context.config.kernelSize
+        for _ in 0..<count {
+            for st in context.stats where st.input.channels >= 2 {
+                let c1 = rng.integer(in: 0...(st.input.channels - 1))
+                var c2 = rng.integer(in: 0...(st.input.channels - 2)); if c2 >= c1 { c2 += 1 }
+                let box = rng.integer(in: 0...2) == 0
+                let w1 = (0..<(k * k)).map { _ in box ? 1.0 : Double(rng.integer(in: 0...9)) }
+                let w2 = (0..<(k * k)).map { _ in box ? 1.0 : Double(rng.integer(in: 0...9)) }
+                guard w1.contains(where: { $0 != 0 }), w2.contains(where: { $0 != 0 }) else { continue }
+                let (a, b) = Self.pair(order: st.order, channels: st.input.channels, k: k, c1: c1, c2: c2, w1: w1, w2: w2)
+                let c = abs(st.featureCosine(a, b))
+                state.series["cos|\(st.name)", default: []].append(c)
+                if c > state.best["cos|\(st.name)", default: -1] {
+                    state.best["cos|\(st.name)"] = c
+                    state.best["c1|\(st.name)"] = Double(c1); state.best["c2|\(st.name)"] = Double(c2)
+                    state.vectors["a|\(st.name)"] = a; state.vectors["b|\(st.name)"] = b
+                }
+            }
+            state.done += 1
+        }
+        state.rng = rng.state
+    }
+
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
+        var section = Section(title: "channel — zero paper CS, similar feature maps (T5)")
+        section.paragraphs.append("""
+        **Claim refuted:** "Minimizing the Convolutional Similarity `Σ_c ‖K_i,c ⋆ K_j,c‖²` (same channel only, as the authors' \
+        code computes it) makes the feature maps dissimilar." A kernel on one input channel and a kernel on another give \
+        paper CS = 0 exactly and kernel dot product 0, but the cross-channel terms `T_ab,cc'` that the loss ignores carry \
+        the correlation between colour channels. The symmetric cross-channel CS of THEORY.md §3 sees them.
+        """)
+        var findings: [Finding] = []
+        var rows: [[String]] = []
+        let tau = context.config.threshold
+        let k = context.config.kernelSize
+        var any = false
+        for (idx, st) in context.stats.enumerated() where st.input.channels >= 2 {
+            any = true
+            let v = state.series["cos|\(st.name)"] ?? []
+            rows.append(Stats.summaryRow("feature-map |cos| — \(st.name)", v))
+            section.figures.append((name: "channel-histogram-\(idx)",
+                                    svg: SVG.histogram([("different-channel pairs", v)], lo: 0, hi: 1, bins: 40,
+                                                       title: "Paper CS = 0 pairs: feature-map |cos| — \(st.name)", xLabel: "|cos(F_a, F_b)|"),
+                                    caption: "Feature-map |cosine| of \(v.count) random kernel pairs on different channels (paper CS exactly 0) on \(st.name)."))
+            guard let c1 = state.best["c1|\(st.name)"].map(Int.init), let c2 = state.best["c2|\(st.name)"].map(Int.init) else { continue }
+            // Shrink: smallest box blur on the same two channels that still exceeds the threshold.
+            let best = state.best["cos|\(st.name)"] ?? 0
+            let claimTau = min(tau, (best * 1000).rounded(.down) / 1000)
+            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: Array(1...k),
+                                       construct: { s in
+                                           let kk = s.kernelSize
+                                           let ones = [Double](repeating: 1, count: kk * kk)
+                                           return Self.pair(order: s.order, channels: s.input.channels, k: kk, c1: c1, c2: c2, w1: ones, w2: ones)
+                                       },
+                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }) {
+                findings.append(Finding.exactPair(strategy: name, claim: Claims.zeroPaperCSSimilar,
+                                                  refutes: "A zero (same-channel) Convolutional Similarity makes feature maps dissimilar.",
+                                                  result: r, threshold: claimTau, context: context,
+                                                  notes: ["best of \(v.count) random different-channel pairs on \(st.name): |cos| \(Fmt.f(best, 6)) (channels \(c1), \(c2))"],
+                                                  extraClaims: ["paper_cs": 0]))
+            }
+        }
+        if !any { section.paragraphs.append("No input has two or more channels: this strategy needs RGB (or multi-channel) inputs.") }
+        section.tables.append((Stats.summaryHeader, rows))
+        return (findings, section)
+    }
+}

@@ -1,0 +1,117 @@
+import ConvSimCore
+import ConvSimReport
+
+/// `gradient`: maximize the feature-map similarity of a bank of `M ≥ 2`
+/// kernels kept exactly orthonormal (rows of `K`, `KKᵀ = I`), by projected
+/// gradient ascent from random starts. The objective is
+/// `Φ(K) = Σ_{i<j} cos²(F_i, F_j)`, `cos_ij = G_ij/√(G_ii G_jj)`, `G = K𝐆Kᵀ`, with
+/// `∂cos_ij/∂k_i = 𝐆k_j/√(G_ii G_jj) − cos_ij 𝐆k_i/G_ii`. Each step moves along
+/// the normalized gradient and re-orthonormalizes the rows (Gram–Schmidt).
+/// For `M = 2` the optimum is the Wielandt bound of T4.
+public struct GradientStrategy: SearchStrategy {
+    public let name = "gradient"
+    public let summary = "projected gradient ascent of feature-map similarity over orthonormal banks of M kernels"
+    public static let steps = 150
+    public init() {}
+
+    /// One start per 100 trials (at least one), on every input.
+    public func units(_ context: SearchContext) -> Int { max(1, context.config.trials / 100) }
+
+    static func orthonormalize(_ k: inout [[Double]]) {
+        for i in 0..<k.count {
+            for j in 0..<i {
+                let d = zip(k[i], k[j]).reduce(0) { $0 + $1.0 * $1.1 }
+                for t in 0..<k[i].count { k[i][t] -= d * k[j][t] }
+            }
+            let s = k[i].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for t in 0..<k[i].count { k[i][t] /= s }
+        }
+    }
+
+    /// Runs one ascent; returns the final bank and the curve of mean |cos| over pairs.
+    static func ascend(_ st: PatchStatistics, m: Int, rng: inout SeededRandom) -> (bank: [[Double]], curve: [Double]) {
+        let n = st.order
+        var k = (0..<m).map { _ in rng.unitVector(n) }
+        orthonormalize(&k)
+        var curve: [Double] = []
+        for step in 0...steps {
+            let gk = k.map { v in (0..<n).map { i in (0..<n).reduce(0.0) { $0 + st.gram[i * n + $1] * v[$1] } } }
+            var g = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+            for i in 0..<m { for j in 0..<m { g[i][j] = zip(k[i], gk[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+            var meanCos = 0.0
+            var grad = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
+            for i in 0..<m { for j in 0..<m where j != i {
+                let den = (g[i][i] * g[j][j]).squareRoot()
+                let c = g[i][j] / den
+                if j > i { meanCos += abs(c) }
+                for t in 0..<n { grad[i][t] += 2 * c * (gk[j][t] / den - c * gk[i][t] / g[i][i]) }
+            } }
+            curve.append(meanCos / Double(m * (m - 1) / 2))
+            if step == steps { break }
+            let norm = grad.flatMap { $0 }.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm == 0 || !norm.isFinite { break }
+            let eta = 0.2 * (1 - Double(step) / Double(steps)) + 0.005
+            for i in 0..<m { for t in 0..<n { k[i][t] += eta * grad[i][t] / norm } }
+            orthonormalize(&k)
+        }
+        return (k, curve)
+    }
+
+    public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        var rng = SeededRandom(seed: state.rng)
+        let m = max(2, context.config.bankSize)
+        for _ in 0..<count {
+            for st in context.stats where st.order >= m {
+                let (bank, curve) = Self.ascend(st, m: m, rng: &rng)
+                let final = curve.last ?? 0
+                state.series["final|\(st.name)", default: []].append(final)
+                if state.done < 6 { state.series["curve\(state.done)|\(st.name)"] = curve }
+                if final > state.best["final|\(st.name)", default: -1] {
+                    state.best["final|\(st.name)"] = final
+                    state.vectors["bank|\(st.name)"] = bank.flatMap { $0 }
+                }
+            }
+            state.done += 1
+        }
+        state.rng = rng.state
+    }
+
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
+        let m = max(2, context.config.bankSize)
+        var section = Section(title: "gradient — maximizing similarity over orthonormal banks (M = \(m))")
+        section.paragraphs.append("""
+        **Claim refuted:** \(Claims.orthogonalityBelief) Banks of \(m) exactly orthonormal kernels whose feature maps are \
+        all pairwise similar, found by projected gradient ascent of `Σ_{i<j} cos²(F_i, F_j)` from \(state.done) random start(s), \
+        \(Self.steps) steps each.
+        """)
+        var rows: [[String]] = []
+        var findings: [Finding] = []
+        let tau = context.config.threshold
+        for (idx, st) in context.stats.enumerated() where st.order >= m {
+            rows.append(Stats.summaryRow("mean pairwise |cos| at the end — \(st.name)", state.series["final|\(st.name)"] ?? []))
+            let curves = (0..<6).compactMap { c in state.series["curve\(c)|\(st.name)"].map { ("start \(c + 1)", $0) } }
+            section.figures.append((name: "gradient-curves-\(idx)",
+                                    svg: SVG.lines(curves, title: "Projected gradient ascent — \(st.name)", xLabel: "step", yLabel: "mean pairwise |cos|"),
+                                    caption: "Mean pairwise feature-map |cosine| of an orthonormal bank of \(m) kernels along the ascent (\(st.name))."))
+            guard let flat = state.vectors["bank|\(st.name)"] else { continue }
+            let n = st.order
+            let bank = (0..<m).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
+            // The most similar pair of the best bank becomes the certificate.
+            var bi = 0, bj = 1, bc = -1.0
+            for i in 0..<m { for j in (i + 1)..<m { let c = abs(st.featureCosine(bank[i], bank[j])); if c > bc { bc = c; bi = i; bj = j } } }
+            let claimTau = min(tau, (bc * 1000).rounded(.down) / 1000)
+            let k = context.config.kernelSize
+            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
+                                       construct: { s in s.kernelSize == k ? (bank[bi], bank[bj]) : nil },
+                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }) {
+                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: claimTau,
+                                          context: context,
+                                          notes: ["best bank on \(st.name): mean pairwise |cos| \(Fmt.f(state.best["final|\(st.name)"] ?? .nan, 6)); pair (\(bi), \(bj)) |cos| \(Fmt.f(bc, 6)); Wielandt bound \(Fmt.f(st.wielandtBound, 6))"])
+                f.extra["bank_mean_abs_cosine"] = state.best["final|\(st.name)"] ?? .nan
+                findings.append(f)
+            }
+        }
+        section.tables.append((Stats.summaryHeader, rows))
+        return (findings, section)
+    }
+}

@@ -1,0 +1,68 @@
+import ConvSimCore
+import ConvSimReport
+import Foundation
+
+/// The checkpoint of a search: its configuration and each strategy's state.
+public struct SearchCheckpoint: Codable, Sendable, Equatable {
+    public var format = "convsimkit-search-checkpoint/1"
+    public var config: SearchConfig
+    public var states: [String: StrategyState]
+    public init(config: SearchConfig, states: [String: StrategyState]) { self.config = config; self.states = states }
+}
+
+/// Runs strategies in chunks, checkpointing after every chunk, and produces
+/// the findings and report sections. Deterministic: the same configuration
+/// gives the same results whether or not it was interrupted and resumed.
+public struct SearchRun {
+    public let context: SearchContext
+    public let strategies: [any SearchStrategy]
+    public var checkpoint: SearchCheckpoint
+    /// Called after each chunk with the checkpoint to persist.
+    public var onCheckpoint: (SearchCheckpoint) throws -> Void = { _ in }
+    public var onProgress: (String) -> Void = { _ in }
+    public var chunk = 250
+
+    public init(context: SearchContext, strategies: [any SearchStrategy], resumeFrom: SearchCheckpoint? = nil) throws {
+        self.context = context
+        self.strategies = strategies
+        if let r = resumeFrom {
+            guard r.config == context.config else {
+                throw ConvSimError.invalidArgument("the checkpoint was made with different settings (\(r.config.strategies.joined(separator: ",")), seed \(r.config.seed), trials \(r.config.trials), inputs \(r.config.inputs.joined(separator: ", "))); run without --resume or with the same flags")
+            }
+            checkpoint = r
+        } else {
+            var states: [String: StrategyState] = [:]
+            for (i, s) in strategies.enumerated() {
+                // Independent streams per strategy, derived from the seed.
+                var mix = SeededRandom(seed: context.config.seed &+ UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15)
+                states[s.name] = StrategyState(seed: mix.next())
+            }
+            checkpoint = SearchCheckpoint(config: context.config, states: states)
+        }
+    }
+
+    /// Advances every strategy to completion.
+    public mutating func run() throws {
+        for s in strategies {
+            let total = s.units(context)
+            var state = checkpoint.states[s.name]!
+            if state.done > 0 && state.done < total { onProgress("\(s.name): resuming at \(state.done)/\(total)") }
+            while state.done < total {
+                let n = min(chunk, total - state.done)
+                s.advance(&state, context: context, count: n)
+                checkpoint.states[s.name] = state
+                try onCheckpoint(checkpoint)
+                onProgress("\(s.name): \(state.done)/\(total)")
+            }
+        }
+    }
+
+    /// Shrinks and collects findings and sections.
+    public func finish() -> [(strategy: String, findings: [Finding], section: Section)] {
+        strategies.map { s in
+            onProgress("\(s.name): shrinking and checking exactly")
+            let r = s.finish(checkpoint.states[s.name]!, context: context)
+            return (s.name, r.findings, r.section)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import ConvSimCore
+import ConvSimReport
+
+/// What a search run is asked to do (stored in the checkpoint; a resume must match it).
+public struct SearchConfig: Codable, Sendable, Equatable {
+    public var strategies: [String]
+    public var inputs: [String]
+    public var kernelSize: Int
+    public var padding: Padding
+    public var trials: Int
+    public var seed: UInt64
+    /// A pair is "redundant" when its feature-map |cosine| is at least this.
+    public var threshold: Double
+    /// Bank size for the gradient strategy.
+    public var bankSize: Int
+
+    public init(strategies: [String], inputs: [String], kernelSize: Int, padding: Padding, trials: Int,
+                seed: UInt64, threshold: Double, bankSize: Int) {
+        self.strategies = strategies; self.inputs = inputs; self.kernelSize = kernelSize; self.padding = padding
+        self.trials = trials; self.seed = seed; self.threshold = threshold; self.bankSize = bankSize
+    }
+}
+
+/// The data a strategy works on: the inputs and their exact patch statistics.
+public struct SearchContext: Sendable {
+    public let config: SearchConfig
+    public let inputs: [(name: String, signal: Signal)]
+    public let stats: [PatchStatistics]
+    /// The command line that reproduces the run (for certificates).
+    public let command: String
+
+    public init(config: SearchConfig, inputs: [(name: String, signal: Signal)], command: String) throws {
+        self.config = config
+        self.inputs = inputs
+        self.command = command
+        stats = try inputs.map { try PatchStatistics(name: $0.name, input: $0.signal, kernelSize: config.kernelSize, padding: config.padding) }
+    }
+}
+
+/// The resumable state of one strategy: how many units are done, the RNG
+/// state, and what has been collected. Plain data, so a checkpoint is JSON.
+public struct StrategyState: Codable, Sendable, Equatable {
+    public var done = 0
+    public var rng: UInt64
+    public var series: [String: [Double]] = [:]
+    public var best: [String: Double] = [:]
+    public var vectors: [String: [Double]] = [:]
+    public init(seed: UInt64) { rng = seed }
+}
+
+/// A report section produced by a strategy.
+public struct Section {
+    public var title: String
+    public var paragraphs: [String] = []
+    public var tables: [(header: [String], rows: [[String]])] = []
+    public var figures: [(name: String, svg: String, caption: String)] = []
+    public var json: [(String, Double)] = []
+    public init(title: String) { self.title = title }
+}
+
+/// A search strategy (as Hypothesis has strategies): it advances in units
+/// (trials, starts, repetitions), and at the end shrinks what it found.
+public protocol SearchStrategy: Sendable {
+    var name: String { get }
+    var summary: String { get }
+    /// Number of units this run will do.
+    func units(_ context: SearchContext) -> Int
+    /// Does `count` more units.
+    func advance(_ state: inout StrategyState, context: SearchContext, count: Int)
+    /// Findings (shrunk) and the report section.
+    func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section)
+}
+
+public enum Strategies {
+    public static let all: [any SearchStrategy] = [
+        AdversarialStrategy(), RandomStrategy(), GradientStrategy(), Paper41Strategy(),
+        ChannelStrategy(), SymmetricStrategy(),
+    ]
+    public static var names: [String] { all.map(\.name) }
+    public static func named(_ n: String) -> (any SearchStrategy)? { all.first { $0.name == n } }
+}
+
+/// Summary statistics used in reports.
+public enum Stats {
+    public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let pos = q * Double(sorted.count - 1)
+        let lo = Int(pos.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
+    }
+    public static func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+    public static func summaryRow(_ label: String, _ v: [Double]) -> [String] {
+        let s = v.sorted()
+        return [label, String(v.count), Fmt.f(mean(v)), Fmt.f(quantile(s, 0.5)), Fmt.f(quantile(s, 0.025)),
+                Fmt.f(quantile(s, 0.975)), Fmt.f(s.last ?? .nan)]
+    }
+    public static let summaryHeader = ["series", "n", "mean", "median", "2.5%", "97.5%", "max"]
+}
+
+extension SeededRandom {
+    /// A unit vector uniformly distributed on the sphere in `ℝ^n`.
+    mutating func unitVector(_ n: Int) -> [Double] {
+        var v = (0..<n).map { _ in gaussian() }
+        let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for i in 0..<n { v[i] /= s }
+        return v
+    }
+
+    /// A Haar-random orthonormal pair in `ℝ^n` (Gram–Schmidt on two Gaussian vectors).
+    mutating func orthonormalPair(_ n: Int) -> ([Double], [Double]) {
+        let a = unitVector(n)
+        var b = (0..<n).map { _ in gaussian() }
+        let d = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+        for i in 0..<n { b[i] -= d * a[i] }
+        let s = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return (a, b.map { $0 / s })
+    }
+}
+
+/// Helpers to view flattened kernels as heatmap panels.
+enum Panels {
+    static func of(_ v: [Double], channels c: Int, k: Int, label: String) -> [(caption: String, rows: Int, cols: Int, values: [Double])] {
+        let names = c == 3 ? ["R", "G", "B"] : (0..<c).map { "c\($0)" }
+        return (0..<c).map { ch in (caption: "\(label) \(names[ch])", rows: k, cols: k, values: Array(v[(ch * k * k)..<((ch + 1) * k * k)])) }
+    }
+}

@@ -1,0 +1,192 @@
+import ArgumentParser
+import ConvSimCore
+import ConvSimReport
+import ConvSimSearch
+import Foundation
+
+/// `convsim search`: the counterexample search and its report.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search for counterexamples to 'orthogonal kernels give dissimilar feature maps' and write a report.",
+        discussion: """
+        Strategies: \(Strategies.all.map { "\n  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined())
+          all          every strategy above (default)
+
+        Each counterexample is shrunk (smaller kernel, smaller crop, small integers), checked in exact \
+        integer arithmetic where the data allow, and written as a certificate that `convsim replay` \
+        re-verifies. --out DIR receives report.md, figures/*.svg, certificates/*.json and a checkpoint \
+        (checkpoint.json) that --resume continues from. The same seed gives the same bytes.
+
+        Examples:
+          convsim search --input data/images/astronaut.png --out report
+          convsim search --strategy adversarial --input data/images/camera.png --kernel-size 5 --json
+          convsim search --strategy random --trials 100000 --out big --resume
+        """)
+
+    @Option(help: "Strategy name, or 'all'.") var strategy = "all"
+    @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable). Default: data/images/astronaut.png.")
+    var inputs: [String] = []
+    @Option(name: .customLong("kernel-size"), help: "Kernel size k (k×k kernels).") var kernelSize = 3
+    @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
+    @Option(help: "Trials per strategy (random pairs, repetitions; gradient uses one start per 100).") var trials = 1000
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this.") var threshold = 0.9
+    @Option(name: .customLong("bank-size"), help: "Kernels per bank for the gradient strategy.") var bankSize = 4
+    @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "convsim-report"
+    @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
+    @Flag(help: "Print a JSON summary on stdout.") var json = false
+
+    func validate() throws {
+        if strategy != "all" && Strategies.named(strategy) == nil {
+            throw ValidationError("unknown strategy '\(strategy)'; known: \(Strategies.names.joined(separator: ", ")), all")
+        }
+        if trials <= 0 { throw ValidationError("--trials must be positive (got \(trials))") }
+        if kernelSize <= 0 { throw ValidationError("--kernel-size must be positive (got \(kernelSize))") }
+        if !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be in (0, 1) (got \(threshold))") }
+        if bankSize < 2 { throw ValidationError("--bank-size must be at least 2") }
+    }
+
+    var commandLine: String {
+        var parts = ["convsim search", "--strategy \(strategy)"]
+        parts += effectiveInputs.map { "--input \($0)" }
+        parts += ["--kernel-size \(kernelSize)", "--padding \(padding.rawValue)", "--trials \(trials)", "--seed \(seed)",
+                  "--threshold \(threshold)"]
+        if bankSize != 4 { parts.append("--bank-size \(bankSize)") }
+        parts.append("--out \(out)")
+        return parts.joined(separator: " ")
+    }
+
+    var effectiveInputs: [String] { inputs.isEmpty ? ["data/images/astronaut.png"] : inputs }
+
+    func run() throws {
+        runReportingErrors {
+            // 1. Everything that can fail on bad input happens before --out is touched.
+            var loaded: [(name: String, signal: Signal)] = []
+            for path in effectiveInputs {
+                for s in try InputLoader.loadNamedSignals(path: path) {
+                    if s.signal.height < kernelSize || s.signal.width < kernelSize {
+                        throw ConvSimError.kernelLargerThanInput(kernel: (kernelSize, kernelSize),
+                                                                 input: (s.signal.height, s.signal.width), padding: padding)
+                    }
+                    loaded.append((s.name, s.signal))
+                }
+            }
+            let names = strategy == "all" ? Strategies.names : [strategy]
+            let config = SearchConfig(strategies: names, inputs: effectiveInputs, kernelSize: kernelSize, padding: padding,
+                                      trials: trials, seed: seed, threshold: threshold, bankSize: bankSize)
+            progress("search: preparing exact patch statistics for \(loaded.count) input(s)")
+            let context = try SearchContext(config: config, inputs: loaded, command: commandLine)
+            let checkpointPath = out + "/checkpoint.json"
+            var resumeFrom: SearchCheckpoint? = nil
+            if resume {
+                guard let data = FileManager.default.contents(atPath: checkpointPath) else {
+                    throw ConvSimError.invalidArgument("--resume: no checkpoint at \(checkpointPath); run without --resume to start")
+                }
+                do { resumeFrom = try JSONDecoder().decode(SearchCheckpoint.self, from: data) } catch {
+                    throw ConvSimError.malformedFile(path: checkpointPath, reason: "not a search checkpoint (\(error))")
+                }
+            }
+            var run = try SearchRun(context: context, strategies: names.compactMap(Strategies.named), resumeFrom: resumeFrom)
+            run.onProgress = { progress("search: " + $0) }
+            run.onCheckpoint = { cp in
+                let e = JSONEncoder()
+                e.outputFormatting = [.sortedKeys]
+                try AtomicFile.write(try e.encode(cp), to: checkpointPath)
+            }
+            try run.run()
+            let results = run.finish()
+            let (report, findings) = SearchReport.build(context: context, results: results)
+            let summary = summaryJSON(results: results, findings: findings)
+            var rep = report
+            rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
+            try rep.write(to: out)
+            progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))")
+            if json { print(summary.render()) } else { printSummary(findings) }
+        }
+    }
+
+    func findingJSON(_ f: Finding, index: Int) -> JSON {
+        var o: [(String, JSON)] = [
+            ("strategy", .string(f.strategy)), ("claim", .string(f.claim)),
+            ("feature_cosine", .number(f.featureCosine)), ("kernel_cosine", .number(f.kernelCosine)),
+            ("evidence", .string(f.exact ? "exact" : "float")),
+            ("certificate", .string(out + "/certificates/\(f.strategy)-\(index).json")),
+            ("input", .string(f.inputName)),
+        ]
+        if let b = f.bound { o.append(("bound", .number(b))) }
+        for k in f.extra.keys.sorted() { o.append((k, .number(f.extra[k]!))) }
+        return .object(o)
+    }
+
+    func summaryJSON(results: [(strategy: String, findings: [Finding], section: Section)], findings: [Finding]) -> JSON {
+        var strategies: [JSON] = []
+        var indexed: [(Finding, Int)] = []
+        for r in results {
+            let fs = r.findings.enumerated().map { ($0.element, $0.offset + 1) }
+            indexed += fs
+            strategies.append(.object([
+                ("name", .string(r.strategy)),
+                ("findings", .array(fs.map { findingJSON($0.0, index: $0.1) })),
+                ("stats", .object(r.section.json.map { ($0.0, .number($0.1)) })),
+            ]))
+        }
+        // best: the most similar orthogonal pair (or, for one strategy, its top finding).
+        let pool = indexed.filter { $0.0.claim == Claims.orthogonalSimilar }
+        let candidates = pool.isEmpty ? indexed : pool
+        let best = candidates.max { abs($0.0.featureCosine) < abs($1.0.featureCosine) }
+        return .object([
+            ("seed", .int(Int(seed))), ("report", .string(out + "/report.md")),
+            ("best", best.map { findingJSON($0.0, index: $0.1) } ?? .null),
+            ("strategies", .array(strategies)),
+        ])
+    }
+
+    func printSummary(_ findings: [Finding]) {
+        print("counterexamples (\(findings.count)):")
+        for f in findings {
+            print("  \(f.strategy.padding(toLength: 12, withPad: " ", startingAt: 0)) feature cos \(Fmt.f(f.featureCosine, 6))  kernel cos \(Fmt.f(f.kernelCosine, 6))  [\(f.exact ? "exact" : "float")]  \(f.notes.last ?? "")")
+        }
+        print("report: \(out)/report.md")
+    }
+}
+
+/// `convsim replay`: re-verify a certificate from the file alone.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-verify a counterexample certificate from the file alone (exit 0 iff the claim holds).",
+        discussion: """
+        Integer certificates are checked in exact arithmetic; others against certified bounds.
+
+        Example:
+          convsim replay report/certificates/adversarial-1.json
+        """)
+    @Argument(help: "Certificate JSON file.") var certificate: String
+    @Flag(help: "Print a JSON result.") var json = false
+
+    func run() throws {
+        let outcome: Replay.Outcome = runReportingErrors {
+            TheoremHooks.install()
+            let c = try Certificate.read(path: certificate)
+            return try Replay.verify(c)
+        }
+        if json {
+            print(JSON.object([
+                ("certificate", .string(certificate)), ("claim", .string(outcome.claim)), ("evidence", .string(outcome.evidence)),
+                ("holds", .bool(outcome.holds)),
+                ("checks", .array(outcome.checks.map { .object([("check", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))]) })),
+            ]).render())
+        } else {
+            print("\(certificate): claim '\(outcome.claim)', evidence \(outcome.evidence)")
+            for c in outcome.checks { print("  [\(c.passed ? "ok" : "FAILED")] \(c.name)\n         \(c.detail)") }
+            print(outcome.holds ? "claim holds" : "claim does NOT hold")
+        }
+        if !outcome.holds { throw ExitCode(1) }
+    }
+}
+
+/// Where other modules register certificate verifiers (theorem counterexamples).
+enum TheoremHooks {
+    static func install() {}
+}
