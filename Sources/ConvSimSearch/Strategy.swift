@@ -99,7 +99,7 @@ public enum Stats {
 
 extension SeededRandom {
     /// A unit vector uniformly distributed on the sphere in `ℝ^n`.
-    mutating func unitVector(_ n: Int) -> [Double] {
+    public mutating func unitVector(_ n: Int) -> [Double] {
         var v = (0..<n).map { _ in gaussian() }
         let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         for i in 0..<n { v[i] /= s }
@@ -107,7 +107,7 @@ extension SeededRandom {
     }
 
     /// A Haar-random orthonormal pair in `ℝ^n` (Gram–Schmidt on two Gaussian vectors).
-    mutating func orthonormalPair(_ n: Int) -> ([Double], [Double]) {
+    public mutating func orthonormalPair(_ n: Int) -> ([Double], [Double]) {
         let a = unitVector(n)
         var b = (0..<n).map { _ in gaussian() }
         let d = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }

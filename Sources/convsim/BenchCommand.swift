@@ -4,5 +4,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print ratios against baselines measured in the same run.",
-        subcommands: [BenchGramCommand.self, BenchCSCommand.self, BenchGramWorkerCommand.self])
+        subcommands: [BenchGramCommand.self, BenchSearchCommand.self, BenchCSCommand.self, BenchGramWorkerCommand.self])
 }

@@ -33,7 +33,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this.") var threshold = 0.9
     @Option(name: .customLong("bank-size"), help: "Kernels per bank for the gradient strategy.") var bankSize = 4
-    @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "convsim-report"
+    @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "report"
     @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 

@@ -1,1 +1,174 @@
+import BigInt
+import Foundation
+import PropertyBased
 import Testing
+import ConvSimCore
+@testable import ConvSimSearch
+
+/// Random integer "images" for the search tests.
+func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
+    var rng = SeededRandom(seed: seed)
+    // Smooth-ish data (a ramp plus noise) so channels and neighbours correlate as in natural images.
+    var v = [Double](repeating: 0, count: c * h * w)
+    for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+        v[(ch * h + y) * w + x] = Double(min(255, max(0, 3 * (x + y) + 10 * ch + rng.integer(in: 0...40))))
+    } } }
+    return Signal(channels: c, height: h, width: w, values: v)
+}
+
+@Suite struct SearchTests {
+
+    /// Fraction-free re-orthogonalization always gives an exactly orthogonal integer pair.
+    @Test func integerPairsAreExactlyOrthogonal() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 2...30), Gen.int(in: 0...6), Gen.int(in: 0...1_000_000)) { n, si, seed in
+            var rng = SeededRandom(seed: UInt64(seed))
+            let (a, b) = rng.orthonormalPair(n)
+            guard let (ai, bi) = IntegerPairs.orthogonal(a, b, scale: Shrinker.scales[si]) else { return }
+            #expect(ExactArithmetic.dot(ai, bi) == 0)
+            #expect(ai.allSatisfy { $0 == $0.rounded() } && bi.allSatisfy { $0 == $0.rounded() })
+        }
+    }
+
+    /// T4 (Wielandt), checked exactly: no exactly orthogonal integer pair beats
+    /// (λmax−λmin)/(λmax+λmin). The eigenvalues come from LAPACK `dsyevd`, whose
+    /// computed eigenvalues satisfy |λ̂ − λ| ≤ p(n)·u·‖𝐆‖₂ (LAPACK Users' Guide §4.7;
+    /// we take p(n) = n); the bound is evaluated at the ends of those intervals,
+    /// rounded up to a fraction P/Q, and `Q²·G_ab² ≤ P²·G_aa·G_bb` is decided in integers.
+    @Test func wielandtBoundHoldsExactly() async throws {
+        await propertyCheck(count: 25, input: Gen.int(in: 1...3), Gen.int(in: 1...3), Gen.int(in: 0...3), Gen.int(in: 0...100_000)) { c, k, pi, seed in
+            let padding = Padding.allCases[pi]
+            let x = integerImage(c, 9, 11, seed: UInt64(seed))
+            guard let st = try? PatchStatistics(name: "t", input: x, kernelSize: k, padding: padding), st.order >= 2 else { return }
+            let lmax = st.eigenvalues.last!, lmin = st.eigenvalues.first!
+            let delta = Double(st.order) * FloatingPointBounds.unitRoundoff * lmax
+            let hi = lmax + delta, lo = max(lmin - delta, 0)
+            let upper = (hi - lo) / (hi + lo)
+            let q = BigInt(1_000_000), p = BigInt(Int((upper * 1_000_000).rounded(.up)) + 1)
+            var rng = SeededRandom(seed: UInt64(seed) ^ 77)
+            var pairs: [([Double], [Double])] = (0..<30).map { _ in rng.orthonormalPair(st.order) }
+            if let adv = AdversarialStrategy.pair(st) { pairs.append(adv) }
+            for (a, b) in pairs {
+                guard let (ai, bi) = IntegerPairs.orthogonal(a, b, scale: 1000),
+                      let e = IntegerPairs.exact(ai, bi, on: st), e.gaa > 0, e.gbb > 0 else { continue }
+                #expect(e.dot == 0)
+                #expect(q * q * e.gab * e.gab <= p * p * e.gaa * e.gbb,
+                        "orthogonal pair beats the Wielandt bound \(upper): cos \(e.featureCosine)")
+            }
+        }
+    }
+
+    /// The T2 construction gives S ≡ 0 exactly, a positive paper CS, and an exactly
+    /// zero feature-map inner product for full and circular padding on any input.
+    @Test func symmetricConstructionIsOrthogonalForEveryInput() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 1...3), Gen.int(in: 1...3), Gen.int(in: 0...1_000_000)) { c, k, seed in
+            var rng = SeededRandom(seed: UInt64(seed))
+            let a0 = (0..<(c * k * k)).map { _ in rng.integer(in: -3...3) }
+            guard a0.contains(where: { $0 != 0 }) else { return }
+            let h = SymmetricStrategy.antisymmetric(&rng)
+            let (a, b) = SymmetricStrategy.construct(a0: a0, h: h, channels: c, k: k)
+            let e = SymmetricStrategy.exactMeasures(a, b, channels: c, n: k + 2)
+            #expect(e.sym4 == 0)
+            #expect(e.dot == 0)
+            #expect(e.paper > 0)
+            let bank = KernelBank(count: 2, channels: c, kernelHeight: k + 2, kernelWidth: k + 2, values: a + b)
+            let x = integerImage(c, 6 + k, 7, seed: UInt64(seed))
+            for p in [Padding.full, .circular] {
+                #expect(ExactArithmetic.gram(inputs: [x], kernels: bank, padding: p)![0][1] == 0)
+            }
+        }
+    }
+
+    /// A random (non-T2) pair is generally not orthogonal for every input: the exact
+    /// symmetric CS is positive — so the S ≡ 0 check above can fail.
+    @Test func genericPairHasPositiveSymmetricCS() {
+        let a: [Double] = [1, 2, 0, -1], b: [Double] = [0, 1, 1, 2]
+        let t = ExactKernelAlgebra.correlations(ExactArithmetic.integers(a)!, ExactArithmetic.integers(b)!, channels: 1, kh: 2, kw: 2)
+        #expect(ExactKernelAlgebra.symmetricCSTimes4(t) > 0)
+    }
+
+    func context(strategies: [String], trials: Int) throws -> SearchContext {
+        let x = integerImage(3, 24, 24, seed: 5)
+        let cfg = SearchConfig(strategies: strategies, inputs: ["synthetic"], kernelSize: 3, padding: .same,
+                               trials: trials, seed: 9, threshold: 0.9, bankSize: 3)
+        return try SearchContext(config: cfg, inputs: [("synthetic", x)], command: "test")
+    }
+
+    /// Every strategy's certificate replays from the file contents alone, and a
+    /// tampered certificate is rejected.
+    @Test func certificatesReplayAndTamperingIsCaught() throws {
+        let ctx = try context(strategies: Strategies.names, trials: 100)
+        var run = try SearchRun(context: ctx, strategies: Strategies.all)
+        try run.run()
+        var count = 0
+        for r in run.finish() {
+            for f in r.findings {
+                let cert = try #require(f.certificate)
+                let data = try cert.encoded()
+                let back = try JSONDecoder().decode(Certificate.self, from: data)
+                #expect(back == cert)
+                let outcome = try Replay.verify(back)
+                #expect(outcome.holds, "\(r.strategy): \(outcome.checks.filter { !$0.passed }.map(\.detail))")
+                count += 1
+                // Tamper: make the claimed pair identical (the last kernel becomes a copy of the one before it);
+                // every claim (orthogonal kernels, S ≡ 0, orthogonalized pair) must then fail.
+                var bad = back
+                let per = bad.kernels.values.count / bad.kernels.shape[0]
+                let last = bad.kernels.shape[0] - 1
+                for t in 0..<per { bad.kernels.values[last * per + t] = bad.kernels.values[(last - 1) * per + t] }
+                #expect(try !Replay.verify(bad).holds, "tampered \(r.strategy) certificate still holds")
+            }
+        }
+        #expect(count >= 5)
+    }
+
+    /// Interrupting after any chunk and resuming from the checkpoint gives the
+    /// same final state as an uninterrupted run (nothing lost or duplicated).
+    @Test func resumeFromCheckpointIsLossless() throws {
+        let ctx = try context(strategies: ["random", "channel", "symmetric"], trials: 120)
+        let strategies = ctx.config.strategies.compactMap(Strategies.named)
+        var full = try SearchRun(context: ctx, strategies: strategies)
+        full.chunk = 50
+        var saved: [SearchCheckpoint] = []
+        full.onCheckpoint = { saved.append($0) }
+        try full.run()
+        #expect(saved.count > 3)
+        for cp in saved.dropLast() {
+            // Round-trip through JSON as the CLI does.
+            let data = try JSONEncoder().encode(cp)
+            let restored = try JSONDecoder().decode(SearchCheckpoint.self, from: data)
+            var resumed = try SearchRun(context: ctx, strategies: strategies, resumeFrom: restored)
+            resumed.chunk = 50
+            try resumed.run()
+            #expect(resumed.checkpoint == full.checkpoint)
+        }
+        // A checkpoint from other settings is refused.
+        var other = ctx.config
+        other.seed = 10
+        let ctx2 = try SearchContext(config: other, inputs: ctx.inputs, command: "test")
+        #expect(throws: ConvSimError.self) { try SearchRun(context: ctx2, strategies: strategies, resumeFrom: saved[0]) }
+    }
+
+    /// The report is a pure function of the configuration: same seed, same bytes.
+    @Test func reportIsDeterministic() throws {
+        func render() throws -> String {
+            let ctx = try context(strategies: ["adversarial", "random", "symmetric"], trials: 60)
+            var run = try SearchRun(context: ctx, strategies: ctx.config.strategies.compactMap(Strategies.named))
+            try run.run()
+            let (md, _) = SearchReport.build(context: ctx, results: run.finish())
+            return md.text + md.files.map { $0.path + String(decoding: $0.data, as: UTF8.self) }.joined()
+        }
+        #expect(try render() == render())
+    }
+
+    /// Shrinking reaches the simplest instance: for the adversarial pair on an RGB
+    /// image, a 1×1 kernel (3 channels) already refutes the claim.
+    @Test func adversarialShrinksToSmallKernel() throws {
+        let x = integerImage(3, 32, 32, seed: 3)
+        let r = try #require(Shrinker.shrink(input: x, name: "s", padding: .same, kernelSizes: [1, 2, 3],
+                                             construct: AdversarialStrategy.pair,
+                                             holds: { $0.dot == 0 && $0.cosineAtLeast(0.9) }))
+        #expect(r.stats.kernelSize == 1)
+        #expect(r.exact.dot == 0)
+        #expect(r.exact.cosineAtLeast(0.9))
+    }
+}
