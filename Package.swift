@@ -74,6 +74,9 @@ let package = Package(
                         "ConvSimCore", "ConvSimCorrelation", "ConvSimSearch", "ConvSimReport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
+        .testTarget(name: "ConvSimReportTests",
+                    dependencies: ["ConvSimReport",
+                                   .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConvSimCorrelationTests",
                     dependencies: [
                         "ConvSimCore", "ConvSimCorrelation",
