@@ -145,6 +145,12 @@ struct GramCommand: ParsableCommand {
                 print(String(format: "%4d  ", i) + r.cosine[i].map { $0.isNaN ? "     n/a" : String(format: "%8.4f", $0) }.joined())
             }
             print("\nGram diagonal ‖F_i‖²: " + (0..<m).map { String(format: "%.6g", r.gram[$0][$0]) }.joined(separator: "  "))
+            if m <= 4 {
+                print("off-diagonal inner products <F_i, F_j> with certified error bounds:")
+                for i in 0..<m { for j in (i + 1)..<max(i + 1, m) {
+                    print(String(format: "  <F_%d, F_%d> = %+.10e  ± %.3e", i, j, r.gram[i][j], r.bound[i][j]))
+                } }
+            }
         }
         var pairs: [(Int, Int, Double)] = []
         for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i][j].isNaN { pairs.append((i, j, r.cosine[i][j])) } }
