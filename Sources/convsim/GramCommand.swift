@@ -134,7 +134,11 @@ struct GramCommand: ParsableCommand {
         let maxBound = r.bound.flatMap { $0 }.max() ?? 0
         print("certified max |error| of any Gram entry: \(String(format: "%.3e", maxBound))")
         if method == .fft {
-            print("paper Toeplitz form vs exact: max |Δ| = \(String(format: "%.6e", r.paperDiscrepancy)) (relative \(String(format: "%.3e", r.paperRelativeDiscrepancy)))\(padding.correlationIdentityIsExact ? "  [exact for \(padding.rawValue) padding: rounding only]" : "  [T1b boundary term]")")
+            if r.paperDiscrepancy <= 2 * maxBound {
+                print("paper Toeplitz form vs exact: equal within the certified rounding bound\(padding.correlationIdentityIsExact ? "  [T1 is exact for \(padding.rawValue) padding]" : "")")
+            } else {
+                print("paper Toeplitz form vs exact: max |Δ| = \(String(format: "%.6e", r.paperDiscrepancy)) (relative \(String(format: "%.3e", r.paperRelativeDiscrepancy)))  [T1b boundary term]")
+            }
         }
         let zero = (0..<m).filter { r.gram[$0][$0] == 0 }
         if !zero.isEmpty { print("feature maps identically zero (cosine undefined): \(zero.map(String.init).joined(separator: ", "))") }
@@ -142,13 +146,17 @@ struct GramCommand: ParsableCommand {
             print("\nfeature-map cosine matrix:")
             print("      " + (0..<m).map { String(format: "%8d", $0) }.joined())
             for i in 0..<m {
-                print(String(format: "%4d  ", i) + r.cosine[i].map { $0.isNaN ? "     n/a" : String(format: "%8.4f", $0) }.joined())
+                print(String(format: "%4d  ", i) + r.cosine[i].map { $0.isNaN ? "     n/a" : (abs($0) < 5e-5 ? "  0.0000" : String(format: "%8.4f", $0)) }.joined())
             }
             print("\nGram diagonal ‖F_i‖²: " + (0..<m).map { String(format: "%.6g", r.gram[$0][$0]) }.joined(separator: "  "))
             if m <= 4 {
                 print("off-diagonal inner products <F_i, F_j> with certified error bounds:")
                 for i in 0..<m { for j in (i + 1)..<max(i + 1, m) {
-                    print(String(format: "  <F_%d, F_%d> = %+.10e  ± %.3e", i, j, r.gram[i][j], r.bound[i][j]))
+                    if abs(r.gram[i][j]) <= r.bound[i][j] {
+                        print(String(format: "  |<F_%d, F_%d>| ≤ %.3e  (certified bound; consistent with exactly 0)", i, j, r.bound[i][j]))
+                    } else {
+                        print(String(format: "  <F_%d, F_%d> = %+.10e  ± %.3e", i, j, r.gram[i][j], r.bound[i][j]))
+                    }
                 } }
             }
         }
@@ -157,7 +165,7 @@ struct GramCommand: ParsableCommand {
         pairs.sort { abs($0.2) > abs($1.2) || (abs($0.2) == abs($1.2) && ($0.0, $0.1) < ($1.0, $1.1)) }
         if !pairs.isEmpty {
             print("\nmost similar feature-map pairs (|cosine|):")
-            for (i, j, c) in pairs.prefix(5) { print(String(format: "  %3d – %-3d  %+.6f", i, j, c)) }
+            for (i, j, c) in pairs.prefix(5) { print(abs(c) < 5e-7 ? String(format: "  %3d – %-3d  0.000000", i, j) : String(format: "  %3d – %-3d  %+.6f", i, j, c)) }
             if m > 12 { print("(use --json for the full \(m)×\(m) matrices)") }
         }
     }

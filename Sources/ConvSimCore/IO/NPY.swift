@@ -479,9 +479,9 @@ struct PyLiteralParser {
 enum IOFiles {
     /// Reads the file at `path`.
     ///
-    /// - Parameter limit: refuse files larger than this many bytes (checked before reading).
+    /// - Parameter limit: refuse files larger than this many bytes (checked before reading; default 2 GiB, so no file is loaded blindly).
     /// - Throws: `fileNotFound`, `malformedFile` (a directory, or unreadable), `fileTooLarge`.
-    static func readFile(path: String, limit: Int? = nil) throws -> Data {
+    static func readFile(path: String, limit: Int? = 2 << 30) throws -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConvSimError.fileNotFound(path: path)
