@@ -1,2 +1,0 @@
-/// Placeholder: the Convolutional Similarity module (issue 5) lands here.
-public enum ConvolutionalSimilarityModule {}
