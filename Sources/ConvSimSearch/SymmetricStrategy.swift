@@ -64,7 +64,7 @@ public struct SymmetricStrategy: SearchStrategy {
             guard a0.contains(where: { $0 != 0 }) else { state.done += 1; continue }
             let (a, b) = Self.construct(a0: a0, h: h, channels: channels, k: k)
             let e = Self.exactMeasures(a, b, channels: channels, n: k + 2)
-            // Normalized paper CS: CS / (‖a‖²‖b‖²) ∈ [0, 1].
+            // Normalized paper CS: CS / (‖a‖²‖b‖²), scale-free (it can exceed 1: ‖a ⋆ b‖₂ ≤ ‖a‖₁‖b‖₂ only).
             let norm = Double(e.paper) / (Double(e.aa) * Double(e.bb))
             state.series["paper_cs_normalized", default: []].append(norm)
             state.series["sym_is_zero", default: []].append(e.sym4 == 0 ? 1 : 0)
