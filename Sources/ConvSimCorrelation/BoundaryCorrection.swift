@@ -50,9 +50,12 @@ public final class BoundaryAccumulator {
         let pY = padding.offsets(input: x.height, kernel: kh)
         let pX = padding.offsets(input: x.width, kernel: kw)
         if !sawNegative && x.values.contains(where: { $0 < 0 }) {
-            // Switch to tracking |B|abs separately from now on (B so far is non-negative data: abs = B).
+            // Switch to tracking |B|abs separately from now on. Everything so far came from
+            // non-negative data: the flushed part of |B|abs equals B, and the rows still
+            // waiting in the chunk are their own absolute values.
             sawNegative = true
             absMatrix = matrix
+            for t in 0..<(chunkRows * order) { absChunk[t] = abs(chunk[t]) }
         }
         var patch = [Double](repeating: 0, count: m)
         for sy in fullY {

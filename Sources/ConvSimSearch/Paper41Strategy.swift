@@ -73,18 +73,18 @@ public struct Paper41Strategy: SearchStrategy {
         let rose = change.filter { $0 > 0 }.count
         let kRed = zip(state.series["kernel_before"] ?? [], state.series["kernel_after"] ?? []).map { abs($0) - abs($1) }
         let after = (state.series["feature_after"] ?? []).map(abs).sorted()
-        let protocol = "Protocol (THEORY.md §5, from the authors' script): two kernels U[0,1)^9, input U[0,1)^64, valid 1-D correlation, SGD lr 0.1 for 300 steps on cos(K1,K2)²."
+        let protocolText = "Protocol (THEORY.md §5, from the authors' script): two kernels U[0,1)^9, input U[0,1)^64, valid 1-D correlation, SGD lr 0.1 for 300 steps on cos(K1,K2)²."
         if rose > 0 {
             section.paragraphs.append("""
             **Claim refuted:** "Driving the kernels towards orthogonality lowers the similarity of their feature maps." \
-            \(protocol) Over \(state.done) seeds the feature-map |cosine| **rose in \(rose) runs \
+            \(protocolText) Over \(state.done) seeds the feature-map |cosine| **rose in \(rose) runs \
             (\(Fmt.f(100 * Double(rose) / Double(max(state.done, 1)), 1))%)** although the kernel cosine fell in every run \
             (mean kernel-|cos| reduction \(Fmt.f(Stats.mean(kRed)))). After orthogonalization the median feature-map |cos| is \
             \(Fmt.f(Stats.quantile(after, 0.5))).
             """)
         } else {
             section.paragraphs.append("""
-            **Claim refuted:** \(Claims.orthogonalityBelief) \(protocol) Over \(state.done) seeds the kernels end \
+            **Claim refuted:** \(Claims.orthogonalityBelief) \(protocolText) Over \(state.done) seeds the kernels end \
             orthogonal (kernel |cos| below 1e-12) yet the feature-map |cosine| stays high: median \(Fmt.f(Stats.quantile(after, 0.5))), \
             minimum \(Fmt.f(after.first ?? .nan)) (before: median \(Fmt.f(Stats.quantile((state.series["feature_before"] ?? []).map(abs).sorted(), 0.5)))). \
             **Not reproduced:** the paper reports that the feature-map similarity does not reliably fall; in this \

@@ -1,5 +1,6 @@
 import BigInt
 import ConvSimCore
+import ConvSimTheorems
 import Foundation
 
 /// Re-verifies a certificate from the file alone (`convsim replay`). Integer
@@ -18,17 +19,17 @@ public enum Replay {
         public var holds: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
     }
 
-    /// Hook for claims owned by other modules (theorem counterexamples), set by the CLI.
-    nonisolated(unsafe) public static var externalVerifiers: [String: (Certificate) throws -> Outcome] = [:]
-
     public static func verify(_ c: Certificate) throws -> Outcome {
         switch c.claim {
         case Claims.orthogonalSimilar, Claims.zeroPaperCSSimilar: return try similarPair(c)
         case Claims.orthogonalForEveryInput: return try everyInput(c)
         case Claims.orthogonalizationRun: return try orthogonalizedRun(c)
+        case TheoremRegistry.counterexampleClaim:
+            let r = try TheoremRegistry.replay(c)
+            return Outcome(claim: c.claim, evidence: c.integerData ? "exact" : "float (certified bounds)",
+                           checks: [Check(name: "\(c.theorem ?? "?") fails on the stored instance", passed: r.holds, detail: r.detail)])
         default:
-            if let v = externalVerifiers[c.claim] { return try v(c) }
-            throw ConvSimError.invalidArgument("unknown certificate claim '\(c.claim)'; known: \([Claims.orthogonalSimilar, Claims.zeroPaperCSSimilar, Claims.orthogonalForEveryInput, Claims.orthogonalizationRun].joined(separator: ", "))\(externalVerifiers.keys.sorted().map { ", " + $0 }.joined())")
+            throw ConvSimError.invalidArgument("unknown certificate claim '\(c.claim)'; known: \([Claims.orthogonalSimilar, Claims.zeroPaperCSSimilar, Claims.orthogonalForEveryInput, Claims.orthogonalizationRun, TheoremRegistry.counterexampleClaim].joined(separator: ", "))")
         }
     }
 

@@ -1,6 +1,134 @@
 import ArgumentParser
+import ConvSimCore
+import ConvSimSimilarity
+import Foundation
 
+extension CSVariant: ExpressibleByArgument {}
+
+/// `convsim cs`: the Convolutional Similarity of a kernel bank (one layer or all layers).
 struct CSCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cs", abstract: "Convolutional Similarity of a kernel bank (not yet implemented).")
-    func run() throws { throw ValidationError("convsim cs is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "cs",
+        abstract: "Convolutional Similarity of a kernel bank, with a certified error bound.",
+        discussion: """
+        T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u+d), all lags |d| ≤ k−1. Variants:
+          adjacent   Σ_{i<M−1} Σ_c ‖T_{i,i+1,cc}‖²  (the authors' CUDA code)
+          pairs      Σ_{i<j} Σ_c ‖T_{ij,cc}‖²       (all pairs, same channel)
+          symmetric  Σ_{i<j} Σ_{c,c'} ‖S_ij,cc'‖²,
+                     S_ij,cc'(d) = ½(T_ij,cc'(d) + T_ij,c'c(−d));
+                     zero iff every pair is orthogonal for every input (T2)
+        Computed by Parseval/FFT (FFTW) with a certified bound on the error.
+        --normalize: unit-norm kernels K_i/‖K_i‖ (zero kernels are an error).
+        --gradient: ∂CS/∂K as float64 .npy in OIHW layout (with --normalize,
+        with respect to the normalized kernels).
+
+        Examples:
+          convsim cs --kernels data/kernels/gaussian_sobel.npy --variant symmetric
+          convsim cs --kernels data/weights/mtcnn.safetensors --all-layers \\
+              --variant pairs --normalize --json
+          convsim cs --kernels data/weights/mtcnn_pnet_conv1.npy --gradient g.npy
+        """)
+
+    @Option(help: "Kernel bank: .npy (M,C,kh,kw), .safetensors, or a directory of .npy layers.")
+    var kernels: String
+    @Option(help: "Layer name (required when the file holds several 4-D tensors).")
+    var layer: String?
+    @Flag(name: .customLong("all-layers"), help: "Evaluate every 4-D layer in the file.")
+    var allLayers = false
+    @Option(help: "adjacent, pairs or symmetric.")
+    var variant: CSVariant = .symmetric
+    @Flag(help: "Evaluate on unit-norm kernels (zero kernels are an error).")
+    var normalize = false
+    @Option(help: "Write the gradient ∂CS/∂K to this .npy file (OIHW, float64).")
+    var gradient: String?
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        if allLayers && layer != nil { throw ValidationError("--layer and --all-layers exclude each other") }
+        if allLayers && gradient != nil { throw ValidationError("--gradient needs a single layer (not --all-layers)") }
+        if let g = gradient {
+            if !g.lowercased().hasSuffix(".npy") { throw ValidationError("--gradient must name a .npy file (got \(g))") }
+            if CSPaths.same(g, kernels) { throw ValidationError("--gradient \(g) is the kernel file itself; choose another path") }
+        }
+    }
+
+    func run() throws {
+        runReportingErrors {
+            if allLayers {
+                let layers = try KernelLoader.loadAll(path: kernels)
+                var rows: [(String, KernelBank, CSResult)] = []
+                for (name, bank) in layers {
+                    rows.append((name, bank, try evaluate(bank, name: name, gradient: false)))
+                }
+                if json {
+                    print(JSON.object([
+                        ("variant", .string(variant.rawValue)), ("normalize", .bool(normalize)),
+                        ("layers", .array(rows.map { name, bank, r in
+                            .object([("name", .string(name)), ("shape", CSPaths.shapeJSON(bank)),
+                                     ("value", .number(r.value)), ("bound", .number(r.bound))])
+                        })),
+                    ]).render())
+                } else {
+                    print("Convolutional Similarity (\(variant.rawValue)\(normalize ? ", unit-norm kernels" : "")) of \(kernels)")
+                    let w = max(5, rows.map { $0.0.count }.max() ?? 5)
+                    print("  " + "layer".padding(toLength: w, withPad: " ", startingAt: 0) + "  shape (M,C,kh,kw)      value                   ± bound")
+                    for (name, bank, r) in rows {
+                        let shape = "(\(bank.count),\(bank.channels),\(bank.kernelHeight),\(bank.kernelWidth))"
+                        print("  " + name.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
+                              + shape.padding(toLength: 20, withPad: " ", startingAt: 0)
+                              + String(format: "  %-22.15g  %.2e", r.value, r.bound))
+                    }
+                }
+                return
+            }
+            let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
+            let r = try evaluate(bank, name: name, gradient: gradient != nil)
+            if let g = gradient, let values = r.gradient {
+                try NPY.write(values, shape: [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth],
+                              dtype: .float64, to: g)
+            }
+            if json {
+                var fields: [(String, JSON)] = [
+                    ("variant", .string(variant.rawValue)), ("value", .number(r.value)), ("bound", .number(r.bound)),
+                    ("layer", .string(name)), ("shape", CSPaths.shapeJSON(bank)), ("normalize", .bool(normalize)),
+                ]
+                if let g = gradient {
+                    fields.append(("gradient", .string(g)))
+                    fields.append(("gradient_bound_max", .number(r.gradientBound?.max() ?? 0)))
+                }
+                print(JSON.object(fields).render())
+            } else {
+                print("layer      \(name)  (M, C, kh, kw) = (\(bank.count), \(bank.channels), \(bank.kernelHeight), \(bank.kernelWidth))")
+                print("variant    \(variant.rawValue)  = \(variant.formula)\(normalize ? "  on unit-norm kernels" : "")")
+                print(String(format: "value      %.17g", r.value))
+                print(String(format: "bound      %.3e  (certified: |value − exact| ≤ bound)", r.bound))
+                if let g = gradient {
+                    print(String(format: "gradient   written to %@ (max per-kernel error bound %.3e)", g, r.gradientBound?.max() ?? 0))
+                }
+            }
+        }
+    }
+
+    func evaluate(_ bank: KernelBank, name: String, gradient: Bool) throws -> CSResult {
+        do {
+            return try ConvolutionalSimilarity.evaluate(bank, variant: variant, normalize: normalize, gradient: gradient)
+        } catch ConvSimError.zeroKernels(let idx) {
+            throw ConvSimError.invalidArgument("layer '\(name)': kernel(s) \(idx.map(String.init).joined(separator: ", ")) are identically zero, so --normalize (unit-norm kernels) is undefined for them; drop them or run without --normalize")
+        }
+    }
+}
+
+/// Small helpers shared by the CS commands.
+enum CSPaths {
+    /// True when two paths name the same file (after resolving `.`/`..` and symlinks).
+    static func same(_ a: String, _ b: String) -> Bool {
+        let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+        let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+        return ua.path == ub.path
+    }
+
+    static func shapeJSON(_ b: KernelBank) -> JSON {
+        .array([.int(b.count), .int(b.channels), .int(b.kernelHeight), .int(b.kernelWidth)])
+    }
 }

@@ -167,7 +167,6 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let outcome: Replay.Outcome = runReportingErrors {
-            TheoremHooks.install()
             let c = try Certificate.read(path: certificate)
             return try Replay.verify(c)
         }
@@ -186,7 +185,3 @@ struct ReplayCommand: ParsableCommand {
     }
 }
 
-/// Where other modules register certificate verifiers (theorem counterexamples).
-enum TheoremHooks {
-    static func install() {}
-}

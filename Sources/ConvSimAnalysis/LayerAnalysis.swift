@@ -1,0 +1,134 @@
+import ConvSimCore
+import ConvSimCorrelation
+import ConvSimSimilarity
+
+/// What `convsim analyze` reports for one convolution layer of a trained model:
+/// kernel similarity, the three Convolutional Similarity variants on unit-norm
+/// kernels, and — when the layer reads the images themselves — the exact
+/// feature-map cosines on those images and the T4 worst case for orthogonal
+/// kernels on the same data (THEORY.md T4, §3).
+public struct LayerAnalysis: Sendable {
+    public struct Pair: Sendable { public let i: Int; public let j: Int; public let featureCosine: Double?; public let kernelCosine: Double }
+
+    public let name: String
+    public let shape: [Int]
+    /// Number of groups (1 = an ordinary convolution; `M` with `(M, 1, kh, kw)` weights = depthwise).
+    public let groups: Int
+    public let groupsDetected: Bool
+    public let kernelCosineMean: Double
+    public let kernelCosineMax: Double
+    /// CS variants on unit-norm kernels, summed over groups (nil when no group has two kernels).
+    public let cs: [CSVariant: CSResult]
+    /// Exact feature-map cosine matrix on the inputs (first layers only).
+    public let featureCosine: [[Double]]?
+    public let featureCosineMean: Double?
+    public let featureCosineMax: Double?
+    /// Wielandt bound `(λmax − λmin)/(λmax + λmin)` of the inputs' patch Gram: the worst
+    /// feature-map |cos| an orthogonal pair can have on these data.
+    public let t4Bound: Double?
+    /// Largest feature-map |cos| among this layer's nearly orthogonal pairs (|kernel cos| ≤ 0.1).
+    public let maxFeatureCosineOfOrthogonalPairs: Double?
+    public let redundantPairs: [Pair]
+    public let notes: [String]
+}
+
+public enum ModelAnalysis {
+    /// Groups of a layer: an override, or depthwise detection (`C = 1`, `M > 1`,
+    /// and the layer does not read the images).
+    public static func groups(for bank: KernelBank, override: Int?, readsImages: Bool) throws -> (Int, Bool) {
+        if let g = override {
+            guard g >= 1, bank.count % g == 0 else {
+                throw ConvSimError.invalidArgument("--groups \(g) does not divide the \(bank.count) output channels")
+            }
+            return (g, false)
+        }
+        if bank.channels == 1 && bank.count > 1 && !readsImages { return (bank.count, true) }
+        return (1, false)
+    }
+
+    static func kernelCosines(_ bank: KernelBank) -> [[Double]] {
+        let m = bank.count
+        let norms = (0..<m).map { bank.norm($0) }
+        var c = [[Double]](repeating: [Double](repeating: .nan, count: m), count: m)
+        for i in 0..<m { for j in 0..<m {
+            let a = bank.kernel(i), b = bank.kernel(j)
+            var s = 0.0
+            for t in 0..<bank.kernelLength { s += a[a.startIndex + t] * b[b.startIndex + t] }
+            c[i][j] = norms[i] > 0 && norms[j] > 0 ? s / (norms[i] * norms[j]) : .nan
+        } }
+        return c
+    }
+
+    /// Analyses one layer. `patchGram` is the inputs' patch Gram for this kernel size
+    /// and padding when the layer reads the images (channel counts match), else nil.
+    public static func analyze(name: String, bank: KernelBank, groupsOverride: Int?, patchGram: PatchGram?,
+                               inputNote: String?) throws -> LayerAnalysis {
+        if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
+            throw ConvSimError.nonFinite(what: "layer '\(name)'", index: bad)
+        }
+        var notes: [String] = []
+        if let n = inputNote { notes.append(n) }
+        let (g, detected) = try groups(for: bank, override: groupsOverride, readsImages: patchGram != nil)
+        if detected { notes.append("recognised as depthwise: (\(bank.count), 1, \(bank.kernelHeight), \(bank.kernelWidth)) weights, \(g) groups of one kernel; pass --groups \(name)=1 to treat it as an ordinary convolution") }
+        let per = bank.count / g
+        let zero = bank.zeroKernels
+        if !zero.isEmpty { notes.append("kernel(s) \(zero.map(String.init).joined(separator: ", ")) are zero: left out of cosines and of the normalized CS") }
+        // Kernel cosines within groups.
+        let kc = kernelCosines(bank)
+        var s = 0.0, mx = 0.0, n = 0
+        for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where i / per == j / per && kc[i][j].isFinite {
+            s += abs(kc[i][j]); mx = max(mx, abs(kc[i][j])); n += 1
+        } }
+        // CS per group on unit-norm kernels (zero kernels dropped), summed.
+        var cs: [CSVariant: CSResult] = [:]
+        if per >= 2 {
+            for v in CSVariant.allCases {
+                var total = CSResult(variant: v, value: 0, bound: 0)
+                for grp in 0..<g {
+                    let idx = (grp * per..<(grp + 1) * per).filter { !zero.contains($0) }
+                    if idx.count < 2 { continue }
+                    let r = try ConvolutionalSimilarity.evaluate(bank.selecting(idx), variant: v, normalize: true)
+                    total.value += r.value
+                    total.bound += r.bound
+                }
+                cs[v] = total
+            }
+        } else {
+            notes.append("one kernel per group: no pair, so no kernel cosine and no CS")
+        }
+        var fc: [[Double]]? = nil, fMean: Double? = nil, fMax: Double? = nil, t4: Double? = nil, orthMax: Double? = nil
+        if let p = patchGram, g == 1 {
+            let r = CorrelationGram.gram(kernels: bank, patchGram: p)
+            fc = r.cosine
+            var fs = 0.0, fm = 0.0, fn = 0
+            var om = 0.0, on = 0
+            for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where r.cosine[i][j].isFinite {
+                let a = abs(r.cosine[i][j]); fs += a; fm = max(fm, a); fn += 1
+                if kc[i][j].isFinite && abs(kc[i][j]) <= 0.1 { om = max(om, a); on += 1 }
+            } }
+            fMean = fn > 0 ? fs / Double(fn) : nil
+            fMax = fn > 0 ? fm : nil
+            orthMax = on > 0 ? om : nil
+            let e = try LinearAlgebra.symmetricEigen(p.matrix, order: p.order)
+            let lo = max(e.values.first ?? 0, 0), hi = e.values.last ?? 0
+            t4 = hi + lo > 0 ? (hi - lo) / (hi + lo) : nil
+        } else if patchGram != nil && g > 1 {
+            notes.append("grouped layer: the image part needs an ordinary (groups = 1) first layer")
+        }
+        // Most redundant pairs: by feature-map |cos| when available, else by kernel |cos|.
+        var pairs: [LayerAnalysis.Pair] = []
+        for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where i / per == j / per && kc[i][j].isFinite {
+            pairs.append(.init(i: i, j: j, featureCosine: fc?[i][j], kernelCosine: kc[i][j]))
+        } }
+        pairs.sort { a, b in
+            let ka = abs(a.featureCosine ?? a.kernelCosine), kb = abs(b.featureCosine ?? b.kernelCosine)
+            return ka != kb ? ka > kb : (a.i, a.j) < (b.i, b.j)
+        }
+        return LayerAnalysis(name: name, shape: [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth],
+                             groups: g, groupsDetected: detected,
+                             kernelCosineMean: n > 0 ? s / Double(n) : .nan, kernelCosineMax: n > 0 ? mx : .nan,
+                             cs: cs, featureCosine: fc, featureCosineMean: fMean, featureCosineMax: fMax,
+                             t4Bound: t4, maxFeatureCosineOfOrthogonalPairs: orthMax,
+                             redundantPairs: Array(pairs.prefix(5)), notes: notes)
+    }
+}

@@ -1,0 +1,55 @@
+import ConvSimCore
+
+/// Minimization of the Convolutional Similarity by a first-order optimizer — the
+/// paper's "iterative initialization" (Adam, lr 0.002, THEORY.md §5) — with the
+/// fast value and exact gradient (`FastSimilarity`, planned once for the run).
+public struct MinimizeResult: Sendable {
+    /// The final bank: the last bank whose loss was finite.
+    public var bank: KernelBank
+    /// `losses[t]` is the loss of the bank before step `t`; the last entry is the loss of `bank`.
+    public var losses: [Double]
+    /// Optimizer steps applied to reach `bank`.
+    public var stepsTaken: Int
+    /// True when the loss (or gradient) became non-finite and the run stopped early.
+    public var stoppedNonFinite: Bool
+    /// A sentence for the user when the run stopped early.
+    public var message: String?
+
+    public init(bank: KernelBank, losses: [Double], stepsTaken: Int, stoppedNonFinite: Bool, message: String?) {
+        self.bank = bank; self.losses = losses; self.stepsTaken = stepsTaken
+        self.stoppedNonFinite = stoppedNonFinite; self.message = message
+    }
+}
+
+public enum Minimizer {
+    /// Runs `steps` optimizer steps on `variant`. If a loss or gradient becomes NaN/±∞,
+    /// stops, keeps the last bank with a finite loss and says so in the result.
+    public static func minimize(_ bank: KernelBank, variant: CSVariant, optimizer kind: OptimizerKind = .adam,
+                                learningRate: Double = 0.002, steps: Int,
+                                onStep: ((Int, Double) -> Void)? = nil) -> MinimizeResult {
+        let fast = FastSimilarity(shapeOf: bank)
+        var opt = Optimizer(kind: kind, learningRate: learningRate)
+        var current = bank
+        var losses: [Double] = []
+        var lastFinite = bank.values
+        for t in 0...steps {
+            let finite = current.values.allSatisfy { $0.isFinite }
+            let r = finite ? fast.evaluate(current, variant: variant, gradient: t < steps) : nil
+            let ok = r.map { $0.value.isFinite && ($0.gradient?.allSatisfy { $0.isFinite } ?? true) } ?? false
+            if !ok {
+                precondition(t > 0, "the initial bank must be finite")
+                let what = r.map { $0.value.isFinite ? "gradient" : "loss" } ?? "bank"
+                var previous = current
+                previous.values = lastFinite
+                return MinimizeResult(bank: previous, losses: losses, stepsTaken: t - 1, stoppedNonFinite: true,
+                                      message: "the \(what) became non-finite at step \(t) (learning rate \(learningRate) too large?); stopped and kept the bank after step \(t - 1), whose loss \(losses.last ?? .nan) is finite")
+            }
+            losses.append(r!.value)
+            onStep?(t, r!.value)
+            if t == steps { break }
+            lastFinite = current.values
+            opt.apply(&current.values, gradient: r!.gradient!)
+        }
+        return MinimizeResult(bank: current, losses: losses, stepsTaken: steps, stoppedNonFinite: false, message: nil)
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import ConvSimAnalysis
+import ConvSimCore
+import ConvSimCorrelation
+import ConvSimReport
+import ConvSimSimilarity
+import Foundation
+
+/// `convsim analyze`: every convolution layer of a trained model through the lens of
+/// kernel similarity, Convolutional Similarity and exact feature-map similarity.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse every convolution weight of a model: kernel cosines, CS variants, feature-map similarity.",
+        discussion: """
+        MODEL is a .safetensors file (every 4-D tensor is a layer, OIHW) or a directory of .npy files. \
+        Per layer: shape, mean/max off-diagonal kernel |cos|, the three CS variants on unit-norm kernels \
+        (adjacent, pairs, symmetric), and the most redundant pairs. For layers whose input channels match \
+        the images (first layers), with --input: the exact feature-map cosine matrix on those images, \
+        the T4 bound (the worst feature-map |cos| any orthogonal pair can have on them) and how close \
+        the layer's own nearly orthogonal pairs come to it. Depthwise weights (M, 1, kh, kw) are \
+        analysed per group; --groups NAME=G overrides.
+
+        Examples:
+          convsim analyze data/weights/mtcnn.safetensors
+          convsim analyze data/weights/mtcnn.safetensors --input data/images/astronaut.png --report mtcnn.md
+          convsim analyze weights_dir --groups block1.dw.weight=32 --json
+        """)
+
+    @Argument(help: "A .safetensors file or a directory of .npy layers.") var model: String
+    @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable).") var inputs: [String] = []
+    @Option(help: "Padding for the feature-map part.") var padding: Padding = .same
+    @Option(help: "Group count for a layer, NAME=G (repeatable).") var groups: [String] = []
+    @Flag(help: "Convert RGB inputs to one channel (BT.601 luma).") var gray = false
+    @Option(help: "Write a Markdown report (figures next to it).") var report: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        runReportingErrors {
+            var overrides: [String: Int] = [:]
+            for g in groups {
+                let parts = g.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let v = Int(parts[1]) else {
+                    throw ConvSimError.invalidArgument("--groups expects NAME=G (got '\(g)')")
+                }
+                overrides[parts[0]] = v
+            }
+            let layers = try KernelLoader.loadAll(path: model)
+            for name in overrides.keys where !layers.contains(where: { $0.name == name }) {
+                throw ConvSimError.unknownLayer(name: name, available: layers.map(\.name))
+            }
+            var images: [Signal] = []
+            for path in inputs { images += try InputLoader.loadSignals(path: path, gray: gray) }
+            let imageChannels = Set(images.map(\.channels))
+            if imageChannels.count > 1 {
+                throw ConvSimError.invalidArgument("the inputs mix channel counts \(imageChannels.sorted()); use --gray or inputs of one kind")
+            }
+            var patchGrams: [String: PatchGram] = [:]
+            var results: [LayerAnalysis] = []
+            for (i, (name, bank)) in layers.enumerated() {
+                progress("analyze: \(name) (\(i + 1)/\(layers.count))")
+                var pg: PatchGram? = nil
+                var note: String? = nil
+                if let c = imageChannels.first {
+                    if c == bank.channels {
+                        let key = "\(bank.kernelHeight)x\(bank.kernelWidth)"
+                        if let p = patchGrams[key] { pg = p } else {
+                            let acc = PatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight,
+                                                           kernelWidth: bank.kernelWidth, padding: padding)
+                            for (n, x) in images.enumerated() { try acc.add(x, name: "input #\(n + 1)") }
+                            pg = acc.result()
+                            patchGrams[key] = pg
+                        }
+                    } else {
+                        note = "input channels \(bank.channels) ≠ image channels \(c): this layer does not read the images, analysed without the image part"
+                    }
+                }
+                results.append(try ModelAnalysis.analyze(name: name, bank: bank, groupsOverride: overrides[name],
+                                                         patchGram: pg, inputNote: note))
+            }
+            if let path = report { try writeReport(results, to: path, images: images.count) }
+            if json { print(renderJSON(results).render()) } else { printTable(results) }
+        }
+    }
+
+    func renderJSON(_ rs: [LayerAnalysis]) -> JSON {
+        .object([
+            ("model", .string(model)), ("padding", .string(padding.rawValue)), ("inputs", .int(inputs.count)),
+            ("layers", .array(rs.map { r in
+                var o: [(String, JSON)] = [
+                    ("name", .string(r.name)), ("shape", .array(r.shape.map { .int($0) })), ("groups", .int(r.groups)),
+                    ("kernel_cosine_mean", .number(r.kernelCosineMean)), ("kernel_cosine_max", .number(r.kernelCosineMax)),
+                    ("cs", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.value)) } })),
+                    ("cs_bound", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.bound)) } })),
+                ]
+                if let f = r.featureCosine {
+                    o.append(("feature_cosine", .matrix(f)))
+                    o.append(("feature_cosine_mean", .number(r.featureCosineMean ?? .nan)))
+                    o.append(("feature_cosine_max", .number(r.featureCosineMax ?? .nan)))
+                    o.append(("t4_bound", .number(r.t4Bound ?? .nan)))
+                    o.append(("max_feature_cosine_of_orthogonal_pairs", r.maxFeatureCosineOfOrthogonalPairs.map { .number($0) } ?? .null))
+                }
+                o.append(("redundant_pairs", .array(r.redundantPairs.map { p in
+                    .object([("i", .int(p.i)), ("j", .int(p.j)), ("feature_cosine", p.featureCosine.map { .number($0) } ?? .null),
+                             ("kernel_cosine", .number(p.kernelCosine))])
+                })))
+                o.append(("notes", .array(r.notes.map { .string($0) })))
+                return .object(o)
+            })),
+        ])
+    }
+
+    func printTable(_ rs: [LayerAnalysis]) {
+        print("model \(model)  padding \(padding.rawValue)  inputs \(inputs.isEmpty ? "none" : inputs.joined(separator: ", "))")
+        print("")
+        print("layer                 shape          kcos mean  kcos max   CS adjacent    CS pairs  CS symmetric   fcos mean  fcos max  T4 bound")
+        for r in rs {
+            let shape = r.shape.map(String.init).joined(separator: "×")
+            func f(_ x: Double?) -> String { x.map { Fmt.f($0, 4) } ?? "-" }
+            func c(_ v: CSVariant) -> String { r.cs[v].map { String(format: "%.4g", $0.value) } ?? "-" }
+            print(r.name.padding(toLength: 21, withPad: " ", startingAt: 0) + " " +
+                  shape.padding(toLength: 14, withPad: " ", startingAt: 0) + " " +
+                  f(r.kernelCosineMean).leftPad(9) + " " + f(r.kernelCosineMax).leftPad(9) + " " +
+                  c(.adjacent).leftPad(12) + " " + c(.pairs).leftPad(11) + " " + c(.symmetric).leftPad(13) + " " +
+                  f(r.featureCosineMean).leftPad(11) + " " + f(r.featureCosineMax).leftPad(9) + " " + f(r.t4Bound).leftPad(9))
+        }
+        for r in rs {
+            var lines: [String] = []
+            if let p = r.redundantPairs.first {
+                let fcs = p.featureCosine.map { String(format: "feature cos %+.4f, ", $0) } ?? ""
+                lines.append("most redundant pair (\(p.i), \(p.j)): \(fcs)kernel cos \(String(format: "%+.4f", p.kernelCosine))")
+            }
+            if let o = r.maxFeatureCosineOfOrthogonalPairs, let b = r.t4Bound {
+                lines.append(String(format: "nearly orthogonal pairs (|kernel cos| ≤ 0.1) reach feature |cos| %.4f; T4 allows up to %.6f", o, b))
+            }
+            lines += r.notes
+            if !lines.isEmpty { print("\n\(r.name):"); for l in lines { print("  " + l) } }
+        }
+    }
+
+    func writeReport(_ rs: [LayerAnalysis], to path: String, images: Int) throws {
+        var md = MarkdownReport(title: "Convolution layers of \(URL(fileURLWithPath: model).lastPathComponent)")
+        md.paragraph("Generated by `convsim analyze \(model)\(inputs.map { " --input \($0)" }.joined()) --padding \(padding.rawValue)`. CS values are on unit-norm kernels; feature-map cosines are exact (certified) on the \(images) input image(s).")
+        md.table(["layer", "shape", "groups", "kernel |cos| mean / max", "CS adjacent", "CS pairs", "CS symmetric", "feature |cos| mean / max", "T4 bound"],
+                 rs.map { r in
+                     [r.name, r.shape.map(String.init).joined(separator: "×"), String(r.groups),
+                      "\(Fmt.f(r.kernelCosineMean)) / \(Fmt.f(r.kernelCosineMax))",
+                      r.cs[.adjacent].map { Fmt.g($0.value, 5) } ?? "-", r.cs[.pairs].map { Fmt.g($0.value, 5) } ?? "-",
+                      r.cs[.symmetric].map { Fmt.g($0.value, 5) } ?? "-",
+                      r.featureCosineMean.map { "\(Fmt.f($0)) / \(Fmt.f(r.featureCosineMax ?? .nan))" } ?? "-",
+                      r.t4Bound.map { Fmt.f($0, 6) } ?? "-"]
+                 })
+        for (k, r) in rs.enumerated() {
+            md.heading(r.name, level: 3)
+            var items = r.redundantPairs.map { p in
+                "pair (\(p.i), \(p.j)): " + (p.featureCosine.map { "feature cos \(Fmt.f($0)), " } ?? "") + "kernel cos \(Fmt.f(p.kernelCosine))"
+            }
+            items += r.notes
+            if !items.isEmpty { md.bullet(items) }
+            if let f = r.featureCosine {
+                md.figure("layer-\(k)-feature-cosine",
+                          svg: SVG.heatmaps([(caption: r.name, rows: f.count, cols: f.count, values: f.flatMap { $0 })],
+                                            title: "Feature-map cosine matrix", cell: max(6, min(22, 400 / Double(f.count)))),
+                          caption: "Exact feature-map cosines of \(r.name) on the inputs (\(padding.rawValue) padding).")
+            }
+        }
+        let url = URL(fileURLWithPath: path)
+        try md.write(to: url.deletingLastPathComponent().path, reportName: url.lastPathComponent)
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

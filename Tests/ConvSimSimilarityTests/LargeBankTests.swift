@@ -1,0 +1,47 @@
+import Testing
+import ConvSimCore
+@testable import ConvSimSimilarity
+
+/// The parallel (channel-block) path of the same-channel variants and the plan reuse.
+@Suite struct LargeBankTests {
+    /// M·C ≥ 4096 takes the parallel path: still equal to the direct sums within the
+    /// certified bounds, and bit-for-bit reproducible.
+    @Test func parallelPathMatchesDirectAndIsDeterministic() {
+        let bank = CSFixtures.gaussianBank(64, 70, 3, 3, seed: 42)
+        let engine = FastSimilarity(shapeOf: bank)
+        for v in [CSVariant.pairs, .adjacent] {
+            let f = engine.evaluate(bank, variant: v, gradient: true)
+            let again = engine.evaluate(bank, variant: v, gradient: true)
+            #expect(f.value == again.value)
+            #expect(f.gradient! == again.gradient!)
+            let d = DirectSimilarity.evaluate(bank, variant: v, gradient: true)
+            #expect(abs(f.value - d.value) <= f.bound + d.bound)
+            let len = bank.kernelLength
+            var worst = 0.0
+            for t in 0..<bank.values.count {
+                let diff = abs(f.gradient![t] - d.gradient![t])
+                let b = f.gradientBound![t / len] + d.gradientBound![t / len]
+                worst = max(worst, diff / b)
+            }
+            #expect(worst <= 1)
+        }
+    }
+
+    /// One engine (one FFTW plan) serves many banks of the same kernel shape; the
+    /// cheap direct bound from the fast path on |K| is at least the direct one computed on |K| directly
+    /// minus the fast bound (both are upper bounds of the same exact quantity).
+    @Test func planReuseAndBoundFromFast() {
+        let engine = FastSimilarity(kernelHeight: 2, kernelWidth: 3)
+        for seed in 0..<5 {
+            let bank = CSFixtures.gaussianBank(4, 3, 2, 3, seed: seed)
+            let f = engine.evaluate(bank, variant: .symmetric, gradient: true)
+            var absBank = bank
+            absBank.values = bank.values.map { abs($0) }
+            let viaFast = DirectSimilarity.bounds(shape: bank, variant: .symmetric,
+                                                  fastOnAbs: engine.evaluate(absBank, variant: .symmetric, gradient: true))
+            let d = DirectSimilarity.evaluate(bank, variant: .symmetric, gradient: true)
+            #expect(abs(f.value - d.value) <= f.bound + viaFast.value)
+            #expect(viaFast.value >= 0.99 * d.bound)
+        }
+    }
+}
