@@ -8,5 +8,5 @@ bash scripts/install-deps.sh
 swift build -c release --product convsim
 bin="$(swift build -c release --show-bin-path)/convsim"
 "$bin" search --strategy all --input data/images/astronaut.png --input data/images/camera.png \
-  --kernel-size 3 --padding same --trials 2000 --seed 1 --out "$out"
+  --kernel-size 3 --padding same --trials 10000 --seed 1 --out "$out"
 echo "report written to $out/report.md" >&2

@@ -31,7 +31,9 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
         case .nonFinite(let w, let i):
             return "\(w) contains a non-finite value (NaN or Inf) at flat index \(i); clean the data first"
         case .channelMismatch(let ic, let kc, let input):
-            return "channel mismatch: input \(input) has \(ic) channel(s) but the kernels expect \(kc) (OIHW 'I' axis); use --gray for 1-channel kernels or pick a matching layer"
+            let hint = ic == 3 && kc == 1 ? "pass --gray to convert RGB inputs to one channel"
+                : (ic == 1 && kc == 3 ? "these kernels read RGB images: give an RGB input" : "pick a layer whose input channels match")
+            return "channel mismatch: input \(input) has \(ic) channel(s) but the kernels expect \(kc) (OIHW 'I' axis); \(hint)"
         case .kernelLargerThanInput(let k, let x, let p):
             return "kernel \(k.0)×\(k.1) is larger than the input \(x.0)×\(x.1) in \(p.rawValue) padding: no output position exists; use --padding same/full/circular or a larger input"
         case .unknownLayer(let n, let a):

@@ -102,7 +102,7 @@ struct SearchCommand: ParsableCommand {
             rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
             try rep.write(to: out)
             progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))")
-            if json { print(summary.render()) } else { printSummary(findings) }
+            if json { print(summary.render()) } else { printSummary(findings, results: results) }
         }
     }
 
@@ -142,7 +142,20 @@ struct SearchCommand: ParsableCommand {
         ])
     }
 
-    func printSummary(_ findings: [Finding]) {
+    func printSummary(_ findings: [Finding], results: [(strategy: String, findings: [Finding], section: Section)]) {
+        for r in results {
+            print("\(r.section.title)")
+            for p in r.section.paragraphs where !p.hasPrefix("**Claim") { print("  " + p) }
+            for t in r.section.tables {
+                let widths = t.header.indices.map { c in ([t.header[c]] + t.rows.map { $0[c] }).map(\.count).max() ?? 0 }
+                func line(_ cells: [String]) -> String {
+                    "  " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                }
+                print(line(t.header))
+                for row in t.rows { print(line(row)) }
+            }
+            print("")
+        }
         print("counterexamples (\(findings.count)):")
         for f in findings {
             print("  \(f.strategy.padding(toLength: 12, withPad: " ", startingAt: 0)) feature cos \(Fmt.f(f.featureCosine, 6))  kernel cos \(Fmt.f(f.kernelCosine, 6))  [\(f.exact ? "exact" : "float")]  \(f.notes.last ?? "")")
