@@ -58,9 +58,10 @@ public enum SVG {
             x += max(w, Double(p.caption.count) * 6.2) + gap
             height = max(height, h)
         }
-        let total = max(x, Double(title.count) * 6.5 + 20)
+        let heading = "\(title) (colour scale ±\(String(format: "%.3g", scale)))"
+        let total = max(x, Double(heading.count) * 7 + 20)
         return header(total, top + height + bottom) +
-            "<text x=\"10\" y=\"18\" font-size=\"13\">\(escape(title)) (colour scale ±\(escape(String(format: "%.3g", scale))))</text>\n" +
+            "<text x=\"10\" y=\"18\" font-size=\"13\">\(escape(heading))</text>\n" +
             body + "</svg>\n"
     }
 
@@ -68,7 +69,7 @@ public enum SVG {
     /// are drawn as outlined step lines with a legend.
     public static func histogram(_ series: [(label: String, values: [Double])], lo: Double, hi: Double, bins: Int,
                                  title: String, xLabel: String) -> String {
-        let w = 520.0, h = 300.0, l = 50.0, r = 20.0, t = 30.0, b = 45.0
+        let w = 530.0, h = 300.0, l = 64.0, r = 20.0, t = 30.0, b = 45.0
         let pw = w - l - r, ph = h - t - b
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
         var counts: [[Int]] = []
@@ -102,7 +103,7 @@ public enum SVG {
     /// Line chart of one or more curves `y[i]` against `i` (optionally log-scaled y).
     public static func lines(_ series: [(label: String, values: [Double])], title: String, xLabel: String,
                              yLabel: String, logY: Bool = false) -> String {
-        let w = 520.0, h = 300.0, l = 60.0, r = 20.0, t = 30.0, b = 45.0
+        let w = 530.0, h = 300.0, l = 64.0, r = 20.0, t = 30.0, b = 45.0
         let pw = w - l - r, ph = h - t - b
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
         func tr(_ v: Double) -> Double { logY ? log10(max(v, 1e-300)) : v }
@@ -130,7 +131,7 @@ public enum SVG {
 
     /// Stem plot of a spectrum (e.g. eigenvalues of a patch Gram), log-scaled.
     public static func spectrum(_ values: [Double], title: String, yLabel: String) -> String {
-        let w = 520.0, h = 300.0, l = 60.0, r = 20.0, t = 30.0, b = 45.0
+        let w = 530.0, h = 300.0, l = 64.0, r = 20.0, t = 30.0, b = 45.0
         let pw = w - l - r, ph = h - t - b
         let pos = values.map { max($0, 1e-300) }
         let logs = pos.map { log10($0) }
@@ -159,7 +160,7 @@ public enum SVG {
             s += "<text x=\"\(f(l - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(escape(tick(yLo + (yHi - yLo) * fx)))</text>\n"
         }
         s += "<text x=\"\(f(l + pw / 2))\" y=\"\(f(t + ph + 34))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        s += "<text x=\"14\" y=\"\(f(t + ph / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(t + ph / 2)))\">\(escape(yLabel))</text>\n"
+        s += "<text x=\"12\" y=\"\(f(t + ph / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 12 \(f(t + ph / 2)))\">\(escape(yLabel))</text>\n"
         return s
     }
 }
