@@ -387,9 +387,10 @@ import Testing
         #expect(g.channels == 1 && g.height == 512 && g.width == 512)
         for ((y, x), rgb) in pinned {
             let expected = 0.299 * (rgb[0] / 255) + 0.587 * (rgb[1] / 255) + 0.114 * (rgb[2] / 255)
-            #expect(abs(g[0, y, x] - expected) <= 1e-15, "luma at (\(y), \(x))")
+            // Same formula, same order of operations: bit-for-bit equal.
+            #expect(g[0, y, x] == expected, "luma at (\(y), \(x))")
         }
-        #expect(abs(g[0, 0, 0] - 0.5864666666666667) < 1e-12)  // (0.299·154 + 0.587·147 + 0.114·151) / 255
+        #expect(g[0, 0, 0] == 0.299 * (154.0 / 255) + 0.587 * (147.0 / 255) + 0.114 * (151.0 / 255))  // ≈ 0.58647
     }
 
     @Test func nonSquareImageAndUndecodable() throws {
@@ -430,7 +431,7 @@ import Testing
         }
         let y = try InputLoader.loadSignals(path: path, gray: true)[0]
         #expect(y.channels == 1)
-        #expect(abs(y[0, 3, 3] - (0.299 * c[0, 3, 3] + 0.587 * c[1, 3, 3] + 0.114 * c[2, 3, 3])) <= 1e-15)
+        #expect(y[0, 3, 3] == 0.299 * c[0, 3, 3] + 0.587 * c[1, 3, 3] + 0.114 * c[2, 3, 3])
     }
 
     // MARK: InputLoader

@@ -89,7 +89,9 @@ import ConvSimCore
         var beyond = false
         for i in 0..<3 { for j in 0..<3 {
             let d = abs(r.paperForm[i][j] - r.gram[i][j])
-            if d > 2 * r.bound[i][j] + 1e-6 { beyond = true }
+            // The paper form and the Gram come from the same computation except for B^P, so
+            // a difference beyond both bounds is a real boundary term.
+            if d > 2 * r.bound[i][j] { beyond = true }
         } }
         #expect(beyond == !padding.correlationIdentityIsExact)
     }
