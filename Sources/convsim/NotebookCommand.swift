@@ -20,7 +20,9 @@ struct NotebookCommand: ParsableCommand {
         subcommands: [Run.self, Check.self])
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run", abstract: "Execute the blocks and rewrite their outputs.")
+        static let configuration = CommandConfiguration(
+            commandName: "run", abstract: "Execute the blocks and rewrite their outputs.",
+            discussion: "Example:\n  convsim notebook run notebooks-md/01-correlation-identity.md")
         @Argument(help: "Notebook files.") var files: [String]
         func run() throws {
             runReportingErrors {
@@ -35,7 +37,9 @@ struct NotebookCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "check", abstract: "Execute the blocks and fail if an output differs.")
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "Execute the blocks and fail if an output differs.",
+            discussion: "Example:\n  convsim notebook check notebooks-md/*.md")
         @Argument(help: "Notebook files.") var files: [String]
         func run() throws {
             var failed = false
