@@ -26,10 +26,12 @@ let package = Package(
                        providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CSTB", path: "Sources/CSTB", pkgConfig: "stb",
                        providers: [.apt(["libstb-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "ConvSimCore",
                 dependencies: [
-                    "CSTB", "CLAPACK",
+                    "CSTB", "CTurboJPEG", "CLAPACK",
                     .product(name: "Numerics", package: "swift-numerics"),
                 ]),
         .target(name: "ConvSimCorrelation",

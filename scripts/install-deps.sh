@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system libraries ConvSimKit links against, if any is missing.
-# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, stb, pkg-config. Python 3 + NumPy are
+# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, stb (PNG), libjpeg-turbo (JPEG), pkg-config. Python 3 + NumPy are
 # optional (benchmark baseline and cross-checks only).
 set -euo pipefail
 need=()
@@ -10,6 +10,7 @@ have_pc fftw3   || need+=(libfftw3-dev)
 have_pc lapacke || need+=(liblapacke-dev)
 have_pc openblas || need+=(libopenblas-dev)
 have_pc stb     || need+=(libstb-dev)
+have_pc libturbojpeg || need+=(libturbojpeg0-dev)
 [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || need+=(libopenblas-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}" >&2

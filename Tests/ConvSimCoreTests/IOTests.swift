@@ -613,4 +613,20 @@ import Testing
             _ = try KernelLoader.layers(path: Self.join(dir, "nope.npy"))
         }
     }
+
+    /// JPEG goes through libjpeg-turbo with Pillow's settings: the decoded samples
+    /// equal Pillow 13's (sums and first samples pinned from `numpy.asarray(Image.open(f))`).
+    @Test func jpegDecodesLikePillow() throws {
+        let rgb = try ImageDecoder.decode(path: Self.data("jpeg/astronaut_crop.jpg"))
+        #expect(rgb.channels == 3 && rgb.height == 48 && rgb.width == 64)
+        #expect(rgb.values.reduce(0) { $0 + Int(($1 * 255).rounded()) } == 1_243_289)
+        #expect([rgb[0, 0, 0], rgb[1, 0, 0], rgb[2, 0, 0], rgb[0, 0, 1], rgb[1, 0, 1], rgb[2, 0, 1]] == [103, 76, 31, 102, 75, 30].map { Double($0) / 255 })
+        let gray = try ImageDecoder.decode(path: Self.data("jpeg/camera_crop.jpg"))
+        #expect(gray.channels == 1 && gray.height == 48 && gray.width == 64)
+        #expect(gray.values.reduce(0) { $0 + Int(($1 * 255).rounded()) } == 182_729)
+        #expect(Array(gray.values.prefix(6)) == [18, 26, 28, 21, 16, 18].map { Double($0) / 255 })
+        // A truncated JPEG is an error, never a padded guess.
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.data("jpeg/astronaut_crop.jpg")))
+        #expect(throws: ConvSimError.self) { try ImageDecoder.decode(data: data.prefix(data.count / 2), path: "half.jpg") }
+    }
 }

@@ -1,7 +1,12 @@
 import CSTB
+import CTurboJPEG
 import Foundation
 
-/// PNG and JPEG decoding (through stb_image) into a `Signal` with values in `[0, 1]`.
+/// PNG and JPEG decoding into a `Signal` with values in `[0, 1]`: PNG through
+/// stb_image (lossless, so any decoder gives the same samples), JPEG through
+/// libjpeg-turbo's TurboJPEG API with its defaults (accurate integer IDCT, fancy
+/// upsampling) — the same decoder and settings as Pillow and torchvision, so
+/// JPEG inputs give the same samples as those tools.
 ///
 /// Channel handling: gray → 1 channel; gray + alpha → 1 channel (alpha dropped);
 /// RGB → 3 channels; RGBA → 3 channels (alpha dropped). 16-bit PNGs are reduced to
@@ -23,6 +28,10 @@ public enum ImageDecoder {
     public static func decode(data: Data, path: String, gray: Bool = false) throws -> Signal {
         guard data.count <= Int(Int32.max) else {
             throw ConvSimError.fileTooLarge(path: path, bytes: data.count, limit: Int(Int32.max))
+        }
+        if data.count >= 3 && data[data.startIndex] == 0xFF && data[data.startIndex + 1] == 0xD8 && data[data.startIndex + 2] == 0xFF {
+            let signal = try decodeJPEG(data: data, path: path)
+            return gray ? luma(signal) : signal
         }
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
         let pixels: UnsafeMutablePointer<stbi_uc>? = data.withUnsafeBytes { raw in
@@ -49,6 +58,44 @@ public enum ImageDecoder {
         }
         let signal = Signal(channels: colorChannels, height: h, width: w, values: values)
         return gray ? luma(signal) : signal
+    }
+
+    /// JPEG through TurboJPEG (flags 0: accurate IDCT, fancy upsampling); gray JPEGs give
+    /// one channel, colour ones three (YCbCr → RGB by libjpeg-turbo). CMYK is refused.
+    static func decodeJPEG(data: Data, path: String) throws -> Signal {
+        guard let handle = tjInitDecompress() else {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot start the JPEG decoder")
+        }
+        defer { tjDestroy(handle) }
+        func failure() -> String { tjGetErrorStr2(handle).map { String(cString: $0) } ?? "unknown error" }
+        var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
+        let ok = data.withUnsafeBytes { raw -> Int32 in
+            tjDecompressHeader3(handle, raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), &w, &h, &subsamp, &colorspace)
+        }
+        guard ok == 0, w > 0, h > 0 else {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot decode JPEG header (libjpeg-turbo: \(failure()))")
+        }
+        if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
+            throw ConvSimError.malformedFile(path: path, reason: "CMYK JPEG images are not supported; convert to RGB first")
+        }
+        let isGray = colorspace == Int32(TJCS_GRAY.rawValue)
+        let n = isGray ? 1 : 3
+        let width = Int(w), height = Int(h)
+        var pixels = [UInt8](repeating: 0, count: width * height * n)
+        let status = data.withUnsafeBytes { raw -> Int32 in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                tjDecompress2(handle, raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), dst.baseAddress,
+                              w, 0, h, isGray ? Int32(TJPF_GRAY.rawValue) : Int32(TJPF_RGB.rawValue), 0)
+            }
+        }
+        // A warning (e.g. a truncated scan, which libjpeg-turbo pads) is an error here: we never guess pixels.
+        guard status == 0 else {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot decode JPEG data (libjpeg-turbo: \(failure()))")
+        }
+        let plane = width * height
+        var values = [Double](repeating: 0, count: n * plane)
+        for p in 0..<plane { for c in 0..<n { values[c * plane + p] = Double(pixels[p * n + c]) / 255 } }
+        return Signal(channels: n, height: height, width: width, values: values)
     }
 
     /// The BT.601 luma `Y = 0.299 R + 0.587 G + 0.114 B` of a 3-channel signal, as one
