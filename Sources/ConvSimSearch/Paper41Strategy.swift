@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimExperiments
 import ConvSimReport
 
 /// `paper-4.1`: the paper's Experiment 4.1 (THEORY.md §5) over many seeds.
@@ -9,7 +10,8 @@ import ConvSimReport
 public struct Paper41Strategy: SearchStrategy {
     public let name = "paper-4.1"
     public let summary = "the paper's Experiment 4.1 over many seeds: does SGD orthogonalization lower feature-map similarity?"
-    public static let kernelLength = 9, signalLength = 64, steps = 300, learningRate = 0.1
+    public static let kernelLength = Experiment41.kernelLength, signalLength = Experiment41.signalLength,
+        steps = Experiment41.steps, learningRate = Experiment41.learningRate
     public init() {}
 
     /// One repetition per trial.
@@ -17,26 +19,13 @@ public struct Paper41Strategy: SearchStrategy {
 
     static func cos(_ a: [Double], _ b: [Double]) -> Double { IntegerPairs.kernelCosine(a, b) }
 
-    static func features(_ k: [Double], _ x: [Double]) -> [Double] {
-        (0...(x.count - k.count)).map { p in (0..<k.count).reduce(0.0) { $0 + k[$1] * x[p + $1] } }
-    }
+    static func features(_ k: [Double], _ x: [Double]) -> [Double] { Experiment41.features(k, x) }
 
-    /// One repetition: returns (k1, k2 before; k1, k2 after; x; feature-cos curve).
+    /// One repetition of the protocol — the single implementation lives in
+    /// `ConvSimExperiments.Experiment41.run`: returns (k1, k2 before; k1, k2 after; x; feature-cos curve).
     static func run(_ rng: inout SeededRandom) -> (before: ([Double], [Double]), after: ([Double], [Double]), x: [Double], curve: [Double]) {
-        var k1 = (0..<kernelLength).map { _ in rng.uniform() }
-        var k2 = (0..<kernelLength).map { _ in rng.uniform() }
-        let x = (0..<signalLength).map { _ in rng.uniform() }
-        let before = (k1, k2)
-        var curve: [Double] = [cos(features(k1, x), features(k2, x))]
-        for _ in 0..<steps {
-            let n1 = k1.reduce(0) { $0 + $1 * $1 }.squareRoot(), n2 = k2.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            let c = zip(k1, k2).reduce(0) { $0 + $1.0 * $1.1 } / (n1 * n2)
-            let g1 = (0..<kernelLength).map { 2 * c * (k2[$0] / (n1 * n2) - c * k1[$0] / (n1 * n1)) }
-            let g2 = (0..<kernelLength).map { 2 * c * (k1[$0] / (n1 * n2) - c * k2[$0] / (n2 * n2)) }
-            for i in 0..<kernelLength { k1[i] -= learningRate * g1[i]; k2[i] -= learningRate * g2[i] }
-            curve.append(cos(features(k1, x), features(k2, x)))
-        }
-        return (before, (k1, k2), x, curve)
+        let r = Experiment41.run(&rng)
+        return ((r.k1Before, r.k2Before), (r.k1After, r.k2After), r.x, r.featureCurve)
     }
 
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {

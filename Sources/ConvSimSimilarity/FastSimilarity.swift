@@ -5,6 +5,11 @@ import Foundation
 
 /// The fast Convolutional Similarity by Parseval (THEORY.md §3).
 ///
+/// For `pairs` and `adjacent` with small kernels the same Parseval identity is used in
+/// the lag domain instead (`⟨A_ic, A_jc⟩` of autocorrelations, no transform; chosen by
+/// `prefersLagDomain`, overridable with `sameChannelAlgorithm`; derivation, gradient and
+/// bound in `LagSimilarity.swift`). Everything below describes the Fourier path.
+///
 /// Kernels are zero-padded to `n1×n2` (`n ≥ 2k−1` per axis, a 2·3·5-smooth size) so
 /// that circular correlation equals linear correlation at every lag; with
 /// `k̂_ic(ω)` the DFT (FFTW r2c through one `RealFFT2D` planned once),
@@ -56,6 +61,9 @@ public final class FastSimilarity {
     /// Stored half-spectrum frequencies and their weights (1 or 2).
     let halfCount: Int
     let weights: [Double]
+    /// How `pairs` / `adjacent` are evaluated (default: the cheaper of the lag-domain form and
+    /// the Fourier form, `FastSimilarity.prefersLagDomain`; see `LagSimilarity.swift`).
+    public var sameChannelAlgorithm: SameChannelAlgorithm = .automatic
 
     /// Plans the transforms for `kh×kw` kernels (do this once, reuse the instance).
     public init(kernelHeight: Int, kernelWidth: Int) {
@@ -106,6 +114,7 @@ public final class FastSimilarity {
                             gradient: gradient ? [Double](repeating: 0, count: bank.values.count) : nil,
                             gradientBound: gradient ? [0] : nil)
         }
+        if usesLagDomain(for: variant) { return lagDomain(bank, variant: variant, gradient: gradient) }
         let acc: Accumulated
         switch variant {
         case .pairs, .adjacent: acc = sameChannel(bank, variant: variant, gradient: gradient)

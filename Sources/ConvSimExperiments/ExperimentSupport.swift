@@ -1,0 +1,135 @@
+import ConvSimCore
+import ConvSimReport
+import Foundation
+
+/// 1-D helpers shared by the paper's experiments (THEORY.md §1: a CNN "convolution"
+/// is a cross-correlation; valid padding).
+public enum OneD {
+    /// Valid 1-D correlation `F(p) = Σ_u k(u)·x(p+u)`, `p = 0 … |x|−|k|`.
+    public static func features(_ k: [Double], _ x: [Double]) -> [Double] {
+        (0...(x.count - k.count)).map { p in (0..<k.count).reduce(0.0) { $0 + k[$1] * x[p + $1] } }
+    }
+
+    /// `cos(a, b) = <a,b>/(‖a‖‖b‖)` (NaN when a vector is zero).
+    public static func cosine(_ a: [Double], _ b: [Double]) -> Double {
+        var ab = 0.0, aa = 0.0, bb = 0.0
+        for i in 0..<a.count { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i] }
+        return ab / (aa.squareRoot() * bb.squareRoot())
+    }
+
+    /// `n` draws from `U[0,1)`.
+    public static func uniform(_ n: Int, _ rng: inout SeededRandom) -> [Double] { (0..<n).map { _ in rng.uniform() } }
+}
+
+/// The activations of Experiment 4.3 (PyTorch defaults).
+public enum Activation: String, CaseIterable, Sendable {
+    /// `max(0, x)`
+    case relu = "ReLU"
+    /// `x` for `x > 0`, else `α(eˣ − 1)`, `α = 1`
+    case elu = "ELU"
+    /// `x` for `x ≥ 0`, else `0.01·x`
+    case leakyReLU = "LeakyReLU"
+
+    public static let eluAlpha = 1.0
+    public static let leakySlope = 0.01
+
+    public func apply(_ x: Double) -> Double {
+        switch self {
+        case .relu: return x > 0 ? x : 0
+        case .elu: return x > 0 ? x : Activation.eluAlpha * (Foundation.expm1(x))
+        case .leakyReLU: return x >= 0 ? x : Activation.leakySlope * x
+        }
+    }
+
+    public func apply(_ v: [Double]) -> [Double] { v.map(apply) }
+
+    /// JSON key.
+    public var key: String {
+        switch self { case .relu: return "relu"; case .elu: return "elu"; case .leakyReLU: return "leaky_relu" }
+    }
+}
+
+/// Relative and absolute reductions of a cosine: `|c₀| − |c₁|` and `(|c₀| − |c₁|)/|c₀|`
+/// (positive = the similarity fell; a negative value means it rose).
+public enum Reduction {
+    public static func absolute(before c0: Double, after c1: Double) -> Double { abs(c0) - abs(c1) }
+    public static func relative(before c0: Double, after c1: Double) -> Double { (abs(c0) - abs(c1)) / abs(c0) }
+}
+
+/// What one experiment produced: the report (Markdown + figures, written by the caller),
+/// the `--json` summary and a few lines for the terminal.
+public struct ExperimentOutcome {
+    public var id: String
+    public var report: MarkdownReport
+    public var summary: [(String, SummaryValue)]
+    public var lines: [String]
+
+    public init(id: String, report: MarkdownReport, summary: [(String, SummaryValue)], lines: [String]) {
+        self.id = id; self.report = report; self.summary = summary; self.lines = lines
+    }
+}
+
+/// The registry of experiments: `convsim experiment ID`.
+public enum Experiments {
+    public static let ids = ["4.1", "4.3", "4.4"]
+    public static let defaultReps = 200
+
+    /// Runs experiment `id` over `reps` repetitions drawn from one `SeededRandom(seed)` stream
+    /// (repetition `r` continues the stream of repetition `r−1`): same seed, same bytes.
+    /// - Throws: `ConvSimError.invalidArgument` for an unknown id or `reps ≤ 0`.
+    public static func run(id: String, reps: Int, seed: UInt64, progress: ((String) -> Void)? = nil) throws -> ExperimentOutcome {
+        guard reps > 0 else { throw ConvSimError.invalidArgument("--reps must be positive (got \(reps))") }
+        switch id {
+        case "4.1": return Experiment41.outcome(Experiment41.runs(reps, seed: seed, progress: progress), seed: seed)
+        case "4.3": return Experiment43.outcome(Experiment43.runs(reps, seed: seed, progress: progress), seed: seed)
+        case "4.4": return Experiment44.outcome(Experiment44.runs(reps, seed: seed, progress: progress), seed: seed)
+        default: throw ConvSimError.invalidArgument("unknown experiment '\(id)'; known: \(ids.joined(separator: ", "))")
+        }
+    }
+
+    /// Runs `body` for `reps` repetitions from one stream, reporting progress every 10%.
+    static func repeated<R>(_ reps: Int, seed: UInt64, label: String, progress: ((String) -> Void)?,
+                            _ body: (inout SeededRandom) -> R) -> [R] {
+        var rng = SeededRandom(seed: seed)
+        var out: [R] = []
+        out.reserveCapacity(reps)
+        let every = max(1, reps / 10)
+        for r in 0..<reps {
+            out.append(body(&rng))
+            if (r + 1) % every == 0 || r + 1 == reps { progress?("experiment \(label): \(r + 1)/\(reps) runs") }
+        }
+        return out
+    }
+}
+
+/// Report fragments shared by the three experiments.
+enum ReportKit {
+    static let header = ["quantity", "n", "mean", "median", "2.5%", "97.5%", "min", "max"]
+
+    static func row(_ label: String, _ d: Distribution, digits: Int = 4) -> [String] {
+        [label, String(d.n), Fmt.f(d.mean, digits), Fmt.f(d.median, digits), Fmt.f(d.q025, digits), Fmt.f(d.q975, digits),
+         Fmt.f(d.min, digits), Fmt.f(d.max, digits)]
+    }
+
+    static func percent(_ x: Double) -> String { Fmt.f(100 * x, 1) + "%" }
+
+    /// A histogram over the data range (widened when all values coincide).
+    static func histogram(_ series: [(String, [Double])], title: String, xLabel: String) -> String {
+        let all = series.flatMap { $0.1 }.filter { $0.isFinite }
+        var lo = all.min() ?? 0, hi = all.max() ?? 1
+        if hi - lo < 1e-12 * max(1, abs(hi)) { lo -= 0.5; hi += 0.5 }
+        let pad = (hi - lo) * 1e-6
+        return SVG.histogram(series.map { (label: $0.0, values: $0.1) }, lo: lo - pad, hi: hi + pad, bins: 40,
+                             title: title, xLabel: xLabel)
+    }
+
+    static func matrixTable(_ m: [[Double]], digits: Int = 4) -> (header: [String], rows: [[String]]) {
+        let n = m.count
+        return (["", ] + (1...n).map { "K\($0)" },
+                (0..<n).map { i in ["K\(i + 1)"] + (0..<n).map { j in Fmt.f(m[i][j], digits) } })
+    }
+
+    static func matrixText(_ m: [[Double]], digits: Int = 4) -> [String] {
+        m.map { row in "    " + row.map { let s = Fmt.f($0, digits); return String(repeating: " ", count: max(0, 10 - s.count)) + s }.joined(separator: " ") }
+    }
+}

@@ -1,0 +1,294 @@
+import ConvSimCore
+import ConvSimCorrelation
+import Foundation
+
+/// How `FastSimilarity` evaluates the same-channel variants (`pairs`, `adjacent`).
+public enum SameChannelAlgorithm: String, Sendable, CaseIterable {
+    /// `lagDomain` when `FastSimilarity.prefersLagDomain` says it is cheaper, else `fourier`.
+    case automatic
+    /// Autocorrelations and their inner products in the lag domain (`LagSimilarity` below).
+    case lagDomain
+    /// Parseval with FFTW (THEORY.md §3).
+    case fourier
+}
+
+/// The lag-domain Parseval form of the same-channel Convolutional Similarity.
+///
+/// With the autocorrelations `A_ic = K_ic ⋆ K_ic`, `A_ic(d) = Σ_u K_ic(u)·K_ic(u+d)` on the
+/// `(2kh−1)(2kw−1)` lags, and `T_ij,cc = K_ic ⋆ K_jc`:
+///
+/// **Lemma.** `‖K_ic ⋆ K_jc‖² = ⟨A_ic, A_jc⟩`.
+/// *Proof.* Zero-pad to `n ≥ 2k−1` per axis (`N` points, so circular = linear correlation
+/// at every lag and no lag aliases). The DFT of a correlation `a ⋆ b` is `conj(â)·b̂`, so
+/// `T̂ = conj(K̂_ic) K̂_jc` and `Â_ic = |K̂_ic|²` (real). Parseval (`Σ_d f(d)g(d) = (1/N) Σ_ω f̂(ω) conj(ĝ(ω))`
+/// for real `f, g`): `‖T‖² = (1/N) Σ_ω |K̂_ic|²|K̂_jc|²` and
+/// `⟨A_ic, A_jc⟩ = (1/N) Σ_ω |K̂_ic|² |K̂_jc|²` — the same number. ∎
+///
+/// Hence, with `S_c = Σ_i A_ic`:
+/// - `pairs = Σ_c Σ_{i<j} ⟨A_ic, A_jc⟩ = Σ_c ½[‖S_c‖² − Σ_i ‖A_ic‖²]`;
+/// - `adjacent = Σ_c Σ_i ⟨A_ic, A_{i+1,c}⟩`.
+///
+/// **Gradient.** `∂A_ic(d)/∂K_ic(u) = K_ic(u+d) + K_ic(u−d)` (the tap `u` enters the products
+/// `K(u)K(u+d)` and `K(u−d)K(u)`; out-of-support taps are 0). With `W_ic = Σ_{j~i} A_jc`
+/// over the partners of `i` (`W_ic = S_c − A_ic` for `pairs`, `A_{i−1,c} + A_{i+1,c}` for
+/// `adjacent`), `CS` contains `⟨A_ic, A_jc⟩` once per pair, so
+/// `∂CS/∂K_ic(u) = Σ_d W_ic(d)·(K_ic(u+d) + K_ic(u−d)) = 2 Σ_d W_ic(d) K_ic(u+d)`
+/// (substitute `d → −d` in the second sum; `W_ic(−d) = W_ic(d)` as every autocorrelation is
+/// even). Check at `k = 1`: `CS = a²b²`, `W = b²`, gradient `b²(a + a) = 2ab²` ✓. (A factor 2
+/// in front of the symmetrized sum would double it.) This equals `DirectSimilarity`'s
+/// `2 Σ_j Σ_d T_ij(d) K_j(w+d)`; the tests check it exactly on integer data.
+///
+/// **Evaluation.** By evenness only the `H = (D+1)/2` lags `d ⪰ 0` (lexicographic) are stored,
+/// weighted 1 (`d = 0`) or 2; per channel the kernels are transposed to `Kt[u][i]` so that
+/// every operation runs over `i` contiguously (SIMD across kernels). Per `(i, c)`:
+/// `kk(kk+1)/2` multiply-adds for `A`, `H` for the norms and `kk²` for the gradient,
+/// against two FFTs of `N = n1·n2` points for the Fourier path.
+///
+/// **Certified bound** (Higham Lemma 3.1, a sum of monomials each carried through at most
+/// `n` roundings differs from the exact value by at most `γ_n` times the same sum on `|K|`).
+/// `Â_ih` is a `≤ kk`-term dot product; `Ŝ_h` adds `M`; a square adds 1; the weighted sum over
+/// `h` adds `H`; the subtraction 1, the channel sum `C`, the merge of channel groups `G`:
+/// `n = 2(kk + M) + H + C + G + 4` covers `pairs` (both `‖S‖²` and `Σ‖A_i‖²`) and `adjacent`. So
+/// `|CS̃ − CS| ≤ γ_n (‖S(|K|)‖² + Σ_i ‖A_i(|K|)‖²)` per channel, and since
+/// `A_i(|K|)(d) ≤ ‖K_ic‖₂²` (Cauchy–Schwarz), `Σ_d A_i(|K|)(d) = ‖K_ic‖₁²`:
+/// `‖S(|K|)‖² ≤ σ_c λ_c` and `Σ_i ‖A_i(|K|)‖² ≤ σ_c λ_c`, `σ_c = Σ_i ‖K_ic‖₂²`,
+/// `λ_c = Σ_i ‖K_ic‖₁²`. The value bound is `2γ_n Σ_c σ_c λ_c` (the adjacent sum
+/// `Σ_i ⟨A_i, A_{i+1}⟩(|K|) ≤ ‖S(|K|)‖²` too).
+/// Gradient: `Ŵ = Ŝ − Â_i` (or `Â_{i−1} + Â_{i+1}`) errs by at most `γ_{kk+M+1}(S + A_i)(|K|)`,
+/// and the `kk`-term sum `2 Σ_v Ŵ(v−u) K(v)` adds `kk` roundings, so with `n' = 2kk + M + 2`
+/// each entry errs by at most `γ_{n'}·2 Σ_v (S + A_i)(|K|)(v−u)|K_ic(v)| ≤ 2γ_{n'}(σ_c + ‖K_ic‖₂²)‖K_ic‖₁`;
+/// the bound of kernel `i` is the Euclidean norm of these over its `C·kk` entries.
+/// All bound arithmetic is itself inflated (`FloatingPointBounds.inflate`).
+///
+/// **Determinism.** Channels are split into a fixed number of contiguous groups (depending on
+/// the bank's size only), each summed in order and merged in group order: the same bits on
+/// any number of cores.
+extension FastSimilarity {
+    /// The rule of `.automatic`: the lag domain when its multiply-add count per kernel and
+    /// channel, `kk(kk+1)/2 + kk² + H` (value + gradient), is below the Fourier path's estimate
+    /// of two real FFTs of `N = n1·n2` points, `2·(5/2)·N·log₂N`, plus `4·N` for the spectral
+    /// products. For square kernels this selects the lag domain up to 11×11 (3×3: 139 vs ≈ 680;
+    /// 11×11: ≈ 22 200 vs ≈ 28 700; 13×13: ≈ 43 200 vs ≈ 31 500 → Fourier), for 1-D kernels up to
+    /// length ≈ 48. An operation-count model, not a measurement: it ignores that the lag loops
+    /// vectorize across channels and FFTW's per-call overhead, both of which favour the lag domain.
+    public static func prefersLagDomain(kernelHeight kh: Int, kernelWidth kw: Int) -> Bool {
+        let kk = Double(kh * kw)
+        let lag = kk * (kk + 1) / 2 + kk * kk + Double(((2 * kh - 1) * (2 * kw - 1) + 1) / 2)
+        let n = Double(RealFFT2D.smoothSize(atLeast: 2 * kh - 1) * RealFFT2D.smoothSize(atLeast: 2 * kw - 1))
+        let fourier = 5 * n * log2(max(n, 2)) + 4 * n
+        return lag <= fourier
+    }
+
+    /// Whether `evaluate` uses the lag domain for `variant` with the current setting.
+    public func usesLagDomain(for variant: CSVariant) -> Bool {
+        guard variant != .symmetric else { return false }
+        switch sameChannelAlgorithm {
+        case .automatic: return FastSimilarity.prefersLagDomain(kernelHeight: kernelHeight, kernelWidth: kernelWidth)
+        case .lagDomain: return true
+        case .fourier: return false
+        }
+    }
+
+    /// Half-lag pair table: every `(u, v)` with `u ≤ v` (flat index) and the index `h` of the
+    /// lag `d = v − u ⪰ 0`. Flat order `u < v` is exactly lexicographically positive lags.
+    struct LagTable {
+        var u: [Int32], v: [Int32], h: [Int32]
+        var lags: Int
+        init(kh: Int, kw: Int) {
+            u = []; v = []; h = []
+            let lw = 2 * kw - 1
+            for a in 0..<(kh * kw) { for b in a..<(kh * kw) {
+                let dy = b / kw - a / kw, dx = b % kw - a % kw
+                let idx = dy == 0 ? dx : kw + (dy - 1) * lw + (dx + kw - 1)
+                u.append(Int32(a)); v.append(Int32(b)); h.append(Int32(idx))
+            } }
+            lags = ((2 * kh - 1) * lw + 1) / 2
+        }
+    }
+
+    /// The lag-domain value, gradient and certified bounds for `pairs` / `adjacent`.
+    func lagDomain(_ k: KernelBank, variant: CSVariant, gradient: Bool) -> CSResult {
+        let m = k.count, cc = k.channels, kk = k.taps
+        let isPairs = variant == .pairs
+        let groupCount = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
+        let table = LagTable(kh: kernelHeight, kw: kernelWidth)
+        // Every gradient entry is written exactly once (by the group owning its channel), so the
+        // buffer is not zero-filled first (saves a pass over M·C·kk doubles and its page faults).
+        var grad: [Double] = gradient ? [Double](unsafeUninitializedCapacity: k.values.count) { _, n in n = k.values.count } : []
+        let parts = LagPartials(groups: groupCount)
+        k.values.withUnsafeBufferPointer { kvb in
+            grad.withUnsafeMutableBufferPointer { gpb in
+                let ptrs = SharedPointers(kernels: kvb.baseAddress!, gradient: gradient ? gpb.baseAddress : nil)
+                DispatchQueue.concurrentPerform(iterations: groupCount) { g in
+                    let channels = (g * cc / groupCount)..<((g + 1) * cc / groupCount)
+                    parts.set(g, FastSimilarity.lagWorker(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
+                                                          channels: channels, ptrs: ptrs))
+                }
+            }
+        }
+        var value = 0.0, boundSum = 0.0
+        var gradErr2 = [Double](repeating: 0, count: m)
+        for p in parts.values {
+            value += p.value; boundSum += p.sigmaLambda
+            for i in 0..<m { gradErr2[i] += p.gradErr2[i] }
+        }
+        let n = 2 * (kk + m) + table.lags + cc + FastSimilarity.groups + 4
+        let valueBound = FloatingPointBounds.inflate(2 * FloatingPointBounds.gamma(n) * boundSum, operations: cc + FastSimilarity.groups + 8)
+        var result = CSResult(variant: variant, value: max(0, value), bound: valueBound, gradient: gradient ? grad : nil)
+        if gradient {
+            let ng = 2 * kk + m + 2
+            result.gradientBound = (0..<m).map { i in
+                2 * FloatingPointBounds.gamma(ng)
+                    * FloatingPointBounds.inflate(gradErr2[i], operations: cc * kk + FastSimilarity.groups + 8).squareRoot()
+                    * (1 + 4 * FloatingPointBounds.unitRoundoff)
+            }
+        }
+        return result
+    }
+
+    struct LagPartial {
+        var value: Double
+        /// Σ_c σ_c λ_c (inflated to an upper bound).
+        var sigmaLambda: Double
+        /// Per kernel: Σ_{c,u} [(σ_c + ‖K_ic‖²)‖K_ic‖₁]² (inflated), the squared per-entry bounds without 2γ.
+        var gradErr2: [Double]
+    }
+
+    /// One channel group `[c0, c1)`, streaming over the kernels in storage order (kernel `i`'s
+    /// channels of the group are contiguous). Per kernel the group's taps are transposed to
+    /// `Kt[u][c]` so that every loop runs over channels contiguously. Buffers are `H×Cg` or `kk×Cg`.
+    /// `pairs`: pass 1 accumulates `S[h][c] = Σ_i A_ic(h)` and `Q[h][c] = Σ_i A_ic(h)²` in kernel
+    /// order; pass 2 recomputes `A_ic` (bit-identical) and forms the gradient from `W = S − A_i`.
+    /// `adjacent`: one pass with `A_{i−1}, A_i, A_{i+1}` rolling.
+    static func lagWorker(m: Int, cc: Int, kk: Int, table: LagTable, isPairs: Bool,
+                          channels: Range<Int>, ptrs: SharedPointers) -> LagPartial {
+        let hN = table.lags, np = table.u.count, cg = channels.count, c0 = channels.lowerBound
+        func buf(_ n: Int) -> UnsafeMutablePointer<Double> {
+            let b = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0, count: max(n, 1)); return b
+        }
+        let kt0 = buf(kk * cg), kt1 = buf(kk * cg)
+        let a0 = buf(hN * cg), a1 = buf(hN * cg), a2 = buf(hN * cg)
+        let s = buf(hN * cg), q = buf(hN * cg), w = buf(hN * cg), g = buf(kk * cg), l1 = buf(cg)
+        let sigma = buf(cg), lambda = buf(cg)
+        defer { for b in [kt0, kt1, a0, a1, a2, s, q, w, g, l1, sigma, lambda] { b.deallocate() } }
+        var gradErr2 = [Double](repeating: 0, count: m)
+        let kv = ptrs.kernels
+        let inflK = kk + 2, inflM = m + kk + 4
+        // Inflation by a precomputed factor (no division in the loops): x·f with
+        // f = inflate(1, n + 4) ≥ 1/(1 − γ_n)·(1 + 2u)², an upper bound of inflate(x, n) after rounding.
+        let fK = FloatingPointBounds.inflate(1, operations: inflK + 4), f4 = FloatingPointBounds.inflate(1, operations: 8)
+        let fK1 = FloatingPointBounds.inflate(1, operations: inflK + 5)
+        let pu = UnsafeMutablePointer<Int>.allocate(capacity: np), pv = UnsafeMutablePointer<Int>.allocate(capacity: np),
+            ph = UnsafeMutablePointer<Int>.allocate(capacity: np)
+        defer { pu.deallocate(); pv.deallocate(); ph.deallocate() }
+        for p in 0..<np { pu[p] = Int(table.u[p]); pv[p] = Int(table.v[p]); ph[p] = Int(table.h[p]) }
+
+        func load(_ i: Int, _ kt: UnsafeMutablePointer<Double>) {
+            let base = kv + (i * cc + c0) * kk
+            for c in 0..<cg { let src = base + c * kk; for u in 0..<kk { kt[u * cg + c] = src[u] } }
+        }
+        func autocorrelate(_ kt: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>) {
+            a.update(repeating: 0, count: hN * cg)
+            for p in 0..<np {
+                let ku = kt + pu[p] * cg, kw = kt + pv[p] * cg, ah = a + ph[p] * cg
+                for c in 0..<cg { ah[c] += ku[c] * kw[c] }
+            }
+        }
+        func norms1(_ kt: UnsafeMutablePointer<Double>) {
+            l1.update(repeating: 0, count: cg)
+            for u in 0..<kk { let ku = kt + u * cg; for c in 0..<cg { l1[c] += abs(ku[c]) } }
+        }
+        /// G = 2 Σ_v W(v−u) K(v) (W already doubled), scattered into kernel i's gradient.
+        func gradient(_ i: Int, _ kt: UnsafeMutablePointer<Double>, into gp: UnsafeMutablePointer<Double>) {
+            g.update(repeating: 0, count: kk * cg)
+            for p in 0..<np {
+                let uu = pu[p], vv = pv[p], wh = w + ph[p] * cg
+                let ku = kt + uu * cg, kw = kt + vv * cg, gu = g + uu * cg
+                if uu == vv {
+                    for c in 0..<cg { gu[c] += wh[c] * ku[c] }
+                } else {
+                    let gv = g + vv * cg
+                    for c in 0..<cg { gu[c] += wh[c] * kw[c]; gv[c] += wh[c] * ku[c] }
+                }
+            }
+            let base = gp + (i * cc + c0) * kk
+            for c in 0..<cg { let dst = base + c * kk; for u in 0..<kk { dst[u] = g[u * cg + c] } }
+        }
+        /// Per-entry gradient error factor (σ-part + ‖K_ic‖²)·‖K_ic‖₁, squared and summed over the group.
+        func addGradErr(_ i: Int, _ aCur: UnsafeMutablePointer<Double>, _ omega: (Int) -> Double) {
+            var e2 = 0.0
+            for c in 0..<cg {
+                let e = (omega(c) + aCur[c] * fK) * (l1[c] * fK) * f4
+                e2 += Double(kk) * e * e
+            }
+            gradErr2[i] += e2
+        }
+        func addNorms(_ aCur: UnsafeMutablePointer<Double>) {
+            for c in 0..<cg {
+                sigma[c] += aCur[c] * fK
+                let l = l1[c] * fK
+                lambda[c] += l * l
+            }
+        }
+
+        var total = 0.0
+        var ktCur = kt0, ktNext = kt1, aPrev = a0, aCur = a1, aNext = a2
+        if isPairs {
+            for i in 0..<m {
+                load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur); addNorms(aCur)
+                for t in 0..<(hN * cg) { let x = aCur[t]; s[t] += x; q[t] += x * x }
+            }
+            var pS = 0.0, qS = 0.0
+            for h in 0..<hN {
+                let wt = h == 0 ? 1.0 : 2.0
+                var ps = 0.0, qs = 0.0
+                for c in 0..<cg { let x = s[h * cg + c]; ps += x * x; qs += q[h * cg + c] }
+                pS += wt * ps; qS += wt * qs
+            }
+            total = 0.5 * (pS - qS)
+            if let gp = ptrs.gradient {
+                for c in 0..<cg { sigma[c] = FloatingPointBounds.inflate(sigma[c], operations: inflM) }
+                for i in 0..<m {
+                    load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur)
+                    for t in 0..<(hN * cg) { w[t] = 2 * (s[t] - aCur[t]) }
+                    gradient(i, ktCur, into: gp)
+                    addGradErr(i, aCur) { sigma[$0] }
+                }
+            }
+        } else {
+            let acc = q   // Σ_i A_i(h)·A_{i+1}(h) per (h, c)
+            load(0, ktCur); autocorrelate(ktCur, aCur)
+            for i in 0..<m {
+                if i + 1 < m { load(i + 1, ktNext); autocorrelate(ktNext, aNext) } else { aNext.update(repeating: 0, count: hN * cg) }
+                if i + 1 < m { for t in 0..<(hN * cg) { acc[t] += aCur[t] * aNext[t] } }
+                norms1(ktCur); addNorms(aCur)
+                if let gp = ptrs.gradient {
+                    for t in 0..<(hN * cg) { w[t] = 2 * (aPrev[t] + aNext[t]) }
+                    gradient(i, ktCur, into: gp)
+                    let prev = aPrev, next = aNext
+                    addGradErr(i, aCur) { (prev[$0] + next[$0]) * fK1 }
+                }
+                swap(&aPrev, &aCur); swap(&aCur, &aNext); swap(&ktCur, &ktNext)
+            }
+            for h in 0..<hN {
+                var t = 0.0
+                for c in 0..<cg { t += acc[h * cg + c] }
+                total += (h == 0 ? 1.0 : 2.0) * t
+            }
+        }
+        var sl = 0.0
+        for c in 0..<cg {
+            sl += FloatingPointBounds.inflate(sigma[c], operations: inflM) * FloatingPointBounds.inflate(lambda[c], operations: inflM)
+        }
+        return LagPartial(value: total, sigmaLambda: FloatingPointBounds.inflate(sl, operations: cg + 2), gradErr2: gradErr2)
+    }
+}
+
+/// Per-group partial results of the lag-domain pass (each slot written once).
+final class LagPartials: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [FastSimilarity.LagPartial?]
+    init(groups: Int) { slots = [FastSimilarity.LagPartial?](repeating: nil, count: groups) }
+    func set(_ g: Int, _ r: FastSimilarity.LagPartial) { lock.lock(); slots[g] = r; lock.unlock() }
+    var values: [FastSimilarity.LagPartial] { slots.map { $0! } }
+}
