@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimExperiments
 import ConvSimReport
 
 /// What a search run is asked to do (stored in the checkpoint; a resume must match it).
@@ -80,15 +81,11 @@ public enum Strategies {
     public static func named(_ n: String) -> (any SearchStrategy)? { all.first { $0.name == n } }
 }
 
-/// Summary statistics used in reports.
+/// Summary rows used in the search reports; the statistics themselves are
+/// `ExperimentStats`' (type-7 quantiles, as NumPy's default).
 public enum Stats {
-    public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let pos = q * Double(sorted.count - 1)
-        let lo = Int(pos.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
-    }
-    public static func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+    public static func quantile(_ sorted: [Double], _ q: Double) -> Double { ExperimentStats.quantile(sorted: sorted, q) }
+    public static func mean(_ v: [Double]) -> Double { ExperimentStats.mean(v) }
     public static func summaryRow(_ label: String, _ v: [Double]) -> [String] {
         let s = v.sorted()
         return [label, String(v.count), Fmt.f(mean(v)), Fmt.f(quantile(s, 0.5)), Fmt.f(quantile(s, 0.025)),
