@@ -77,12 +77,6 @@ public enum IntegerPairs {
         return ExactPair(dot: dot, gab: ExactArithmetic.quadratic(A, G, B),
                          gaa: ExactArithmetic.quadratic(A, G, A), gbb: ExactArithmetic.quadratic(B, G, B))
     }
-
-    public static func kernelCosine(_ a: [Double], _ b: [Double]) -> Double {
-        var ab = 0.0, aa = 0.0, bb = 0.0
-        for i in 0..<a.count { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i] }
-        return ab / (aa.squareRoot() * bb.squareRoot())
-    }
 }
 
 /// Shrinking (as Hypothesis does): from a found counterexample, try simpler

@@ -17,9 +17,9 @@ public struct Paper41Strategy: SearchStrategy {
     /// One repetition per trial.
     public func units(_ context: SearchContext) -> Int { context.config.trials }
 
-    static func cos(_ a: [Double], _ b: [Double]) -> Double { IntegerPairs.kernelCosine(a, b) }
+    static func cos(_ a: [Double], _ b: [Double]) -> Double { OneD.cosine(a, b) }
 
-    static func features(_ k: [Double], _ x: [Double]) -> [Double] { Experiment41.features(k, x) }
+    static func features(_ k: [Double], _ x: [Double]) -> [Double] { OneD.features(k, x) }
 
     /// One repetition of the protocol — the single implementation lives in
     /// `ConvSimExperiments.Experiment41.run`: returns (k1, k2 before; k1, k2 after; x; feature-cos curve).

@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimExperiments
 import ConvSimReport
 
 /// `random`: Haar-random orthogonal kernel pairs (and random Gaussian pairs
@@ -25,7 +26,7 @@ public struct RandomStrategy: SearchStrategy {
                 }
                 let g1 = (0..<st.order).map { _ in rng.gaussian() }, g2 = (0..<st.order).map { _ in rng.gaussian() }
                 state.series["gauss|\(st.name)", default: []].append(abs(st.featureCosine(g1, g2)))
-                state.series["gaussk|\(st.name)", default: []].append(abs(IntegerPairs.kernelCosine(g1, g2)))
+                state.series["gaussk|\(st.name)", default: []].append(abs(OneD.cosine(g1, g2)))
             }
             state.done += 1
         }

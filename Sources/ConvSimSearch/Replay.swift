@@ -1,5 +1,6 @@
 import BigInt
 import ConvSimCore
+import ConvSimCorrelation
 import ConvSimTheorems
 import Foundation
 
@@ -108,15 +109,9 @@ public enum Replay {
         return Outcome(claim: c.claim, evidence: "exact", checks: checks)
     }
 
-    /// Certified cosine interval from a Gram with entrywise error bounds `e`:
-    /// `|Δcos| ≤ (e01 + |g01|(e00/g00 + e11/g11)) / √(g00 g11)` (valid while
-    /// `e00 ≤ g00/2`, `e11 ≤ g11/2`), plus the rounding of the quotient.
     static func cosine(_ g: [[Double]], _ e: [[Double]], _ i: Int, _ j: Int) -> (value: Double, bound: Double) {
-        let d = (g[i][i] * g[j][j]).squareRoot()
-        let v = g[i][j] / d
-        guard e[i][i] <= g[i][i] / 2, e[j][j] <= g[j][j] / 2 else { return (v, .infinity) }
-        let b = (e[i][j] + abs(g[i][j]) * (e[i][i] / g[i][i] + e[j][j] / g[j][j])) / d
-        return (v, b + 4 * FloatingPointBounds.unitRoundoff * abs(v))
+        let r = CertifiedCosine.interval(g, e, i, j)
+        return (r.value, r.halfWidth)
     }
 
     /// A run of the paper's Experiment 4.1: kernels 0,1 before, 2,3 after orthogonalization, on the stored input.

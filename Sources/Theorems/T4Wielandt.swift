@@ -29,14 +29,9 @@ public struct WielandtTheorem: Theorem {
         public var lambdaMax: Double, lambdaMin: Double
     }
 
-    /// Certified interval half-width of `g01/√(g00 g11)` given entrywise bounds `b`:
-    /// the cosine of the exact Gram lies in `[(|g01|−b01)/√((g00+b00)(g11+b11)), (|g01|+b01)/√((g00−b00)(g11−b11))]`.
+    /// Certified cosine of the pair (0, 1): `CertifiedCosine.interval` (ConvSimCorrelation).
     static func cosine(_ g: [[Double]], _ b: [[Double]]) -> (value: Double, halfWidth: Double) {
-        let c = g[0][1] / (g[0][0] * g[1][1]).squareRoot()
-        guard g[0][0] > b[0][0], g[1][1] > b[1][1] else { return (c, .infinity) }
-        let hi = (abs(g[0][1]) + b[0][1]) / ((g[0][0] - b[0][0]) * (g[1][1] - b[1][1])).squareRoot()
-        let lo = (abs(g[0][1]) - b[0][1]) / ((g[0][0] + b[0][0]) * (g[1][1] + b[1][1])).squareRoot()
-        return (c, FloatingPointBounds.inflate(max(hi - abs(c), abs(c) - lo), operations: 8))
+        CertifiedCosine.interval(g, b, 0, 1)
     }
 
     /// Eigen-decomposition of `𝐆^P` (LAPACK `dsyevd`), the maximizing pair, its attained cosine
