@@ -98,6 +98,20 @@ public enum ClosedForms {
         return s
     }
 
+    /// `Σ_{c,c'} Σ_{|d| ≤ k−1} kernelTerm(c, c', d) · R_cc'(d)` (`R°` for circular padding):
+    /// the lag sum shared by the right sides of T1 and T2.
+    public static func sumOverLags<R: TheoremRing>(_ k: RingBank<R>, _ x: RingSignal<R>, padding: Padding,
+                                                   kernelTerm: (Int, Int, Int, Int) -> R) -> R {
+        let kh = k.kernelHeight, kw = k.kernelWidth
+        var s = R.zero
+        for c in 0..<k.channels { for c2 in 0..<k.channels {
+            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
+                s = s + kernelTerm(c, c2, dy, dx) * inputCorrelation(x, c, c2, dy, dx, circular: padding.isCircular)
+            } }
+        } }
+        return s
+    }
+
     /// `R_cc'(dy,dx) = Σ_q X_c(q)·X_c'(q + d)` (zero outside), or `R°` with `q + d`
     /// taken mod `(H, W)` when `circular`.
     @inline(__always)
@@ -198,16 +212,9 @@ public struct CorrelationIdentity: PairFormula {
     public var multiplier: Int { 1 }
     public func evaluate<R: TheoremRing>(_ k: RingBank<R>, _ i: Int, _ j: Int, _ x: RingSignal<R>,
                                          padding: Padding, magnitude: Bool) -> R {
-        let kh = k.kernelHeight, kw = k.kernelWidth
-        var s = R.zero
-        for c in 0..<k.channels { for c2 in 0..<k.channels {
-            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
-                let t = ClosedForms.kernelCorrelation(k, i, j, c, c2, dy, dx)
-                let r = ClosedForms.inputCorrelation(x, c, c2, dy, dx, circular: padding.isCircular)
-                s = s + t * r
-            } }
-        } }
-        return s
+        ClosedForms.sumOverLags(k, x, padding: padding) { c, c2, dy, dx in
+            ClosedForms.kernelCorrelation(k, i, j, c, c2, dy, dx)
+        }
     }
 }
 
@@ -219,17 +226,9 @@ public struct SymmetricIdentity: PairFormula {
     public var multiplier: Int { 2 }
     public func evaluate<R: TheoremRing>(_ k: RingBank<R>, _ i: Int, _ j: Int, _ x: RingSignal<R>,
                                          padding: Padding, magnitude: Bool) -> R {
-        let kh = k.kernelHeight, kw = k.kernelWidth
-        var s = R.zero
-        for c in 0..<k.channels { for c2 in 0..<k.channels {
-            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
-                let s2 = ClosedForms.kernelCorrelation(k, i, j, c, c2, dy, dx)
-                    + ClosedForms.kernelCorrelation(k, i, j, c2, c, -dy, -dx)
-                let r = ClosedForms.inputCorrelation(x, c, c2, dy, dx, circular: padding.isCircular)
-                s = s + s2 * r
-            } }
-        } }
-        return s
+        ClosedForms.sumOverLags(k, x, padding: padding) { c, c2, dy, dx in
+            ClosedForms.kernelCorrelation(k, i, j, c, c2, dy, dx) + ClosedForms.kernelCorrelation(k, i, j, c2, c, -dy, -dx)
+        }
     }
 }
 
