@@ -27,15 +27,10 @@ public enum Experiment41 {
         public var featureCosineAfter: Double { featureCurve.last! }
     }
 
-    /// One SGD step on `cos(K1,K2)²` with learning rate `lr` (both kernels updated from the
-    /// gradient at the current point).
+    /// One SGD step on `cos(K1,K2)²` with learning rate `lr` (`CosineSquaredSGD`, the
+    /// protocol that certificates replay).
     public static func sgdStep(_ k1: inout [Double], _ k2: inout [Double], learningRate lr: Double = learningRate) {
-        let n = k1.count
-        let n1 = k1.reduce(0) { $0 + $1 * $1 }.squareRoot(), n2 = k2.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let c = zip(k1, k2).reduce(0) { $0 + $1.0 * $1.1 } / (n1 * n2)
-        let g1 = (0..<n).map { 2 * c * (k2[$0] / (n1 * n2) - c * k1[$0] / (n1 * n1)) }
-        let g2 = (0..<n).map { 2 * c * (k1[$0] / (n1 * n2) - c * k2[$0] / (n2 * n2)) }
-        for i in 0..<n { k1[i] -= lr * g1[i]; k2[i] -= lr * g2[i] }
+        CosineSquaredSGD.step(&k1, &k2, learningRate: lr)
     }
 
     /// One repetition of the protocol, drawing K1, K2, x from `rng`.

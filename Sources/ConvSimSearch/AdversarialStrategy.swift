@@ -33,7 +33,7 @@ public struct AdversarialStrategy: SearchStrategy {
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
         var section = Section(title: "adversarial — the Wielandt pair (T4)")
-        let tau = context.config.threshold
+        let tau = context.config.threshold, exactTau = context.config.exactThreshold
         section.paragraphs.append("""
         **Claim refuted:** \(Claims.orthogonalityBelief) For kernels with `<a, b> = 0`, \
         `|cos(F_a, F_b)| ≤ (λmax − λmin)/(λmax + λmin)` of the patch Gram `𝐆^P` (Wielandt), with equality at \
@@ -52,10 +52,10 @@ public struct AdversarialStrategy: SearchStrategy {
                                     caption: "Spectrum of 𝐆^P for \(st.name) (k = \(context.config.kernelSize), \(context.config.padding.rawValue) padding): the condition number sets the T4 bound \(Fmt.f(bound, 6))."))
             let sizes = Array((st.input.channels >= 2 ? 1 : 2)...context.config.kernelSize)
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: sizes,
-                                       construct: Self.pair, holds: { $0.dot == 0 && $0.cosineAtLeast(tau) }) {
-                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: tau,
-                                          context: context, bound: r.stats.wielandtBound,
-                                          notes: ["full-size Wielandt pair on \(st.name): cosine \(Fmt.f(cos, 6)) = bound \(Fmt.f(bound, 6))"])
+                                       construct: Self.pair, holds: { $0.dot == 0 && $0.cosineAtLeast(exactTau) }),
+               var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: exactTau,
+                                         context: context, bound: r.stats.wielandtBound,
+                                         notes: ["full-size Wielandt pair on \(st.name): cosine \(Fmt.f(cos, 6)) = bound \(Fmt.f(bound, 6))"]) {
                 f.extra["full_size_cosine"] = cos
                 f.extra["full_size_bound"] = bound
                 findings.append(f)

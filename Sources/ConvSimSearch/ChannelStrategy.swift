@@ -69,19 +69,19 @@ public struct ChannelStrategy: SearchStrategy {
             guard let c1 = state.best["c1|\(st.name)"].map(Int.init), let c2 = state.best["c2|\(st.name)"].map(Int.init) else { continue }
             // Shrink: smallest box blur on the same two channels that still exceeds the threshold.
             let best = state.best["cos|\(st.name)"] ?? 0
-            let claimTau = min(tau, (best * 1000).rounded(.down) / 1000)
+            let claimTau = ClaimThreshold.capped(context.config, best: best)
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: Array(1...k),
                                        construct: { s in
                                            let kk = s.kernelSize
                                            let ones = [Double](repeating: 1, count: kk * kk)
                                            return Self.pair(order: s.order, channels: s.input.channels, k: kk, c1: c1, c2: c2, w1: ones, w2: ones)
                                        },
-                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }) {
-                findings.append(Finding.exactPair(strategy: name, claim: Claims.zeroPaperCSSimilar,
-                                                  refutes: "A zero (same-channel) Convolutional Similarity makes feature maps dissimilar.",
-                                                  result: r, threshold: claimTau, context: context,
-                                                  notes: ["best of \(v.count) random different-channel pairs on \(st.name): |cos| \(Fmt.f(best, 6)) (channels \(c1), \(c2))"],
-                                                  extraClaims: ["paper_cs": 0]))
+                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }),
+               let f = Finding.exactPair(strategy: name, claim: .zeroPaperCSSimilarFeatureMaps,
+                                         refutes: "A zero (same-channel) Convolutional Similarity makes feature maps dissimilar.",
+                                         result: r, threshold: claimTau, context: context,
+                                         notes: ["best of \(v.count) random different-channel pairs on \(st.name): |cos| \(Fmt.f(best, 6)) (channels \(c1), \(c2))"]) {
+                findings.append(f)
             }
         }
         if !any { section.paragraphs.append("No input has two or more channels: this strategy needs RGB (or multi-channel) inputs.") }

@@ -1,15 +1,16 @@
 import BigInt
+import ConvSimCertificates
 import ConvSimCore
 
 /// A counterexample found by a strategy, with everything needed to write its
 /// certificate and its section of the report.
-public struct Finding: Codable, Sendable, Equatable {
+public struct Finding: Sendable, Equatable {
     public var strategy: String
-    /// Certificate claim kind (see `Replay`).
-    public var claim: String
+    /// Certificate claim kind (Documentation/Certificates.md).
+    public var claim: ClaimKind
     /// The belief this refutes, in words.
     public var refutes: String
-    public var kernels: Certificate.Tensor
+    public var kernels: KernelBank
     public var inputName: String
     public var featureCosine: Double
     public var kernelCosine: Double
@@ -21,7 +22,7 @@ public struct Finding: Codable, Sendable, Equatable {
     /// The certificate written for it (set when the report is written).
     public var certificate: Certificate?
 
-    public init(strategy: String, claim: String, refutes: String, kernels: Certificate.Tensor, inputName: String,
+    public init(strategy: String, claim: ClaimKind, refutes: String, kernels: KernelBank, inputName: String,
                 featureCosine: Double, kernelCosine: Double, bound: Double? = nil, exact: Bool,
                 notes: [String] = [], extra: [String: Double] = [:], certificate: Certificate? = nil) {
         self.strategy = strategy; self.claim = claim; self.refutes = refutes; self.kernels = kernels
@@ -63,10 +64,10 @@ public enum IntegerPairs {
         public let dot: BigInt
         public let gab: BigInt, gaa: BigInt, gbb: BigInt
         public var featureCosine: Double { ExactArithmetic.cosine(gab, gaa, gbb) }
-        public func cosineAtLeast(_ tau: Double) -> Bool {
+        /// `|G_ab|/√(G_aa·G_bb) ≥ τ` exactly, for an exact threshold `τ`.
+        public func cosineAtLeast(_ tau: Rational) -> Bool {
             guard gaa > 0, gbb > 0 else { return false }
-            let (p, q) = ExactArithmetic.fraction(tau)
-            return ExactArithmetic.cosineAtLeast(gab, gaa, gbb, p: p, q: q)
+            return ExactArithmetic.cosineAtLeast(gab, gaa, gbb, p: tau.num, q: tau.den)
         }
     }
 

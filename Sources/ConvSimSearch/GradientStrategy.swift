@@ -99,14 +99,14 @@ public struct GradientStrategy: SearchStrategy {
             // The most similar pair of the best bank becomes the certificate.
             var bi = 0, bj = 1, bc = -1.0
             for i in 0..<m { for j in (i + 1)..<m { let c = abs(st.featureCosine(bank[i], bank[j])); if c > bc { bc = c; bi = i; bj = j } } }
-            let claimTau = min(tau, (bc * 1000).rounded(.down) / 1000)
+            let claimTau = ClaimThreshold.capped(context.config, best: bc)
             let k = context.config.kernelSize
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
                                        construct: { s in s.kernelSize == k ? (bank[bi], bank[bj]) : nil },
-                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }) {
-                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: claimTau,
-                                          context: context,
-                                          notes: ["best bank on \(st.name): mean pairwise |cos| \(Fmt.f(state.best["final|\(st.name)"] ?? .nan, 6)); pair (\(bi), \(bj)) |cos| \(Fmt.f(bc, 6)); Wielandt bound \(Fmt.f(st.wielandtBound, 6))"])
+                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }),
+               var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: claimTau,
+                                         context: context,
+                                         notes: ["best bank on \(st.name): mean pairwise |cos| \(Fmt.f(state.best["final|\(st.name)"] ?? .nan, 6)); pair (\(bi), \(bj)) |cos| \(Fmt.f(bc, 6)); Wielandt bound \(Fmt.f(st.wielandtBound, 6))"]) {
                 f.extra["bank_mean_abs_cosine"] = state.best["final|\(st.name)"] ?? .nan
                 findings.append(f)
             }

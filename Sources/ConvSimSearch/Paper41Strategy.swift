@@ -1,3 +1,4 @@
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimExperiments
 import ConvSimReport
@@ -113,28 +114,26 @@ public struct Paper41Strategy: SearchStrategy {
             let fb = Self.cos(Self.features(b0, x), Self.features(b1, x)), fa = Self.cos(Self.features(a0, x), Self.features(a1, x))
             let kb = Self.cos(b0, b1), ka = Self.cos(a0, a1)
             if key == "final" && abs(fa) < tau { continue }
-            let tensor = Certificate.Tensor(shape: [4, 1, 1, k], values: bank)
-            var claimed: [String: Double] = ["kernel_cosine_before": kb, "kernel_cosine_after": ka,
-                                             "feature_cosine_before": fb, "feature_cosine_after": fa,
-                                             "kernel_cosine_after_at_most": 1e-6]
             let statement: String
+            let atLeast: Rational?
             if key == "rise" {
-                claimed["feature_similarity_rose"] = 1
+                atLeast = nil
                 statement = "Refutes: orthogonalizing kernels lowers feature-map similarity. Kernels 0,1 are the initial pair, 2,3 the pair after 300 SGD steps on cos²: the kernel |cosine| fell from \(Fmt.f(abs(kb), 6)) to \(Fmt.e(abs(ka))) while the feature-map |cosine| on the stored input (valid padding) rose from \(Fmt.f(abs(fb), 6)) to \(Fmt.f(abs(fa), 6))."
             } else {
-                claimed["feature_cosine_after_at_least"] = tau
-                statement = "Refutes: orthogonal kernels give dissimilar feature maps. Kernels 0,1 are the initial pair, 2,3 the pair after 300 SGD steps on cos² (the paper's Experiment 4.1): the kernels are orthogonal (|cos| ≤ 1e-6, certified) yet their feature maps on the stored input keep |cosine| \(Fmt.f(abs(fa), 6)) ≥ \(tau) (before: \(Fmt.f(abs(fb), 6)))."
+                atLeast = context.config.exactThreshold
+                statement = "Refutes: orthogonal kernels give dissimilar feature maps. Kernels 0,1 are the initial pair, 2,3 the pair after 300 SGD steps on cos² (the paper's Experiment 4.1): the kernels are orthogonal (|cos| ≤ 1e-6) yet their feature maps on the stored input keep |cosine| \(Fmt.f(abs(fa), 6)) ≥ \(tau) (before: \(Fmt.f(abs(fb), 6)))."
             }
-            let cert = Certificate(
-                claim: Claims.orthogonalizationRun, statement: statement,
-                padding: .valid, kernels: tensor, input: Certificate.Tensor(shape: [1, 1, x.count], values: x),
-                inputDescription: "U[0,1)^64 signal of the run (paper protocol)",
-                claimed: claimed, integerData: false, seed: context.config.seed, command: context.command)
-            findings.append(Finding(strategy: name, claim: Claims.orthogonalizationRun,
+            guard let cert = OrthogonalizationRunVerifier.certificate(
+                before: b0, b1, after: a0, a1, input: x, steps: Experiment41.steps, learningRate: Experiment41.learningRate,
+                kernelCosineAtMost: Rational(1, 1_000_000), featureCosineAtLeast: atLeast,
+                provenance: Provenance(command: context.command, seed: String(context.config.seed), statement: statement,
+                                       inputDescription: "U[0,1)^64 signal of the run (paper protocol)", strategy: name)) else { continue }
+            let tensor = cert.kernels
+            findings.append(Finding(strategy: name, claim: .orthogonalizedKernelsFeatureSimilarity,
                                     refutes: key == "rise" ? "Orthogonalizing kernels (SGD on cos²) lowers feature-map similarity."
                                                            : Claims.orthogonalityBelief,
                                     kernels: tensor, inputName: "U[0,1)^64 signal", featureCosine: fa, kernelCosine: ka,
-                                    exact: false,
+                                    exact: true,
                                     notes: [(key == "rise" ? "largest rise" : "most similar feature maps after orthogonalization") + " over \(state.done) seeds: feature |cos| \(Fmt.f(abs(fb), 6)) → \(Fmt.f(abs(fa), 6)), kernel |cos| \(Fmt.f(abs(kb), 6)) → \(Fmt.e(abs(ka))); not shrunk (the protocol fixes the sizes)"],
                                     extra: ["feature_cosine_before": fb, "kernel_cosine_before": kb], certificate: cert))
         }

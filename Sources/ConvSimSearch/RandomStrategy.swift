@@ -55,14 +55,15 @@ public struct RandomStrategy: SearchStrategy {
                                     caption: "Feature-map |cosine| of \(o.count) Haar-orthogonal and \(g.count) Gaussian kernel pairs on \(st.name)."))
             guard let a = state.vectors["a|\(st.name)"], let b = state.vectors["b|\(st.name)"] else { continue }
             let best = state.best["orth|\(st.name)"] ?? 0
-            let claimTau = min(tau, (best * 1000).rounded(.down) / 1000)
+            let claimTau = ClaimThreshold.capped(context.config, best: best)
             let k = context.config.kernelSize
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
                                        construct: { s in s.kernelSize == k ? (a, b) : nil },
-                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }) {
-                findings.append(Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r,
-                                                  threshold: claimTau, context: context,
-                                                  notes: ["best of \(o.count) Haar-random orthogonal pairs on \(st.name): |cos| \(Fmt.f(best, 6))"]))
+                                       holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }),
+               let f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r,
+                                         threshold: claimTau, context: context,
+                                         notes: ["best of \(o.count) Haar-random orthogonal pairs on \(st.name): |cos| \(Fmt.f(best, 6))"]) {
+                findings.append(f)
             }
         }
         section.tables.append((Stats.summaryHeader, rows))

@@ -1,3 +1,4 @@
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimReport
 import Foundation
@@ -33,8 +34,8 @@ public enum SearchReport {
                 let path = "certificates/\(r.strategy)-\(i + 1).json"
                 f.notes.append("certificate: \(path)")
                 all.append(f)
-                if let c = f.certificate, let data = try? c.encoded() { md.attach(path, data: data) }
-                summaryRows.append([r.strategy, f.claim, f.exact ? "exact" : "float (certified)", Fmt.f(f.featureCosine, 6),
+                if let c = f.certificate { md.attach(path, data: c.encoded()) }
+                summaryRows.append([r.strategy, f.claim.rawValue, f.exact ? "exact" : "float (certified)", Fmt.f(f.featureCosine, 6),
                                     Fmt.f(f.kernelCosine, 6), "[\(path)](\(path))"])
             }
         }
@@ -56,12 +57,12 @@ public enum SearchReport {
                 if let b = f.bound { items.append("Wielandt bound on these data: \(Fmt.f(b, 9))") }
                 items += f.notes
                 if let c = f.certificate {
-                    items += c.claimed.keys.sorted().map { "claimed \($0): \(Fmt.g(c.claimed[$0]!, 12))" }
+                    items += c.claimed.sorted { $0.key < $1.key }.map { "claimed \($0.key): `\(Self.compact($0.value))`" }
                 }
                 items.append("replay: `convsim replay \(path)`")
                 md.bullet(items)
-                let shape = f.kernels.shape
-                if shape.count == 4, shape[0] >= 2 {
+                let shape = [f.kernels.count, f.kernels.channels, f.kernels.kernelHeight, f.kernels.kernelWidth]
+                if shape[0] >= 2 {
                     let per = shape[1] * shape[2] * shape[3]
                     var panels: [(caption: String, rows: Int, cols: Int, values: [Double])] = []
                     for kk in 0..<min(shape[0], 4) {
@@ -78,5 +79,15 @@ public enum SearchReport {
             }
         }
         return (md, all)
+    }
+
+    /// A claimed value on one line (exact numbers and intervals as in the certificate).
+    static func compact(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let t): return t
+        case .object(let m): return "{" + m.map { "\($0.key): \(compact($0.value))" }.joined(separator: ", ") + "}"
+        case .array(let a): return "[" + a.map(compact).joined(separator: ", ") + "]"
+        default: return v.rendered()
+        }
     }
 }

@@ -1,3 +1,4 @@
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimExperiments
 import ConvSimReport
@@ -10,15 +11,25 @@ public struct SearchConfig: Codable, Sendable, Equatable {
     public var padding: Padding
     public var trials: Int
     public var seed: UInt64
-    /// A pair is "redundant" when its feature-map |cosine| is at least this.
+    /// A pair is "redundant" when its feature-map |cosine| is at least this (the double
+    /// nearest to `exactThreshold`, for statistics and display).
     public var threshold: Double
+    /// The threshold as an exact rational `p/q` (claims are checked against this).
+    public var thresholdExact: String
     /// Bank size for the gradient strategy.
     public var bankSize: Int
 
     public init(strategies: [String], inputs: [String], kernelSize: Int, padding: Padding, trials: Int,
-                seed: UInt64, threshold: Double, bankSize: Int) {
+                seed: UInt64, threshold: Rational, bankSize: Int) {
         self.strategies = strategies; self.inputs = inputs; self.kernelSize = kernelSize; self.padding = padding
-        self.trials = trials; self.seed = seed; self.threshold = threshold; self.bankSize = bankSize
+        self.trials = trials; self.seed = seed; self.bankSize = bankSize
+        self.threshold = threshold.approximate; self.thresholdExact = threshold.description
+    }
+
+    /// The exact threshold (claims hold exactly at it or are not written).
+    public var exactThreshold: Rational {
+        if case .success(let r) = Rational.parse(thresholdExact) { return r }
+        return Rational(exactly: threshold) ?? .one
     }
 }
 

@@ -1,4 +1,5 @@
 import BigInt
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimCorrelation
 import ConvSimReport
@@ -46,12 +47,10 @@ public struct SymmetricStrategy: SearchStrategy {
         }
     }
 
-    /// Exact `(paper CS, 4·symmetric CS, ‖a‖², ‖b‖², <a,b>)`.
-    static func exactMeasures(_ a: [Double], _ b: [Double], channels c: Int, n: Int) -> (paper: BigInt, sym4: BigInt, aa: BigInt, bb: BigInt, dot: BigInt) {
-        let A = ExactArithmetic.integers(a)!, B = ExactArithmetic.integers(b)!
-        let t = ExactKernelAlgebra.correlations(A, B, channels: c, kh: n, kw: n)
-        return (ExactKernelAlgebra.paperCS(t), ExactKernelAlgebra.symmetricCSTimes4(t),
-                ExactArithmetic.dot(a, a)!, ExactArithmetic.dot(b, b)!, ExactArithmetic.dot(a, b)!)
+    /// Exact `(paper CS, symmetric CS, ‖a‖², ‖b‖², <a,b>)` of the pair.
+    static func exactMeasures(_ a: [Double], _ b: [Double], channels c: Int, n: Int) -> (paper: Rational, sym: Rational, aa: Rational, bb: Rational, dot: Rational) {
+        let e = ExactInstance(kernels: KernelBank(count: 2, channels: c, kernelHeight: n, kernelWidth: n, values: a + b))
+        return (e.paperCS(0, 1), e.symmetricCS(0, 1), e.kernelDot(0, 0), e.kernelDot(1, 1), e.kernelDot(0, 1))
     }
 
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
@@ -65,9 +64,9 @@ public struct SymmetricStrategy: SearchStrategy {
             let (a, b) = Self.construct(a0: a0, h: h, channels: channels, k: k)
             let e = Self.exactMeasures(a, b, channels: channels, n: k + 2)
             // Normalized paper CS: CS / (‖a‖²‖b‖²), scale-free (it can exceed 1: ‖a ⋆ b‖₂ ≤ ‖a‖₁‖b‖₂ only).
-            let norm = Double(e.paper) / (Double(e.aa) * Double(e.bb))
+            let norm = (e.paper / (e.aa * e.bb)).approximate
             state.series["paper_cs_normalized", default: []].append(norm)
-            state.series["sym_is_zero", default: []].append(e.sym4 == 0 ? 1 : 0)
+            state.series["sym_is_zero", default: []].append(e.sym.isZero ? 1 : 0)
             if norm > state.best["paper_cs_normalized", default: -1] {
                 state.best["paper_cs_normalized"] = norm
                 state.vectors["a"] = a; state.vectors["b"] = b
@@ -118,23 +117,21 @@ public struct SymmetricStrategy: SearchStrategy {
             let crop = min(16, st.input.height, st.input.width)
             let x = st.input.cropped(y0: (st.input.height - crop) / 2, x0: (st.input.width - crop) / 2, height: crop, width: crop)
             let sb = KernelBank(count: 2, channels: c, kernelHeight: 3, kernelWidth: 3, values: shrunk.0 + shrunk.1)
-            let gFull = ExactArithmetic.gram(inputs: [x], kernels: sb, padding: .full)
-            let gCirc = ExactArithmetic.gram(inputs: [x], kernels: sb, padding: .circular)
-            let tensor = Certificate.Tensor(sb)
-            let cert = Certificate(
-                claim: Claims.orthogonalForEveryInput,
-                statement: "Refutes: a positive paper Convolutional Similarity means redundant feature maps. Kernels 0 and 1 have S_ab ≡ 0 (exact integers), so <F_0, F_1> = 0 on every input for full and circular padding (T2), while the paper's CS of the pair is \(e.paper) > 0. The stored input is one such input, checked exactly.",
-                padding: .full, kernels: tensor, input: Certificate.Tensor(x),
-                inputDescription: "\(st.name), centred crop \(crop)×\(crop), 8-bit values",
-                claimed: ["paper_cs": Double(e.paper), "symmetric_cs": 0, "kernel_dot": 0, "feature_inner_product_full": 0, "feature_inner_product_circular": 0],
-                integerData: true, seed: context.config.seed, command: context.command)
-            findings.append(Finding(strategy: name, claim: Claims.orthogonalForEveryInput,
-                                    refutes: "A positive Convolutional Similarity means redundant feature maps.",
-                                    kernels: tensor, inputName: "every input (checked on \(st.name) crop \(crop)×\(crop))",
-                                    featureCosine: 0, kernelCosine: 0, exact: true,
-                                    notes: ["most penalized found pair: normalized paper CS \(Fmt.f(state.best["paper_cs_normalized"] ?? .nan, 4)) with S ≡ 0",
-                                            "shrunk to a = centre delta, b = horizontal difference [1, 0, −1] on channel 0: paper CS \(e.paper), S ≡ 0: \(e.sym4 == 0), exact <F_a,F_b> full = \(gFull?[0][1].description ?? "?"), circular = \(gCirc?[0][1].description ?? "?")"],
-                                    extra: ["paper_cs": Double(e.paper)], certificate: cert))
+            let ex = ExactInstance(kernels: sb, input: x, padding: .full)
+            let gFull = ex.gram(0, 1), gCirc = ex.gram(0, 1, padding: .circular)
+            let provenance = Provenance(
+                command: context.command, seed: String(context.config.seed),
+                statement: "Refutes: a positive paper Convolutional Similarity means redundant feature maps. Kernels 0 and 1 have S_ab ≡ 0, so <F_0, F_1> = 0 on every input for full and circular padding (T2), while the paper's CS of the pair is \(e.paper) > 0. The stored input is one such input.",
+                inputDescription: "\(st.name), centred crop \(crop)×\(crop), 8-bit values", strategy: name)
+            if let cert = EveryInputVerifier.certificate(kernels: sb, input: x, padding: .full, provenance: provenance) {
+                findings.append(Finding(strategy: name, claim: .orthogonalFeatureMapsForEveryInput,
+                                        refutes: "A positive Convolutional Similarity means redundant feature maps.",
+                                        kernels: sb, inputName: "every input (checked on \(st.name) crop \(crop)×\(crop))",
+                                        featureCosine: 0, kernelCosine: 0, exact: true,
+                                        notes: ["most penalized found pair: normalized paper CS \(Fmt.f(state.best["paper_cs_normalized"] ?? .nan, 4)) with S ≡ 0",
+                                                "shrunk to a = centre delta, b = horizontal difference [1, 0, −1] on channel 0: paper CS \(e.paper), S ≡ 0: \(e.sym.isZero), exact <F_a,F_b> full = \(gFull), circular = \(gCirc)"],
+                                        extra: ["paper_cs": e.paper.approximate], certificate: cert))
+            }
         }
         return (findings, section)
     }

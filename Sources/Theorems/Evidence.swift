@@ -1,3 +1,4 @@
+import ConvSimCertificates
 import ConvSimCore
 import Foundation
 

@@ -197,27 +197,7 @@ public struct IdentityChecker: Sendable {
 
     func attach(_ r: inout CheckResult, _ inst: TheoremInstance, _ ctx: VerificationContext) {
         r.counterexample = inst
-        var claimed: [String: Double] = [:]
-        if let s = PolynomialIdentity.exactSides(formula, inst) {
-            claimed = ["lhs_times_multiplier": Double(s.lhs), "rhs": Double(s.rhs), "multiplier": Double(formula.multiplier)]
-        } else {
-            claimed = floatEvaluation(inst).claimed
-        }
-        r.certificate = TheoremRegistry.certificate(id: id, instance: inst, claimed: claimed, context: ctx)
-    }
-
-    /// Replay of a stored instance: the identity is violated (exactly for integer data,
-    /// beyond the certified bounds otherwise).
-    public func replay(_ inst: TheoremInstance) -> (holds: Bool, detail: String) {
-        if let s = PolynomialIdentity.exactSides(formula, inst) {
-            let v = s.lhs != s.rhs
-            return (v, "exact: \(formula.multiplier)·<F_0,F_1> = \(s.lhs), \(formula.name) = \(s.rhs) → \(v ? "differ: counterexample holds" : "equal: no counterexample")")
-        }
-        let ev = floatEvaluation(inst)
-        let v = ev.formulaFails || ev.engineFails
-        var d = "float: direct <F_0,F_1> = \(ev.direct) (±\(ev.directBound)), \(formula.name)/\(formula.multiplier) = \(ev.formula) (±\(ev.formulaBound))"
-        if let e = ev.engine, let b = ev.engineBound { d += ", engine = \(e) (±\(b))" }
-        return (v, d + (v ? " → beyond the certified bounds: counterexample holds" : " → within the bounds: no counterexample"))
+        r.certificate = TheoremRegistry.certificate(id: id, instance: inst, context: ctx)
     }
 }
 

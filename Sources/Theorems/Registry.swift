@@ -1,3 +1,4 @@
+import ConvSimCertificates
 import ConvSimCore
 import Foundation
 
@@ -41,9 +42,6 @@ public protocol Theorem: Sendable {
     var dataDependent: Bool { get }
     /// Every check at every evidence level, confirmations and refutations.
     func check(_ context: VerificationContext) -> [CheckResult]
-    /// Re-checks a stored instance: `holds` is true when the instance really violates
-    /// the theorem (the certificate's claim), with the numbers in `detail`.
-    func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String)
 }
 
 public enum TheoremRegistry {
@@ -79,36 +77,12 @@ public enum TheoremRegistry {
         return out
     }
 
-    /// The certificate claim of a theorem counterexample.
-    public static let counterexampleClaim = "theorem-counterexample"
-
-    /// The certificate of an instance on which theorem `id` fails.
-    public static func certificate(id: String, instance: TheoremInstance, claimed: [String: Double],
-                                   context: VerificationContext) -> Certificate {
+    /// The certificate of an instance on which theorem `id` fails (every stated number
+    /// from exact arithmetic; `TheoremCertificates`).
+    public static func certificate(id: String, instance: TheoremInstance, context: VerificationContext) -> Certificate {
         let stmt = theorem(id: id).map { "\($0.id) (\($0.title)) fails on this instance: \($0.hypotheses.joined(separator: "; "))" } ?? id
-        return Certificate(claim: counterexampleClaim, statement: stmt, theorem: id, padding: instance.padding,
-                           kernels: .init(instance.kernels), input: .init(instance.input),
-                           inputDescription: instance.origin, claimed: claimed,
-                           integerData: instance.isIntegral, seed: context.seed, command: context.command)
-    }
-
-    /// Re-verifies a `theorem-counterexample` certificate from the file alone (for
-    /// `convsim replay`): `holds` is true when the stored instance really violates the
-    /// theorem — exactly for integer data, against certified bounds otherwise.
-    public static func replay(_ c: Certificate) throws -> (holds: Bool, detail: String) {
-        guard c.claim == counterexampleClaim else {
-            throw ConvSimError.invalidArgument("not a theorem counterexample (claim '\(c.claim)', expected '\(counterexampleClaim)')")
-        }
-        guard let id = c.theorem, let t = theorem(id: id) else {
-            throw ConvSimError.invalidArgument("certificate names theorem '\(c.theorem ?? "none")'; known: \(ids.joined(separator: ", "))")
-        }
-        guard let k = c.kernels.kernelBank, let x = c.input?.signal else {
-            throw ConvSimError.invalidArgument("a theorem counterexample must store its kernels and its input")
-        }
-        guard k.channels == x.channels else {
-            throw ConvSimError.channelMismatch(inputChannels: x.channels, kernelChannels: k.channels, input: "certificate input")
-        }
-        return t.replay(TheoremInstance(kernels: k, input: x, padding: c.padding, origin: c.inputDescription ?? "certificate"),
-                        claimed: c.claimed)
+        return TheoremCertificates.certificate(
+            id: id, instance: instance,
+            provenance: Provenance(command: context.command, seed: String(context.seed), statement: stmt, inputDescription: instance.origin))
     }
 }

@@ -97,7 +97,4 @@ public struct CorrelationIdentityTheorem: Theorem {
         return [r, s]
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        checker.replay(instance)
-    }
 }

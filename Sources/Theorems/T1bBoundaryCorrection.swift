@@ -121,7 +121,4 @@ public struct BoundaryCorrectionTheorem: Theorem {
                             bound: tally.worstBound, details: [("images", .text(names.joined(separator: ", ")))])]
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        checker.replay(instance)
-    }
 }

@@ -164,7 +164,4 @@ public struct SymmetricPartTheorem: Theorem {
                                      ("at L = 5", .text(q5.description))])
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        checker.replay(instance)
-    }
 }

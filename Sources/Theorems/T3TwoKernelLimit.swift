@@ -140,18 +140,4 @@ public struct TwoKernelLimitTheorem: Theorem {
                            details: [("exact_zero_pairs", .int(exactZero)), ("minimized_M2_k3_best", .number(e.best))])
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        // A T3 counterexample would be M ≥ 3 non-zero kernels with symmetric CS exactly 0.
-        let k = instance.kernels
-        guard k.count >= 3, k.zeroKernels.isEmpty else { return (false, "needs M ≥ 3 non-zero kernels") }
-        var allZero = true
-        for i in 0..<k.count { for j in (i + 1)..<k.count {
-            if let s = SymmetricPartTheorem.doubledSymmetricPart(k, i, j) { if s.contains(where: { $0 != 0 }) { allZero = false } }
-            else {
-                let r = DirectSimilarity.evaluate(k.selecting([i, j]), variant: .symmetric)
-                if r.value > r.bound { allZero = false }
-            }
-        } }
-        return (allZero, allZero ? "every pair has S ≡ 0: counterexample holds" : "some pair has S ≢ 0: no counterexample")
-    }
 }

@@ -180,18 +180,4 @@ public struct WielandtTheorem: Theorem {
         ]
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        // A T4 counterexample: an orthogonal pair (kernels 0, 1) whose cosine exceeds the bound.
-        let k = instance.kernels
-        guard k.count >= 2, let p = try? Self.patchGram(instance.input, kh: k.kernelHeight, kw: k.kernelWidth, padding: instance.padding) else {
-            return (false, "needs two kernels and a usable input")
-        }
-        var rng = SeededRandom(seed: 0)
-        guard let a = try? Self.analyze(p, randomPairs: 0, rng: &rng) else { return (false, "eigen-decomposition failed") }
-        let dot = zip(k.kernel(0), k.kernel(1)).map(*).reduce(0, +)
-        let g = CorrelationGram.gram(kernels: k.selecting([0, 1]), patchGram: p)
-        let (c, cb) = Self.cosine(g.gram, g.bound)
-        let v = dot == 0 && abs(c) - cb > a.bound + a.eigenTolerance
-        return (v, "<a,b> = \(dot), |cos| = \(abs(c)) ± \(cb), bound \(a.bound) ± \(a.eigenTolerance)")
-    }
 }

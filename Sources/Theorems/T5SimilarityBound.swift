@@ -128,10 +128,4 @@ public struct SimilarityBoundTheorem: Theorem {
         return [exact, feat]
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        let d = DirectConvolution.gram(inputs: [instance.input], kernels: instance.kernels.selecting([0, 1]), padding: instance.padding, withBound: true)
-        let lower = abs(d.gram[0][1]) - d.bound![0][1]
-        let b = Self.cauchySchwarzBound(instance)
-        return (lower > b, "|<F_0,F_1>| ≥ \(lower), bound Σ‖S‖‖R‖ = \(b)")
-    }
 }

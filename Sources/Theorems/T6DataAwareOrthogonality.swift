@@ -188,20 +188,4 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
                            bound: tally.worstBound, details: [("max_|cos|_per_image", .numbers(cosines))])
     }
 
-    public func replay(_ instance: TheoremInstance, claimed: [String: Double]) -> (holds: Bool, detail: String) {
-        // A T6 counterexample: the whitening bank of this input has non-orthogonal feature maps.
-        guard let p = try? WielandtTheorem.patchGram(instance.input, kh: instance.kernels.kernelHeight, kw: instance.kernels.kernelWidth, padding: instance.padding) else {
-            return (false, "unusable input")
-        }
-        var rng = SeededRandom(seed: 0)
-        guard let wb = try? Self.whiteningBank(p, count: p.order, rng: &rng), wb.tol.isFinite else { return (false, "𝐆 singular: hypothesis not met") }
-        let d = DirectConvolution.gram(inputs: [instance.input], kernels: wb.bank, padding: instance.padding, withBound: true)
-        var worst = 0.0
-        for i in 0..<wb.bank.count { for j in (i + 1)..<wb.bank.count {
-            let (c, cb) = WielandtTheorem.cosine([[d.gram[i][i], d.gram[i][j]], [d.gram[j][i], d.gram[j][j]]],
-                                                 [[d.bound![i][i], d.bound![i][j]], [d.bound![j][i], d.bound![j][j]]])
-            worst = max(worst, abs(c) - cb - wb.tol)
-        } }
-        return (worst > 0, "largest |cos| beyond the bounds: \(worst)")
-    }
 }

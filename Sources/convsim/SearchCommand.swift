@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimReport
 import ConvSimSearch
@@ -31,7 +32,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
     @Option(help: "Trials per strategy (random pairs, repetitions; gradient uses one start per 100).") var trials = 1000
     @Option(help: "Seed.") var seed: UInt64 = 1
-    @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this.") var threshold = 0.9
+    @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this; read as an exact decimal (0.9974399 is 9974399/10⁷), and every claim holds exactly at it.") var threshold = "0.9"
     @Option(name: .customLong("bank-size"), help: "Kernels per bank for the gradient strategy.") var bankSize = 4
     @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "report"
     @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
@@ -43,7 +44,10 @@ struct SearchCommand: ParsableCommand {
         }
         if trials <= 0 { throw ValidationError("--trials must be positive (got \(trials))") }
         if kernelSize <= 0 { throw ValidationError("--kernel-size must be positive (got \(kernelSize))") }
-        if !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be in (0, 1) (got \(threshold))") }
+        guard case .success(let t) = Rational.parse(threshold), t.sign > 0, t < .one else {
+            throw ValidationError("--threshold must be an exact decimal in (0, 1), like 0.9 or 0.9974399 (got '\(threshold)')")
+        }
+        _ = t
         if bankSize < 2 { throw ValidationError("--bank-size must be at least 2") }
     }
 
@@ -55,6 +59,12 @@ struct SearchCommand: ParsableCommand {
         if bankSize != 4 { parts.append("--bank-size \(bankSize)") }
         parts.append("--out \(out)")
         return parts.joined(separator: " ")
+    }
+
+    /// The validated exact threshold.
+    var exactThreshold: Rational {
+        if case .success(let t) = Rational.parse(threshold) { return t }
+        return Rational(9, 10)
     }
 
     var effectiveInputs: [String] { inputs.isEmpty ? ["data/images/astronaut.png"] : inputs }
@@ -74,7 +84,7 @@ struct SearchCommand: ParsableCommand {
             }
             let names = strategy == "all" ? Strategies.names : [strategy]
             let config = SearchConfig(strategies: names, inputs: effectiveInputs, kernelSize: kernelSize, padding: padding,
-                                      trials: trials, seed: seed, threshold: threshold, bankSize: bankSize)
+                                      trials: trials, seed: seed, threshold: exactThreshold, bankSize: bankSize)
             progress("search: preparing exact patch statistics for \(loaded.count) input(s)")
             let context = try SearchContext(config: config, inputs: loaded, command: commandLine)
             let checkpointPath = out + "/checkpoint.json"
@@ -108,7 +118,7 @@ struct SearchCommand: ParsableCommand {
 
     func findingJSON(_ f: Finding, index: Int) -> JSON {
         var o: [(String, JSON)] = [
-            ("strategy", .string(f.strategy)), ("claim", .string(f.claim)),
+            ("strategy", .string(f.strategy)), ("claim", .string(f.claim.rawValue)),
             ("feature_cosine", .number(f.featureCosine)), ("kernel_cosine", .number(f.kernelCosine)),
             ("evidence", .string(f.exact ? "exact" : "float")),
             ("certificate", .string(out + "/certificates/\(f.strategy)-\(index).json")),
@@ -132,7 +142,7 @@ struct SearchCommand: ParsableCommand {
             ]))
         }
         // best: the most similar orthogonal pair (or, for one strategy, its top finding).
-        let pool = indexed.filter { $0.0.claim == Claims.orthogonalSimilar }
+        let pool = indexed.filter { $0.0.claim == .orthogonalKernelsSimilarFeatureMaps }
         let candidates = pool.isEmpty ? indexed : pool
         let best = candidates.max { abs($0.0.featureCosine) < abs($1.0.featureCosine) }
         return .object([
@@ -163,38 +173,3 @@ struct SearchCommand: ParsableCommand {
         print("report: \(out)/report.md")
     }
 }
-
-/// `convsim replay`: re-verify a certificate from the file alone.
-struct ReplayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "replay",
-        abstract: "Re-verify a counterexample certificate from the file alone (exit 0 iff the claim holds).",
-        discussion: """
-        Integer certificates are checked in exact arithmetic; others against certified bounds.
-
-        Example:
-          convsim replay report/certificates/adversarial-1.json
-        """)
-    @Argument(help: "Certificate JSON file.") var certificate: String
-    @Flag(help: "Print a JSON result.") var json = false
-
-    func run() throws {
-        let outcome: Replay.Outcome = runReportingErrors {
-            let c = try Certificate.read(path: certificate)
-            return try Replay.verify(c)
-        }
-        if json {
-            print(JSON.object([
-                ("certificate", .string(certificate)), ("claim", .string(outcome.claim)), ("evidence", .string(outcome.evidence)),
-                ("holds", .bool(outcome.holds)),
-                ("checks", .array(outcome.checks.map { .object([("check", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))]) })),
-            ]).render())
-        } else {
-            print("\(certificate): claim '\(outcome.claim)', evidence \(outcome.evidence)")
-            for c in outcome.checks { print("  [\(c.passed ? "ok" : "FAILED")] \(c.name)\n         \(c.detail)") }
-            print(outcome.holds ? "claim holds" : "claim does NOT hold")
-        }
-        if !outcome.holds { throw ExitCode(1) }
-    }
-}
-

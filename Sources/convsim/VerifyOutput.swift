@@ -19,12 +19,11 @@ enum VerifyOutput {
         for i in results.indices where !results[i].passed {
             guard let inst = results[i].counterexample else { continue }
             let cert = results[i].certificate ?? TheoremRegistry.certificate(
-                id: results[i].id, instance: inst, claimed: ["max_discrepancy": results[i].maxDiscrepancy, "bound": results[i].bound],
-                context: VerificationContext(trials: 1, seed: 0))
+                id: results[i].id, instance: inst, context: VerificationContext(trials: 1, seed: 0))
             n += 1
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = (directory as NSString).appendingPathComponent("\(results[i].id)-counterexample-\(n).json")
-            try cert.write(to: path)
+            try IOFiles.writeAtomically(cert.encoded(), to: path)
             results[i].details.append(("certificate", .text(path)))
         }
     }

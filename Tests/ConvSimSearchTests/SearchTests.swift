@@ -2,6 +2,7 @@ import BigInt
 import Foundation
 import PropertyBased
 import Testing
+import ConvSimCertificates
 import ConvSimCore
 @testable import ConvSimSearch
 
@@ -67,13 +68,13 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
             let h = SymmetricStrategy.antisymmetric(&rng)
             let (a, b) = SymmetricStrategy.construct(a0: a0, h: h, channels: c, k: k)
             let e = SymmetricStrategy.exactMeasures(a, b, channels: c, n: k + 2)
-            #expect(e.sym4 == 0)
-            #expect(e.dot == 0)
-            #expect(e.paper > 0)
+            #expect(e.sym.isZero)
+            #expect(e.dot.isZero)
+            #expect(e.paper.sign > 0)
             let bank = KernelBank(count: 2, channels: c, kernelHeight: k + 2, kernelWidth: k + 2, values: a + b)
             let x = integerImage(c, 6 + k, 7, seed: UInt64(seed))
             for p in [Padding.full, .circular] {
-                #expect(ExactArithmetic.gram(inputs: [x], kernels: bank, padding: p)![0][1] == 0)
+                #expect(ExactInstance(kernels: bank, input: x, padding: p).gram(0, 1).isZero)
             }
         }
     }
@@ -82,14 +83,14 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
     /// symmetric CS is positive — so the S ≡ 0 check above can fail.
     @Test func genericPairHasPositiveSymmetricCS() {
         let a: [Double] = [1, 2, 0, -1], b: [Double] = [0, 1, 1, 2]
-        let t = ExactKernelAlgebra.correlations(ExactArithmetic.integers(a)!, ExactArithmetic.integers(b)!, channels: 1, kh: 2, kw: 2)
-        #expect(ExactKernelAlgebra.symmetricCSTimes4(t) > 0)
+        let e = ExactInstance(kernels: KernelBank(count: 2, channels: 1, kernelHeight: 2, kernelWidth: 2, values: a + b))
+        #expect(e.symmetricCS(0, 1).sign > 0)
     }
 
     func context(strategies: [String], trials: Int) throws -> SearchContext {
         let x = integerImage(3, 24, 24, seed: 5)
         let cfg = SearchConfig(strategies: strategies, inputs: ["synthetic"], kernelSize: 3, padding: .same,
-                               trials: trials, seed: 9, threshold: 0.9, bankSize: 3)
+                               trials: trials, seed: 9, threshold: Rational(9, 10), bankSize: 3)
         return try SearchContext(config: cfg, inputs: [("synthetic", x)], command: "test")
     }
 
@@ -99,23 +100,23 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         let ctx = try context(strategies: Strategies.names, trials: 100)
         var run = try SearchRun(context: ctx, strategies: Strategies.all)
         try run.run()
+        let checker = CertificateChecker(SearchClaimVerifiers.all)
         var count = 0
         for r in run.finish() {
             for f in r.findings {
                 let cert = try #require(f.certificate)
-                let data = try cert.encoded()
-                let back = try JSONDecoder().decode(Certificate.self, from: data)
+                let back = try Certificate.decode(cert.encoded(), path: r.strategy)
                 #expect(back == cert)
-                let outcome = try Replay.verify(back)
-                #expect(outcome.holds, "\(r.strategy): \(outcome.checks.filter { !$0.passed }.map(\.detail))")
+                let outcome = try checker.verify(back, path: r.strategy)
+                #expect(outcome.holds, "\(r.strategy): \(outcome.checks.filter { !$0.passed })")
                 count += 1
                 // Tamper: make the claimed pair identical (the last kernel becomes a copy of the one before it);
                 // every claim (orthogonal kernels, S ≡ 0, orthogonalized pair) must then fail.
                 var bad = back
-                let per = bad.kernels.values.count / bad.kernels.shape[0]
-                let last = bad.kernels.shape[0] - 1
+                let per = bad.kernels.kernelLength
+                let last = bad.kernels.count - 1
                 for t in 0..<per { bad.kernels.values[last * per + t] = bad.kernels.values[(last - 1) * per + t] }
-                #expect(try !Replay.verify(bad).holds, "tampered \(r.strategy) certificate still holds")
+                #expect(try !checker.verify(bad, path: "tampered").holds, "tampered \(r.strategy) certificate still holds")
             }
         }
         #expect(count >= 5)
@@ -166,9 +167,9 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         let x = integerImage(3, 32, 32, seed: 3)
         let r = try #require(Shrinker.shrink(input: x, name: "s", padding: .same, kernelSizes: [1, 2, 3],
                                              construct: AdversarialStrategy.pair,
-                                             holds: { $0.dot == 0 && $0.cosineAtLeast(0.9) }))
+                                             holds: { $0.dot == 0 && $0.cosineAtLeast(Rational(9, 10)) }))
         #expect(r.stats.kernelSize == 1)
         #expect(r.exact.dot == 0)
-        #expect(r.exact.cosineAtLeast(0.9))
+        #expect(r.exact.cosineAtLeast(Rational(9, 10)))
     }
 }

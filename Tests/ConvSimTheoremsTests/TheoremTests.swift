@@ -1,4 +1,5 @@
 import BigInt
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimTheorems
 import PropertyBased
@@ -78,35 +79,23 @@ struct TheoremRegistryTests {
         }
     }
 
-    @Test("a T1 certificate under valid padding replays as a real counterexample; a correct instance does not")
+    @Test("a T1 certificate under valid padding replays as a real counterexample (hypothesis not met); a correct instance does not")
     func replay() throws {
         let k = KernelBank(oneDimensional: [[[1, 2, 3]], [[-1, 0, 2]]])
         let x = Signal(oneDimensional: [[1, 2, 3, 4, 5]])
         let ctx = VerificationContext(trials: 1, seed: 3)
-        let bad = TheoremRegistry.certificate(id: "T1", instance: TheoremInstance(kernels: k, input: x, padding: .valid, origin: "test"),
-                                              claimed: [:], context: ctx)
-        #expect(try TheoremRegistry.replay(bad).holds)
-        let good = TheoremRegistry.certificate(id: "T1", instance: TheoremInstance(kernels: k, input: x, padding: .full, origin: "test"),
-                                               claimed: [:], context: ctx)
-        let r = try TheoremRegistry.replay(good)
-        #expect(!r.holds, "\(r.detail)")
-        // Round trip through JSON.
-        let decoded = try JSONDecoderHelper.roundTrip(bad)
-        #expect(try TheoremRegistry.replay(decoded).holds)
+        let checker = CertificateChecker([TheoremCertificates.verifier])
+        let bad = TheoremRegistry.certificate(id: "T1", instance: TheoremInstance(kernels: k, input: x, padding: .valid, origin: "test"), context: ctx)
+        #expect(try checker.verify(bad, path: "bad").holds)
+        let good = TheoremRegistry.certificate(id: "T1", instance: TheoremInstance(kernels: k, input: x, padding: .full, origin: "test"), context: ctx)
+        let r = try checker.verify(good, path: "good")
+        #expect(!r.holds, "\(r.checks)")
+        // Round trip through the file format.
+        let decoded = try Certificate.decode(bad.encoded(), path: "round trip")
+        #expect(decoded == bad)
+        #expect(try checker.verify(decoded, path: "decoded").holds)
     }
 }
-
-enum JSONDecoderHelper {
-    static func roundTrip(_ c: Certificate) throws -> Certificate {
-        let path = "/tmp/convsim-thm-test-\(UInt32.random(in: 0...UInt32.max)).json"
-        try c.write(to: path)
-        defer { try? FileManagerHelper.remove(path) }
-        return try Certificate.read(path: path)
-    }
-}
-
-import Foundation
-enum FileManagerHelper { static func remove(_ p: String) throws { try FileManager.default.removeItem(atPath: p) } }
 
 @Suite("Polynomial machinery")
 struct PolynomialTests {
@@ -242,7 +231,7 @@ struct MutantTests {
             #expect(inst.kernels.channels <= 2 && inst.kernels.kernelLength <= 6 && inst.input.values.count <= 12,
                     "\(label): instance not shrunk:\n\(inst)")
             let cert = try #require(r.certificate)
-            #expect(try TheoremRegistry.replay(cert).holds == false)
+            #expect(try CertificateChecker([TheoremCertificates.verifier]).verify(cert, path: label).holds == false)
         }
     }
 

@@ -476,7 +476,7 @@ struct PyLiteralParser {
 // MARK: - File helpers shared by the readers and writers
 
 /// Reading whole files with clear errors, and atomic writes.
-enum IOFiles {
+public enum IOFiles {
     /// Reads the file at `path`.
     ///
     /// - Parameter limit: refuse files larger than this many bytes (checked before reading; default 2 GiB, so no file is loaded blindly).
@@ -508,7 +508,7 @@ enum IOFiles {
 
     /// Writes `data` to `path` atomically: to a temporary file in the same directory,
     /// then `rename(2)` over the destination (atomic on POSIX file systems).
-    static func writeAtomically(_ data: Data, to path: String) throws {
+    public static func writeAtomically(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString)")
