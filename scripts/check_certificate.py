@@ -203,7 +203,7 @@ def work(kind, cert, claimed):
     omega_full, lags, n = (H + kh - 1) * (W + kw - 1), (2 * kh - 1) * (2 * kw - 1), C * kh * kw
     w = M * C * omega_full * kh * kw + C * C * lags * (H * W + kh * kw)
     eigen = 'wielandt' in claimed or th == 'T4'                       # eigenvalue intervals stated
-    w += 4 * n ** 3 if eigen else 0
+    w += 4 * n ** 4 if eigen else 0
     w += n * n * omega_full if eigen or th == 'T6' else 0             # the patch Gram
     w += M * (M - 1) // 2 * C * C * lags * kh * kw if th == 'T3' else 0
     return w + (claimed['protocol']['steps'] * kw if 'protocol' in claimed else 0)

@@ -48,14 +48,15 @@ public struct Certificate: Sendable, Equatable {
     public var padding: Padding
     public var kernels: KernelBank
     public var input: Signal
-    /// The members of `claimed`, verified by the claim kind's verifier.
+    /// The members of `claimed` (in key order), verified by the claim kind's verifier.
     public var claimed: [JSONMember]
     public var provenance: Provenance
 
     public init(claim: ClaimKind, padding: Padding, kernels: KernelBank, input: Signal,
                 claimed: [JSONMember], provenance: Provenance) {
         self.claim = claim; self.padding = padding; self.kernels = kernels; self.input = input
-        self.claimed = claimed; self.provenance = provenance
+        self.claimed = JSONValue.object(claimed).sortedKeys.members ?? claimed   // canonical key order, as written
+        self.provenance = provenance
     }
 
     /// Documented limits (Documentation/Certificates.md, "Limits").

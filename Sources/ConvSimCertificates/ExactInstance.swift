@@ -295,9 +295,47 @@ enum ExactKernels {
 
 /// Eigenvalue counts of a symmetric rational matrix by Sylvester's law of inertia.
 public enum Inertia {
-    /// `(negative, zero, positive)` eigenvalue counts of `A − σI` (`A` symmetric, row-major `n×n`),
-    /// from a symmetric block LDLᵀ elimination in exact rational arithmetic.
+    /// `(negative, zero, positive)` eigenvalue counts of `A − σI` (`A` symmetric, row-major `n×n`).
+    ///
+    /// Fast path: with `B = L·(A − σI)` an integer matrix (`L` the common denominator),
+    /// fraction-free (Bareiss) elimination gives the leading principal minors `D_1 … D_n`;
+    /// when none is zero, the number of negative eigenvalues is the number of sign changes
+    /// in `1, D_1, …, D_n` (Jacobi). Otherwise: `symmetricLDL`, the block LDLᵀ in rationals.
     public static func of(_ a: [Rational], order n: Int, shift sigma: Rational) -> (neg: Int, zero: Int, pos: Int) {
+        if let r = byLeadingMinors(a, order: n, shift: sigma) { return r }
+        return symmetricLDL(a, order: n, shift: sigma)
+    }
+
+    static func byLeadingMinors(_ a: [Rational], order n: Int, shift sigma: Rational) -> (neg: Int, zero: Int, pos: Int)? {
+        var l = sigma.den
+        for v in a { l = l / l.greatestCommonDivisor(with: v.den) * v.den }
+        var m = a.map { $0.num * (l / $0.den) }
+        let s = sigma.num * (l / sigma.den)
+        for i in 0..<n { m[i * n + i] -= s }
+        var prev = BigInt(1)
+        var neg = 0, lastSign = 1
+        for k in 0..<n {
+            let p = m[k * n + k]
+            guard !p.isZero else { return nil }
+            let sign = p.sign == .minus ? -1 : 1
+            if sign != lastSign { neg += 1 }
+            lastSign = sign
+            for i in (k + 1)..<n {
+                let mik = m[i * n + k]
+                for j in i..<n {
+                    let v = (p * m[i * n + j] - mik * m[k * n + j]) / prev
+                    m[i * n + j] = v
+                    if j != i { m[j * n + i] = v }
+                }
+            }
+            prev = p
+        }
+        return (neg, 0, n - neg)
+    }
+
+    /// Symmetric block LDLᵀ in exact rationals (1×1 pivots on non-zero diagonal entries,
+    /// 2×2 pivots `[[0, b], [b, 0]]` when every remaining diagonal entry is 0).
+    static func symmetricLDL(_ a: [Rational], order n: Int, shift sigma: Rational) -> (neg: Int, zero: Int, pos: Int) {
         var m = a
         for i in 0..<n { m[i * n + i] = m[i * n + i] - sigma }
         var alive = Array(0..<n)

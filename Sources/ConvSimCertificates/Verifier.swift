@@ -26,11 +26,12 @@ public protocol ClaimVerifier: Sendable {
 extension ClaimVerifier {
     public func verify(_ c: Certificate, path: String) throws -> [CertificateCheck] { try verify(c, path: path, parseOnly: false) }
 
-    /// `n²·|Ω_full|` (the patch Gram) and `4·n³` (four inertia counts) of Documentation/Certificates.md, "Limits".
+    /// `n²·|Ω_full|` (the patch Gram) and `4·n⁴` (four inertia counts of `n³` operations on
+    /// integers growing to `n` times the entries' size) of Documentation/Certificates.md, "Limits".
     public static func eigenWork(_ c: Certificate, inertia: Bool) -> Double {
         let n = Double(c.kernels.kernelLength)
         let full = Double(c.input.height + c.kernels.kernelHeight - 1) * Double(c.input.width + c.kernels.kernelWidth - 1)
-        return n * n * full + (inertia ? 4 * n * n * n : 0)
+        return n * n * full + (inertia ? 4 * n * n * n * n : 0)
     }
 }
 

@@ -35,6 +35,15 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The same value with every object's members in key order (a canonical form).
+    public var sortedKeys: JSONValue {
+        switch self {
+        case .object(let m): return .object(m.map { JSONMember($0.key, $0.value.sortedKeys) }.sorted { $0.key < $1.key })
+        case .array(let a): return .array(a.map(\.sortedKeys))
+        default: return self
+        }
+    }
+
     /// The members of an object (nil for other values).
     public var members: [JSONMember]? { if case .object(let m) = self { return m } else { return nil } }
 
