@@ -46,7 +46,7 @@ public struct AdversarialStrategy: SearchStrategy {
             let cos = state.best["cos|\(st.name)"] ?? .nan, bound = state.best["bound|\(st.name)"] ?? .nan
             rows.append([st.name, "\(st.input.channels)×\(context.config.kernelSize)×\(context.config.kernelSize)",
                          Fmt.e(st.eigenvalues.first ?? .nan), Fmt.e(st.eigenvalues.last ?? .nan),
-                         Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.e(state.best["kdot|\(st.name)"] ?? .nan)])
+                         Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.resolved(state.best["kdot|\(st.name)"] ?? .nan, resolution: 1e-13)])
             section.figures.append((name: "adversarial-spectrum-\(idx)",
                                     svg: SVG.spectrum(st.eigenvalues.reversed(), title: "Eigenvalues of the patch Gram — \(st.name)", yLabel: "λ"),
                                     caption: "Spectrum of 𝐆^P for \(st.name) (k = \(context.config.kernelSize), \(context.config.padding.rawValue) padding): the condition number sets the T4 bound \(Fmt.f(bound, 6))."))
@@ -63,7 +63,7 @@ public struct AdversarialStrategy: SearchStrategy {
                 section.paragraphs.append("No exact integer pair with |cos| ≥ \(tau) found for \(st.name) (its bound is \(Fmt.f(bound, 6))).")
             }
         }
-        section.tables.append((["input", "kernel C×k×k", "λmin", "λmax", "bound (λmax−λmin)/(λmax+λmin)", "attained cos", "<a,b> (float)"], rows))
+        section.tables.append((["input", "kernel C×k×k", "λmin", "λmax", "bound (λmax−λmin)/(λmax+λmin)", "attained cos", "<a,b> (float, eigenvector rounding)"], rows))
         return (findings, section)
     }
 }
