@@ -180,9 +180,12 @@ struct CorpusTests {
 
     @Test("both checkers accept every true certificate and reject every tampered or malformed one, with the same exit codes")
     func agreement() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-corpus-\(UUID().uuidString)")
+        // CONVSIM_CORPUS_DIR keeps the corpus (with expected.tsv: file, Swift's exit code) for other checkers.
+        let keep = ProcessInfo.processInfo.environment["CONVSIM_CORPUS_DIR"]
+        let dir = keep.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("convsim-corpus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
         var expected: [String: Set<Int32>] = [:]   // file → acceptable codes
         var swift: [String: Int32] = [:]
         func add(_ name: String, _ data: Data, _ codes: Set<Int32>) throws {
@@ -209,6 +212,10 @@ struct CorpusTests {
         let fixtures = repoRoot.appendingPathComponent("Tests/ConvSimCertificatesTests/Fixtures")
         for f in try FileManager.default.contentsOfDirectory(atPath: fixtures.path) where f.hasSuffix(".json") {
             try add("regression-\(f)", Data(contentsOf: fixtures.appendingPathComponent(f)), [1, 2, 3])
+        }
+        if keep != nil {
+            let tsv = swift.sorted { $0.key < $1.key }.map { "\(($0.key as NSString).lastPathComponent)\t\($0.value)" }.joined(separator: "\n")
+            try Data((tsv + "\n").utf8).write(to: dir.appendingPathComponent("expected.tsv"))
         }
         let python = try pythonCodes(Array(expected.keys))
         var disagreements: [String] = []
