@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system libraries ConvSimKit links against, if any is missing.
-# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, stb (PNG), libjpeg-turbo (JPEG), pkg-config. Python 3 + NumPy are
-# optional (benchmark baseline and cross-checks only).
+# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, stb (PNG), libjpeg-turbo (JPEG), pkg-config, Python 3 (the second
+# certificate checker, standard library only). NumPy is optional (benchmark baseline and cross-checks only).
 set -euo pipefail
 need=()
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need+=(python3)   # the second certificate checker (standard library only)
 have_pc fftw3   || need+=(libfftw3-dev)
 have_pc lapacke || need+=(liblapacke-dev)
 have_pc openblas || need+=(libopenblas-dev)

@@ -11,4 +11,12 @@ fast=$(grep -l '<!-- notebook: fast -->' notebooks-md/*.md 2>/dev/null || true)
 if [ -n "$fast" ]; then
   "$bin" notebook check $fast
 fi
+# Both certificate checkers on every certificate the notebooks wrote (the test suite runs them
+# on its own certificates and on a tamper corpus).
+certs=$(ls /tmp/convsim-nb*/certificates/*.json 2>/dev/null || true)
+if [ -n "$certs" ]; then
+  "$bin" replay --quiet $certs
+  python3 scripts/check_certificate.py --quiet $certs > /dev/null
+  echo "both certificate checkers accept the $(echo $certs | wc -w) notebook certificate(s)"
+fi
 swift test --skip-build "$@"

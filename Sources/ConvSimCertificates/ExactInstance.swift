@@ -108,18 +108,10 @@ public struct ExactInstance: Sendable {
     /// `T_ab,cc'(d)` scaled by `2^(−2ek)`, as `t[(c·C + c')·|D| + lag]` with lag index
     /// `(dy + kh − 1)(2kw − 1) + dx + kw − 1`.
     func kernelCorrelations(_ a: Int, _ b: Int) -> [BigInt] {
-        let (ly, lx) = lagWindow, kh = kernelHeight, kw = kernelWidth, c = channels, n = kernelLength
-        var t = [BigInt](repeating: 0, count: c * c * ly * lx)
-        for p in 0..<c { for q in 0..<c {
-            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
-                var s = BigInt(0)
-                for uy in max(0, -dy)..<min(kh, kh - dy) { for ux in max(0, -dx)..<min(kw, kw - dx) {
-                    s += k[a * n + (p * kh + uy) * kw + ux] * k[b * n + (q * kh + uy + dy) * kw + ux + dx]
-                } }
-                t[(p * c + q) * ly * lx + (dy + kh - 1) * lx + dx + kw - 1] = s
-            } }
-        } }
-        return t
+        if fitsInt(kFactors: 2, xFactors: 0, terms: Double(kernelHeight * kernelWidth)) {
+            return ExactKernels.kernelCorrelations(k.map { Int($0) }, a, b, self).map { BigInt($0) }
+        }
+        return ExactKernels.kernelCorrelations(k, a, b, self)
     }
 
     /// `2·S_ab,cc'(d) = T_ab,cc'(d) + T_ab,c'c(−d)`, scaled by `2^(−2ek)`, same layout.
@@ -244,6 +236,22 @@ enum ExactKernels {
             f[o] = v; o += 1
         } }
         return f
+    }
+
+    static func kernelCorrelations<T: SignedInteger>(_ k: [T], _ a: Int, _ b: Int, _ s: ExactInstance) -> [T] {
+        let (ly, lx) = s.lagWindow, kh = s.kernelHeight, kw = s.kernelWidth, c = s.channels, n = s.kernelLength
+        var t = [T](repeating: 0, count: c * c * ly * lx)
+        for p in 0..<c { for q in 0..<c {
+            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
+                var v: T = 0
+                for uy in max(0, -dy)..<min(kh, kh - dy) {
+                    let ra = a * n + (p * kh + uy) * kw, rb = b * n + (q * kh + uy + dy) * kw + dx
+                    for ux in max(0, -dx)..<min(kw, kw - dx) { v += k[ra + ux] * k[rb + ux] }
+                }
+                t[(p * c + q) * ly * lx + (dy + kh - 1) * lx + dx + kw - 1] = v
+            } }
+        } }
+        return t
     }
 
     static func dot<T: SignedInteger>(_ a: [T], _ b: [T]) -> T {

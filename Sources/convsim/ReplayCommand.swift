@@ -18,10 +18,10 @@ struct ReplayCommand: ParsableCommand {
         independent second checker with the same exit codes.
 
         Exit status (for several files, the largest):
-          0  every check passed: the claim holds
-          1  well formed, but a check failed: the claim does NOT hold
-          2  malformed: not JSON, unknown claim, missing/unknown/duplicated key, wrong type, bad shape
-          3  refused: over a documented limit (the message names it and the flag that lifts it)
+          0  the claim holds: every check passed
+          1  the claim does NOT hold: a check failed
+          2  malformed: the message names the key or value
+          3  refused: over a documented limit (see --max-work)
 
         Examples:
           convsim replay report/certificates/adversarial-1.json
