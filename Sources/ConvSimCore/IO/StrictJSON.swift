@@ -94,22 +94,8 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
-    /// A JSON string literal.
-    public static func quoted(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            default:
-                if u.value < 0x20 { r += String(format: "\\u%04x", u.value) } else { r.unicodeScalars.append(u) }
-            }
-        }
-        return r + "\""
-    }
+    /// A JSON string literal (`JSONText.quote`).
+    public static func quoted(_ s: String) -> String { JSONText.quote(s) }
 }
 
 /// One member of a JSON object.
