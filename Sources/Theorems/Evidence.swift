@@ -89,11 +89,20 @@ public struct CheckResult: Sendable {
     public var status: String { passed ? "pass" : "fail" }
 }
 
-/// A detail value: a number, an integer, a string or a list of numbers.
+/// A detail value: a number, an integer, a string or a list of numbers. Two kinds of number
+/// print so that the text does not depend on the machine's BLAS kernels (the JSON keeps the
+/// full value): `estimate` (an optimizer's result, 4 significant digits, rounding-level values
+/// as `< 1e-12`) and `magnitude` (a bound, rounded up to a power of ten: `≤ 1e-13`).
 public enum DetailValue: Sendable, CustomStringConvertible {
-    case number(Double), int(Int), text(String), numbers([Double])
+    case number(Double), int(Int), text(String), numbers([Double]), estimate(Double), magnitude(Double)
     public var description: String {
         switch self {
+        case .estimate(let d):
+            if d.isFinite && abs(d) < 1e-12 { return "< 1e-12" }
+            return d.isFinite ? String(format: "%.4g", d) : "\(d)"
+        case .magnitude(let d):
+            guard d.isFinite, d > 0 else { return Self.short(d) }
+            return "≤ 1e\(Int(Foundation.log10(d).rounded(.up)))"
         case .number(let d): return Self.short(d)
         case .int(let i): return String(i)
         case .text(let s): return s

@@ -102,9 +102,9 @@ public struct TwoKernelLimitTheorem: Theorem {
             let positive = e.best > e.bound
             var passed = positive
             var details: [(String, DetailValue)] = [
-                ("best", .number(e.best)), ("median", .number(e.values[e.values.count / 2])),
-                ("spread_max_minus_min", .number((e.values.last ?? 0) - (e.values.first ?? 0))),
-                ("certified_bound_of_best", .number(e.bound)),
+                ("best", .estimate(e.best)), ("median", .estimate(e.values[e.values.count / 2])),
+                ("spread_max_minus_min", .estimate((e.values.last ?? 0) - (e.values.first ?? 0))),
+                ("certified_bound_of_best", .magnitude(e.bound)),
             ]
             if let x = cs.exact {
                 passed = passed && abs(e.best - x) <= e.bound + 1e-9 * x   // the optimizer stops at ~1e-9 relative
@@ -113,7 +113,6 @@ public struct TwoKernelLimitTheorem: Theorem {
             if cs.c == 1 && cs.kh == cs.kw, let t = Self.theoryValues["k=\(cs.kw),M=\(cs.m)"] {
                 details.append(("THEORY.md_value", .number(t)))
             }
-            details.append(("kernels", .numbers(e.bank.values.map { ($0 * 1e6).rounded() / 1e6 })))
             let shape = cs.kh == 1 && cs.kw > 1 ? "1-D k=\(cs.kw)" : "\(cs.kh)×\(cs.kw)"
             out.append(CheckResult(id: id, name: "floor of the symmetric CS, M=\(cs.m), C=\(cs.c), \(shape): best of \(starts) starts > 0",
                                    kind: .estimate, evidence: .float, passed: passed, trials: starts,
@@ -137,7 +136,7 @@ public struct TwoKernelLimitTheorem: Theorem {
         return CheckResult(id: id, name: "hypothesis dropped (M = 2): the symmetric CS reaches 0",
                            kind: .refute, evidence: .exact, passed: exactZero == ctx.exactTrials, trials: ctx.exactTrials,
                            maxDiscrepancy: 0, bound: 0,
-                           details: [("exact_zero_pairs", .int(exactZero)), ("minimized_M2_k3_best", .number(e.best))])
+                           details: [("exact_zero_pairs", .int(exactZero)), ("minimized_M2_k3_best", .estimate(e.best))])
     }
 
 }
