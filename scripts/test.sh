@@ -19,4 +19,6 @@ if [ -n "$certs" ]; then
   python3 scripts/check_certificate.py --quiet $certs > /dev/null
   echo "both certificate checkers accept the $(echo $certs | wc -w) notebook certificate(s)"
 fi
+# Every file that once broke the CLI (Tests/Regressions): a clear message, never a trap.
+bash scripts/check_regressions.sh "$bin"
 swift test --skip-build "$@"

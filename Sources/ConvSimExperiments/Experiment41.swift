@@ -107,7 +107,7 @@ public enum Experiment41 {
                                   title: "Experiment 4.1: cosines during SGD (first runs)", xLabel: "SGD step", yLabel: "cosine"),
                    caption: "Feature-map and kernel cosine against the SGD step for the first three runs.")
         let summary: [(String, SummaryValue)] = [
-            ("experiment", .string("4.1")), ("seed", .int(Int(seed))), ("reps", .int(runs.count)),
+            ("experiment", .string("4.1")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("kernel_cosine_reduction", s.kernelReduction.summary),
             ("feature_cosine_reduction", s.featureReduction.summary),
             ("kernel_cosine_reduction_absolute", s.kernelReductionAbsolute.summary),

@@ -169,7 +169,7 @@ public enum Experiment43 {
                                   title: "Experiment 4.3: ‖K1 ⋆ K2‖² during SGD", xLabel: "SGD step", yLabel: "CS", logY: true),
                    caption: "The pairs CS against the SGD step for the first three runs.")
         var summary: [(String, SummaryValue)] = [
-            ("experiment", .string("4.3")), ("seed", .int(Int(seed))), ("reps", .int(runs.count)),
+            ("experiment", .string("4.3")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("cs_reduction", s.csReduction.summary),
             ("kernel_cosine_reduction", s.kernelReduction.summary),
             ("feature_cosine_reduction", s.featureReduction.summary),

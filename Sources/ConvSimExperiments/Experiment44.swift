@@ -155,7 +155,7 @@ public enum Experiment44 {
                                   title: "Experiment 4.4: adjacent CS during SGD (first runs)", xLabel: "round", yLabel: "adjacent CS"),
                    caption: "The adjacent CS against the round for the first six runs.")
         let summary: [(String, SummaryValue)] = [
-            ("experiment", .string("4.4")), ("seed", .int(Int(seed))), ("reps", .int(runs.count)),
+            ("experiment", .string("4.4")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("rounds_reading", .string("one SGD step on the summed adjacent CS per round")),
             ("first_run", .object([("cs_before", .matrix(first.csBefore)), ("cs_after", .matrix(first.csAfter)),
                                    ("feature_cosine_before", .matrix(first.featureBefore)), ("feature_cosine_after", .matrix(first.featureAfter))])),

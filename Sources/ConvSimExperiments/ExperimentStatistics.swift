@@ -62,6 +62,7 @@ public struct Distribution: Sendable, Equatable {
 public indirect enum SummaryValue: Sendable {
     case number(Double)
     case int(Int)
+    case uint(UInt64)
     case string(String)
     case bool(Bool)
     case array([SummaryValue])

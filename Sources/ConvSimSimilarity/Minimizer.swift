@@ -24,9 +24,11 @@ public struct MinimizeResult: Sendable {
 public enum Minimizer {
     /// Runs `steps` optimizer steps on `variant`. If a loss or gradient becomes NaN/±∞,
     /// stops, keeps the last bank with a finite loss and says so in the result.
+    /// - Throws: `invalidArgument` when the initial bank's loss or gradient is not finite
+    ///   (entries so large that the quartic loss overflows).
     public static func minimize(_ bank: KernelBank, variant: CSVariant, optimizer kind: OptimizerKind = .adam,
                                 learningRate: Double = 0.002, steps: Int,
-                                onStep: ((Int, Double) -> Void)? = nil) -> MinimizeResult {
+                                onStep: ((Int, Double) -> Void)? = nil) throws -> MinimizeResult {
         let fast = FastSimilarity(shapeOf: bank)
         var opt = Optimizer(kind: kind, learningRate: learningRate)
         var current = bank
@@ -37,7 +39,10 @@ public enum Minimizer {
             let r = finite ? fast.evaluate(current, variant: variant, gradient: t < steps) : nil
             let ok = r.map { $0.value.isFinite && ($0.gradient?.allSatisfy { $0.isFinite } ?? true) } ?? false
             if !ok {
-                precondition(t > 0, "the initial bank must be finite")
+                if t == 0 {
+                    let largest = bank.values.map(abs).max() ?? 0
+                    throw ConvSimError.invalidArgument("the \(variant.rawValue) CS of the initial bank is not finite in binary64 (largest |entry| \(largest)); the loss is quartic in the kernels: rescale them (e.g. divide by a power of two) and retry")
+                }
                 let what = r.map { $0.value.isFinite ? "gradient" : "loss" } ?? "bank"
                 var previous = current
                 previous.values = lastFinite

@@ -23,15 +23,18 @@ struct BenchCSCommand: ParsableCommand {
           convsim bench cs --m 64 --c 64 --json
         """)
 
-    @Option(help: "Kernels M of the symmetric benchmark bank.") var m = 256
-    @Option(help: "Channels C of the symmetric benchmark bank.") var c = 256
-    @Option(name: .customLong("pairs-size"), help: "M = C of the pairs-vs-adjacent bank.") var pairsSize = 512
+    @Option(parsing: .unconditional, help: "Kernels M of the symmetric benchmark bank, 2…4096.") var m = 256
+    @Option(parsing: .unconditional, help: "Channels C of the symmetric benchmark bank, 1…4096.") var c = 256
+    @Option(name: .customLong("pairs-size"), parsing: .unconditional, help: "M = C of the pairs-vs-adjacent bank, 2…4096.") var pairsSize = 512
     @Option(help: "Seed of the random banks.") var seed: UInt64 = 1
-    @Option(help: "Runs of each side of the pairs-vs-adjacent comparison; the best time of each is kept.") var repeats = 5
+    @Option(parsing: .unconditional, help: "Runs of each side of the pairs-vs-adjacent comparison (best time kept), 1…1000.") var repeats = 5
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        if m < 2 || c < 1 || pairsSize < 2 { throw ValidationError("--m ≥ 2, --c ≥ 1, --pairs-size ≥ 2") }
+        try ArgumentLimits.check(m, "--m", 2...4096)
+        try ArgumentLimits.check(c, "--c", 1...4096)
+        try ArgumentLimits.check(pairsSize, "--pairs-size", 2...4096)
+        try ArgumentLimits.check(repeats, "--repeats", 1...1000)
     }
 
     func run() throws {
@@ -87,7 +90,7 @@ struct BenchCSCommand: ParsableCommand {
 
             if json {
                 print(JSON.object([
-                    ("seed", .int(Int(seed))),
+                    ("seed", .uint(seed)),
                     ("symmetric", .object([
                         ("shape", .array([.int(m), .int(c), .int(3), .int(3)])),
                         ("fast_seconds", .number(tFast)), ("direct_seconds", .number(tDirect)),

@@ -24,13 +24,20 @@ struct BenchGramCommand: ParsableCommand {
           convsim bench gram --n 1000 --memory-n 10000
         """)
 
-    @Option(help: "Number of crops.") var n = 1000
-    @Option(name: .customLong("memory-n"), help: "Larger N for the memory-flatness check (0 to skip).") var memoryN = 10_000
+    @Option(parsing: .unconditional, help: "Number of crops, 1…10⁶.") var n = 1000
+    @Option(name: .customLong("memory-n"), parsing: .unconditional, help: "Larger N for the memory-flatness check (0 to skip), 0…10⁶.") var memoryN = 10_000
     @Option(help: "Source image for the crops.") var image = "data/images/astronaut.png"
-    @Option(help: "Crop size.") var crop = 32
-    @Option(help: "Kernels in the random bank.") var kernels = 64
+    @Option(parsing: .unconditional, help: "Crop size, 1…4096.") var crop = 32
+    @Option(parsing: .unconditional, help: "Kernels in the random bank, 1…4096.") var kernels = 64
     @Option(help: "Seed for crop positions and the bank.") var seed: UInt64 = 1
     @Option(name: .customLong("numpy-script"), help: "The NumPy baseline script.") var numpyScript = "scripts/bench_gram_numpy.py"
+
+    func validate() throws {
+        try ArgumentLimits.check(n, "--n", 1...1_000_000)
+        try ArgumentLimits.check(memoryN, "--memory-n", 0...1_000_000)
+        try ArgumentLimits.check(crop, "--crop", 1...4096)
+        try ArgumentLimits.check(kernels, "--kernels", 1...4096)
+    }
     @Flag(name: .customLong("skip-numpy"), help: "Do not run the NumPy baseline.") var skipNumpy = false
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -73,7 +80,7 @@ struct BenchGramCommand: ParsableCommand {
 
             if json {
                 var fields: [(String, JSON)] = [
-                    ("n", .int(n)), ("seed", .int(Int(seed))),
+                    ("n", .int(n)), ("seed", .uint(seed)),
                     ("fft_seconds", .number(tFFT)), ("direct_seconds", .number(tDirect)),
                     ("speedup_vs_direct", .number(tDirect / tFFT)),
                     ("max_relative_difference_fft_direct", .number(relFD)),

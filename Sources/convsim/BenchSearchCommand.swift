@@ -20,12 +20,18 @@ struct BenchSearchCommand: ParsableCommand {
           convsim bench search --image data/images/astronaut.png --trials 200000 --naive-trials 20
         """)
     @Option var image = "data/images/astronaut.png"
-    @Option(name: .customLong("kernel-size")) var kernelSize = 3
+    @Option(name: .customLong("kernel-size"), parsing: .unconditional, help: "Kernel size, 1…64.") var kernelSize = 3
     @Option var padding: Padding = .same
-    @Option(help: "Trials on the fast path.") var trials = 200_000
-    @Option(name: .customLong("naive-trials"), help: "Trials on the naive path.") var naiveTrials = 20
+    @Option(parsing: .unconditional, help: "Trials on the fast path, 1…10⁹.") var trials = 200_000
+    @Option(name: .customLong("naive-trials"), parsing: .unconditional, help: "Trials on the naive path, 1…10⁶.") var naiveTrials = 20
     @Option var seed: UInt64 = 1
     @Flag var json = false
+
+    func validate() throws {
+        try ArgumentLimits.check(kernelSize, "--kernel-size", 1...64)
+        try ArgumentLimits.check(trials, "--trials", 1...1_000_000_000)
+        try ArgumentLimits.check(naiveTrials, "--naive-trials", 1...1_000_000)
+    }
 
     func run() throws {
         runReportingErrors {

@@ -25,7 +25,7 @@ struct ExperimentCommand: ParsableCommand {
         """)
 
     @Argument(help: "Experiment id: \(Experiments.ids.joined(separator: ", ")).") var id: String
-    @Option(help: "Repetitions (independent draws).") var reps = Experiments.defaultReps
+    @Option(parsing: .unconditional, help: "Repetitions (independent draws), 1…100000 (every run is kept for the report).") var reps = Experiments.defaultReps
     @Option(help: "Seed of the random stream.") var seed: UInt64 = 1
     @Option(help: "Output folder for report.md and figures (default experiment-<id>).") var out: String?
     @Flag(help: "Print a JSON summary on stdout.") var json = false
@@ -34,7 +34,7 @@ struct ExperimentCommand: ParsableCommand {
         if !Experiments.ids.contains(id) {
             throw ValidationError("unknown experiment '\(id)'; known: \(Experiments.ids.joined(separator: ", "))")
         }
-        if reps <= 0 { throw ValidationError("--reps must be positive (got \(reps))") }
+        try ArgumentLimits.check(reps, "--reps", 1...100_000, "every run's curves are kept for the report (about 5 KB each)")
     }
 
     func run() throws {
@@ -56,6 +56,7 @@ struct ExperimentCommand: ParsableCommand {
         switch v {
         case .number(let d): return .number(d)
         case .int(let i): return .int(i)
+        case .uint(let u): return .uint(u)
         case .string(let s): return .string(s)
         case .bool(let b): return .bool(b)
         case .array(let a): return .array(a.map(json))

@@ -7,6 +7,8 @@ import Foundation
 indirect enum JSON {
     case number(Double)
     case int(Int)
+    /// An unsigned 64-bit integer (seeds take the whole range).
+    case uint(UInt64)
     case string(String)
     case bool(Bool)
     case null
@@ -22,6 +24,7 @@ indirect enum JSON {
         switch self {
         case .number(let d): return d.isFinite ? JSON.format(d) : "null"
         case .int(let i): return String(i)
+        case .uint(let u): return String(u)
         case .string(let s): return JSON.quote(s)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"

@@ -55,7 +55,7 @@ struct MinimizeCommand: ParsableCommand {
     var optimizer: OptimizerKind = .adam
     @Option(help: "Learning rate.")
     var lr: Double = 0.002
-    @Option(help: "Optimizer steps (method gradient).")
+    @Option(parsing: .unconditional, help: "Optimizer steps (method gradient), 0…10⁷.")
     var steps: Int = 100
     @Option(help: "Seed (data-orthogonal: random restart when the given kernels' feature maps are dependent).")
     var seed: UInt64 = 0
@@ -76,7 +76,7 @@ struct MinimizeCommand: ParsableCommand {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         if ext != "npy" && ext != "safetensors" { throw ValidationError("--out must end in .npy or .safetensors (got \(out))") }
         if CSPaths.same(out, kernels) { throw ValidationError("--out \(out) is the input kernel file; refusing to overwrite it — choose another path") }
-        if steps < 0 { throw ValidationError("--steps must be ≥ 0") }
+        try ArgumentLimits.check(steps, "--steps", 0...10_000_000)
         if !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number") }
         if method == .dataOrthogonal && inputs.isEmpty { throw ValidationError("--method data-orthogonal needs --input (the data the feature maps must be orthogonal on)") }
     }
@@ -103,7 +103,7 @@ struct MinimizeCommand: ParsableCommand {
             switch method {
             case .gradient:
                 let every = max(1, steps / 10)
-                result = Minimizer.minimize(bank, variant: variant, optimizer: optimizer, learningRate: lr, steps: steps) { t, loss in
+                result = try Minimizer.minimize(bank, variant: variant, optimizer: optimizer, learningRate: lr, steps: steps) { t, loss in
                     if !json && (t % every == 0 || t == steps) { progress(String(format: "  step %6d  loss %.10g", t, loss)) }
                 }
             case .shiftGramSchmidt:
@@ -166,7 +166,7 @@ struct MinimizeCommand: ParsableCommand {
                            ("steps_taken", .int(r.stepsTaken))]
             }
             fields += [
-                ("seed", .int(Int(seed))),
+                ("seed", .uint(seed)),
                 ("loss_first", .number(r.losses.first ?? .nan)), ("loss_last", .number(r.losses.last ?? .nan)),
                 ("loss_curve", .array(idx.map { .object([("step", .int($0)), ("loss", .number(r.losses[$0]))]) })),
                 ("stopped_non_finite", .bool(r.stoppedNonFinite)),

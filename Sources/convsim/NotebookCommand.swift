@@ -62,11 +62,33 @@ struct NotebookCommand: ParsableCommand {
         }
     }
 
+    /// Largest notebook read.
+    static let maxBytes = 16 << 20
+
+    /// Reads a notebook: a regular file (not a directory, FIFO or device), at most 16 MiB, UTF-8.
     static func load(_ path: String) throws -> Notebook {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConvSimError.fileNotFound(path: path)
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw ConvSimError.fileNotFound(path: path) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            let kind = (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : ((st.st_mode & S_IFMT) == S_IFIFO ? "a FIFO" : "a device or special file")
+            throw ConvSimError.malformedFile(path: path, reason: "is \(kind), expected a Markdown notebook file")
+        }
+        guard Int(st.st_size) <= maxBytes else { throw ConvSimError.fileTooLarge(path: path, bytes: Int(st.st_size), limit: maxBytes) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot be read (permission denied?)")
+        }
+        guard let text = String(validating: [UInt8](data), as: UTF8.self) else {
+            throw ConvSimError.malformedFile(path: path, reason: "is not UTF-8 text; save the notebook as UTF-8")
         }
         return Notebook.parse(text)
+    }
+
+    /// The running convsim binary (through any symlink on PATH), so blocks run the same build.
+    static var executable: URL {
+        let proc = URL(fileURLWithPath: "/proc/self/exe")
+        if FileManager.default.fileExists(atPath: proc.path) { return proc.resolvingSymlinksInPath() }
+        if let b = Bundle.main.executableURL { return b }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
     }
 
     /// Runs one `convsim …` command line in a child process; stdout and stderr are
@@ -76,8 +98,15 @@ struct NotebookCommand: ParsableCommand {
         guard first == "convsim" else {
             throw ConvSimError.invalidArgument("notebook commands must start with 'convsim' (got '\(first)')")
         }
+        // No recursion: a block may not run notebooks (directly, or through a child that does).
+        if argv.dropFirst().first == "notebook" || ProcessInfo.processInfo.environment["CONVSIM_IN_NOTEBOOK"] != nil {
+            throw ConvSimError.invalidArgument("notebook blocks cannot run 'convsim notebook' (a notebook would run itself); remove the block '\(argv.joined(separator: " "))'")
+        }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        p.executableURL = Self.executable
+        var env = ProcessInfo.processInfo.environment
+        env["CONVSIM_IN_NOTEBOOK"] = "1"
+        p.environment = env
         p.arguments = Array(argv.dropFirst())
         let out = Pipe()
         // stderr goes to a file so that a chatty child can never block on a full pipe.

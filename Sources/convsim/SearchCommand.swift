@@ -28,12 +28,12 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Strategy name, or 'all'.") var strategy = "all"
     @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable). Default: data/images/astronaut.png.")
     var inputs: [String] = []
-    @Option(name: .customLong("kernel-size"), help: "Kernel size k (k×k kernels).") var kernelSize = 3
+    @Option(name: .customLong("kernel-size"), parsing: .unconditional, help: "Kernel size k (k×k kernels), 1…64.") var kernelSize = 3
     @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
-    @Option(help: "Trials per strategy (random pairs, repetitions; gradient uses one start per 100).") var trials = 1000
+    @Option(parsing: .unconditional, help: "Trials per strategy (random pairs, repetitions; gradient uses one start per 100), 1…10⁸.") var trials = 1000
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this; read as an exact decimal (0.9974399 is 9974399/10⁷), and every claim holds exactly at it.") var threshold = "0.9"
-    @Option(name: .customLong("bank-size"), help: "Kernels per bank for the gradient strategy.") var bankSize = 4
+    @Option(name: .customLong("bank-size"), parsing: .unconditional, help: "Kernels per bank for the gradient strategy, 2…256 (at most C·k² of the inputs).") var bankSize = 4
     @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "report"
     @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
@@ -42,13 +42,13 @@ struct SearchCommand: ParsableCommand {
         if strategy != "all" && Strategies.named(strategy) == nil {
             throw ValidationError("unknown strategy '\(strategy)'; known: \(Strategies.names.joined(separator: ", ")), all")
         }
-        if trials <= 0 { throw ValidationError("--trials must be positive (got \(trials))") }
-        if kernelSize <= 0 { throw ValidationError("--kernel-size must be positive (got \(kernelSize))") }
+        try ArgumentLimits.check(trials, "--trials", 1...100_000_000)
+        try ArgumentLimits.check(kernelSize, "--kernel-size", 1...64)
         guard case .success(let t) = Rational.parse(threshold), t.sign > 0, t < .one else {
             throw ValidationError("--threshold must be an exact decimal in (0, 1), like 0.9 or 0.9974399 (got '\(threshold)')")
         }
         _ = t
-        if bankSize < 2 { throw ValidationError("--bank-size must be at least 2") }
+        try ArgumentLimits.check(bankSize, "--bank-size", 2...256)
     }
 
     var commandLine: String {
@@ -83,6 +83,10 @@ struct SearchCommand: ParsableCommand {
                 }
             }
             let names = strategy == "all" ? Strategies.names : [strategy]
+            let largestOrder = loaded.map { $0.signal.channels * kernelSize * kernelSize }.max() ?? 0
+            if names.contains("gradient") && bankSize > largestOrder {
+                throw ConvSimError.invalidArgument("--bank-size \(bankSize) exceeds C·k² = \(largestOrder), the most orthonormal kernels the inputs allow; use --bank-size ≤ \(largestOrder) or a larger --kernel-size")
+            }
             let config = SearchConfig(strategies: names, inputs: effectiveInputs, kernelSize: kernelSize, padding: padding,
                                       trials: trials, seed: seed, threshold: exactThreshold, bankSize: bankSize)
             progress("search: preparing exact patch statistics for \(loaded.count) input(s)")
@@ -146,7 +150,7 @@ struct SearchCommand: ParsableCommand {
         let candidates = pool.isEmpty ? indexed : pool
         let best = candidates.max { abs($0.0.featureCosine) < abs($1.0.featureCosine) }
         return .object([
-            ("seed", .int(Int(seed))), ("report", .string(out + "/report.md")),
+            ("seed", .uint(seed)), ("report", .string(out + "/report.md")),
             ("best", best.map { findingJSON($0.0, index: $0.1) } ?? .null),
             ("strategies", .array(strategies)),
         ])

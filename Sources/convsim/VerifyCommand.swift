@@ -22,7 +22,7 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("theorem"), help: "Theorem id to check (repeatable; default: all). Known: \(TheoremRegistry.ids.joined(separator: ", ")).")
     var theorems: [String] = []
-    @Option(help: "Random instances per check.") var trials: Int = 6
+    @Option(parsing: .unconditional, help: "Random instances per check, 1…10⁶.") var trials: Int = 6
     @Option(help: "Seed of the random instances (same seed ⇒ same output).") var seed: UInt64 = 1
     @Flag(help: "Exact arithmetic everywhere it applies: integer data only, full trial count at the exact level.") var exact = false
     @Option(name: .customLong("input"), help: "Image(s) or .npy file(s)/directories: the data-dependent theorems (T1b, T4, T6) also run on them, and crops feed the generators.")
@@ -32,7 +32,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {
-        if trials <= 0 { throw ValidationError("--trials must be a positive number of random instances (got \(trials))") }
+        try ArgumentLimits.check(trials, "--trials", 1...1_000_000)
         for t in theorems where TheoremRegistry.theorem(id: t) == nil {
             throw ValidationError("unknown theorem id '\(t)'; known theorems: \(TheoremRegistry.ids.joined(separator: ", "))")
         }

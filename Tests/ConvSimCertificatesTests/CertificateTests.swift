@@ -42,6 +42,16 @@ func pythonCodes(_ paths: [String]) throws -> [String: Int32] {
     return out
 }
 
+/// The certificates that broke the first checker (Tests/Regressions/certificates, format 1) and
+/// their ports to format 2 (Fixtures/v2-*.json).
+func regressionCertificates() throws -> [String] {
+    try ["Tests/Regressions/certificates", "Tests/ConvSimCertificatesTests/Fixtures"].flatMap { d -> [String] in
+        let dir = repoRoot.appendingPathComponent(d)
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+            .map { dir.appendingPathComponent($0).path }
+    }
+}
+
 // MARK: - The data of the astronaut adversarial pair (kernels 1×1 on a 4×4 crop)
 
 enum Astronaut {
@@ -155,11 +165,10 @@ struct CertificateTests {
     /// Every file that broke the old checker, and its port to format 2: exit 1, 2 or 3 with a
     /// message, never a trap, each in under 2 s.
     @Test func regressionFiles() throws {
-        let dir = repoRoot.appendingPathComponent("Tests/ConvSimCertificatesTests/Fixtures")
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+        let files = try regressionCertificates()
         #expect(files.count >= 27)
-        for f in files {
-            let path = dir.appendingPathComponent(f).path
+        for path in files {
+            let f = (path as NSString).lastPathComponent
             let t0 = Date()
             let code: Int32
             do { code = try checker.verify(path: path).exitCode } catch let e as CertificateError {

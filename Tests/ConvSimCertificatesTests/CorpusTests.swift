@@ -209,9 +209,8 @@ struct CorpusTests {
                 neutral += 1
             }
         }
-        let fixtures = repoRoot.appendingPathComponent("Tests/ConvSimCertificatesTests/Fixtures")
-        for f in try FileManager.default.contentsOfDirectory(atPath: fixtures.path) where f.hasSuffix(".json") {
-            try add("regression-\(f)", Data(contentsOf: fixtures.appendingPathComponent(f)), [1, 2, 3])
+        for path in try regressionCertificates() {
+            try add("regression-\((path as NSString).lastPathComponent)", Data(contentsOf: URL(fileURLWithPath: path)), [1, 2, 3])
         }
         if keep != nil {
             let tsv = swift.sorted { $0.key < $1.key }.map { "\(($0.key as NSString).lastPathComponent)\t\($0.value)" }.joined(separator: "\n")

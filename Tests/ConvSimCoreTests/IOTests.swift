@@ -630,3 +630,33 @@ import Testing
         #expect(throws: ConvSimError.self) { try ImageDecoder.decode(data: data.prefix(data.count / 2), path: "half.jpg") }
     }
 }
+
+/// Files that once broke the readers (Tests/Regressions/inputs).
+@Suite struct RegressionInputs {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Regressions/inputs")
+
+    @Test("a .npy header nested 40,000 levels deep is refused, not a stack overflow")
+    func nestedHeader() {
+        #expect(throws: ConvSimError.self) { try NPY.read(path: Self.dir.appendingPathComponent("min-npy-nested-header.npy").path) }
+        let deep = "{'descr': '<f8', 'fortran_order': False, 'shape': " + String(repeating: "(", count: 17) + String(repeating: ")", count: 17) + ", }"
+        #expect(throws: PyLiteralParser.Failure.self) { try PyLiteralParser.parse(Array(deep.utf8)) }
+        let ok = "{'a': " + String(repeating: "(", count: 15) + String(repeating: ")", count: 15) + "}"
+        #expect((try? PyLiteralParser.parse(Array(ok.utf8))) != nil)
+    }
+
+    @Test("a repeated header key takes its last value, as NumPy does")
+    func duplicatedKey() throws {
+        let a = try NPY.read(path: Self.dir.appendingPathComponent("min-npy-duplicate-shape-key.npy").path)
+        #expect(a.shape == [4])   // numpy.load gives shape (4,)
+    }
+
+    @Test("images declaring more pixels than the limit are refused before decoding")
+    func declaredDimensions() {
+        for f in ["min-jpeg-declares-65000x65000.jpg", "jpeg-memory-blowup-210ac44648.jpg", "min-png-16384x16384-1bit.png"] {
+            do { _ = try ImageDecoder.decode(path: Self.dir.appendingPathComponent(f).path); Issue.record("\(f) decoded") } catch let e as ConvSimError {
+                #expect(e.description.contains("CONVSIM_MAX_PIXELS"), "\(f): \(e)")
+            } catch { Issue.record("\(f): \(error)") }
+        }
+    }
+}

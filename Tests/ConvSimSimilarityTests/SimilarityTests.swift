@@ -271,26 +271,32 @@ enum CSFixtures {
 }
 
 @Suite struct MinimizeTests {
-    @Test func adamDecreasesTheLoss() {
+    @Test func adamDecreasesTheLoss() throws {
         for v in CSVariant.allCases {
             let bank = CSFixtures.gaussianBank(4, 2, 3, 3, seed: 5)
-            let r = Minimizer.minimize(bank, variant: v, optimizer: .adam, learningRate: 0.01, steps: 60)
+            let r = try Minimizer.minimize(bank, variant: v, optimizer: .adam, learningRate: 0.01, steps: 60)
             #expect(!r.stoppedNonFinite)
             #expect(r.losses.count == 61)
             #expect(r.losses.last! < 0.9 * r.losses.first!)
         }
         let bank = CSFixtures.gaussianBank(3, 1, 3, 3, seed: 9)
         for o in [OptimizerKind.sgd, .momentum] {
-            let r = Minimizer.minimize(bank, variant: .pairs, optimizer: o, learningRate: 1e-3, steps: 30)
+            let r = try Minimizer.minimize(bank, variant: .pairs, optimizer: o, learningRate: 1e-3, steps: 30)
             #expect(r.losses.last! < r.losses.first!)
         }
     }
 
     /// A huge learning rate blows the quartic up: the run stops, keeps the last bank
     /// whose loss was finite, and says so.
-    @Test func nonFiniteLossStopsAndKeepsLastFiniteBank() {
+    @Test("a bank whose quartic loss overflows from the start is refused with a message, not a trap")
+    func overflowingInitialBankIsRefused() {
+        let bank = KernelBank(count: 2, channels: 1, kernelHeight: 2, kernelWidth: 2, values: [1e200, 0, 0, 1e200, 1e200, 1e200, 0, 0])
+        #expect(throws: ConvSimError.self) { try Minimizer.minimize(bank, variant: .pairs, steps: 3) }
+    }
+
+    @Test func nonFiniteLossStopsAndKeepsLastFiniteBank() throws {
         let bank = CSFixtures.gaussianBank(4, 2, 3, 3, seed: 5)
-        let r = Minimizer.minimize(bank, variant: .pairs, optimizer: .sgd, learningRate: 1e6, steps: 50)
+        let r = try Minimizer.minimize(bank, variant: .pairs, optimizer: .sgd, learningRate: 1e6, steps: 50)
         #expect(r.stoppedNonFinite)
         #expect(r.message != nil)
         #expect(r.bank.values.allSatisfy { $0.isFinite })

@@ -24,6 +24,21 @@ public enum ImageDecoder {
         try decode(data: IOFiles.readFile(path: path), path: path, gray: gray)
     }
 
+    /// Largest image decoded, in pixels (width × height): 64 Mpx by default; the environment
+    /// variable `CONVSIM_MAX_PIXELS` raises or lowers it. Checked against the dimensions the
+    /// file declares, before any pixel is decoded or allocated.
+    public static var maxPixels: Int {
+        if let v = ProcessInfo.processInfo.environment["CONVSIM_MAX_PIXELS"], let n = Int(v), n > 0 { return n }
+        return 64 << 20
+    }
+
+    static func checkDimensions(_ w: Int, _ h: Int, path: String) throws {
+        let (p, o) = w.multipliedReportingOverflow(by: h)
+        guard w > 0, h > 0, !o, p <= maxPixels else {
+            throw ConvSimError.invalidArgument("image \(path) declares \(w)×\(h) pixels, more than the limit of \(maxPixels) pixels (set CONVSIM_MAX_PIXELS to raise it, or crop the image)")
+        }
+    }
+
     /// Decodes image bytes; `path` is only used in error messages.
     public static func decode(data: Data, path: String, gray: Bool = false) throws -> Signal {
         guard data.count <= Int(Int32.max) else {
@@ -34,6 +49,11 @@ public enum ImageDecoder {
             return gray ? luma(signal) : signal
         }
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
+        let known = data.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.bindMemory(to: stbi_uc.self).baseAddress else { return 0 }
+            return stbi_info_from_memory(base, Int32(raw.count), &width, &height, &components)
+        }
+        if known != 0 { try checkDimensions(Int(width), Int(height), path: path) }
         let pixels: UnsafeMutablePointer<stbi_uc>? = data.withUnsafeBytes { raw in
             guard let base = raw.bindMemory(to: stbi_uc.self).baseAddress else { return nil }
             return stbi_load_from_memory(base, Int32(raw.count), &width, &height, &components, 0)
@@ -81,6 +101,7 @@ public enum ImageDecoder {
         let isGray = colorspace == Int32(TJCS_GRAY.rawValue)
         let n = isGray ? 1 : 3
         let width = Int(w), height = Int(h)
+        try checkDimensions(width, height, path: path)
         var pixels = [UInt8](repeating: 0, count: width * height * n)
         let status = data.withUnsafeBytes { raw -> Int32 in
             pixels.withUnsafeMutableBufferPointer { dst in

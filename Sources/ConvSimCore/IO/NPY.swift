@@ -213,7 +213,8 @@ public enum NPY {
         }
         guard case .dict(let entries) = value else { throw fail("bad header: expected a dict, found \(value.kind)") }
         func entry(_ key: String) throws -> PyLiteral {
-            guard let v = entries.first(where: { $0.0 == key })?.1 else {
+            // A repeated key takes its last value, as Python's dict literal (and NumPy) does.
+            guard let v = entries.last(where: { $0.0 == key })?.1 else {
                 throw fail("bad header dict: missing key '\(key)' (keys present: \(entries.map { "'\($0.0)'" }.joined(separator: ", ")))")
             }
             return v
@@ -365,12 +366,15 @@ indirect enum PyLiteral {
 }
 
 /// A small recursive-descent parser for Python literals (dicts with string keys,
-/// strings, integers, True/False/None, tuples and lists).
+/// strings, integers, True/False/None, tuples and lists). Nesting is capped at
+/// `maxDepth` (a `.npy` header nests three levels), so no input can exhaust the stack.
 struct PyLiteralParser {
     struct Failure: Error { let message: String }
 
+    static let maxDepth = 16
     private let bytes: [UInt8]
     private var pos = 0
+    private var depth = 0
 
     static func parse(_ bytes: [UInt8]) throws -> PyLiteral {
         var p = PyLiteralParser(bytes: bytes)
@@ -403,6 +407,9 @@ struct PyLiteralParser {
     private mutating func value() throws -> PyLiteral {
         skipSpace()
         guard pos < bytes.count else { throw Failure(message: "unexpected end of header") }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw Failure(message: "nested deeper than \(Self.maxDepth) levels at byte \(pos)") }
         let c = bytes[pos]
         switch c {
         case UInt8(ascii: "{"):
