@@ -25,14 +25,14 @@ let package = Package(
                        providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", pkgConfig: "lapacke",
                        providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
-        .systemLibrary(name: "CSTB", path: "Sources/CSTB", pkgConfig: "stb",
-                       providers: [.apt(["libstb-dev"])]),
+        .systemLibrary(name: "CSPNG", path: "Sources/CSPNG", pkgConfig: "spng",
+                       providers: [.apt(["libspng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "ConvSimCore",
                 dependencies: [
-                    "CSTB", "CTurboJPEG", "CLAPACK",
+                    "CSPNG", "CTurboJPEG", "CLAPACK",
                     .product(name: "Numerics", package: "swift-numerics"),
                 ]),
         .target(name: "ConvSimCertificates",

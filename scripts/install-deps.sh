@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system libraries ConvSimKit links against, if any is missing.
-# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, stb (PNG), libjpeg-turbo (JPEG), pkg-config, Python 3 (the second
+# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, libspng (validating PNG), libjpeg-turbo (JPEG), pkg-config, Python 3 (the second
 # certificate checker, standard library only). NumPy is optional (benchmark baseline and cross-checks only).
 set -euo pipefail
 need=()
@@ -10,7 +10,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)   # the second certificate
 have_pc fftw3   || need+=(libfftw3-dev)
 have_pc lapacke || need+=(liblapacke-dev)
 have_pc openblas || need+=(libopenblas-dev)
-have_pc stb     || need+=(libstb-dev)
+have_pc spng    || need+=(libspng-dev)
 have_pc libturbojpeg || need+=(libturbojpeg0-dev)
 [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || need+=(libopenblas-dev)
 if [ ${#need[@]} -gt 0 ]; then

@@ -397,12 +397,12 @@ import Testing
         let coins = try ImageDecoder.decode(path: Self.data("images/coins.png"))
         #expect(coins.channels == 1 && coins.height == 303 && coins.width == 384)
         #expect(coins[0, 0, 0] == 47.0 / 255 && coins[0, 150, 200] == 43.0 / 255)
-        Self.expectMalformed("stb_image") {
+        Self.expectMalformed("neither a PNG nor a JPEG") {
             _ = try ImageDecoder.decode(data: Data("definitely not an image".utf8), path: "x.png")
         }
         // A PNG cut in half.
         let png = try Data(contentsOf: URL(fileURLWithPath: Self.data("images/text.png")))
-        Self.expectMalformed("cannot decode image") { _ = try ImageDecoder.decode(data: png.prefix(100), path: "t.png") }
+        Self.expectMalformed("invalid PNG") { _ = try ImageDecoder.decode(data: png.prefix(100), path: "t.png") }
     }
 
     // Two tiny baseline JPEGs, made once by a minimal solid-colour JPEG encoder written in
@@ -656,6 +656,39 @@ import Testing
         for f in ["min-jpeg-declares-65000x65000.jpg", "jpeg-memory-blowup-210ac44648.jpg", "min-png-16384x16384-1bit.png"] {
             do { _ = try ImageDecoder.decode(path: Self.dir.appendingPathComponent(f).path); Issue.record("\(f) decoded") } catch let e as ConvSimError {
                 #expect(e.description.contains("CONVSIM_MAX_PIXELS"), "\(f): \(e)")
+            } catch { Issue.record("\(f): \(error)") }
+        }
+    }
+}
+
+/// PNG through libspng gives Pillow's samples for every colour type, bit depth and
+/// interlacing (Fixtures/png/pillow-samples.json: Pillow 13's `np.asarray`, palette through
+/// `convert("RGB")`, alpha dropped), and refuses corrupt files.
+@Suite struct PNGDecoding {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/png")
+
+    struct Expected: Decodable { let shape: [Int]; let scale: Int; let samples: [Int] }
+
+    @Test func samplesEqualPillow() throws {
+        let data = try Data(contentsOf: Self.dir.appendingPathComponent("pillow-samples.json"))
+        let expected = try JSONDecoder().decode([String: Expected].self, from: data)
+        #expect(expected.count >= 13)
+        for (file, e) in expected.sorted(by: { $0.key < $1.key }) {
+            let s = try ImageDecoder.decode(path: Self.dir.appendingPathComponent(file).path)
+            #expect([s.channels, s.height, s.width] == e.shape, "\(file)")
+            guard s.values.count == e.samples.count else { continue }
+            let scale = Double(e.scale)
+            let mismatches = zip(s.values, e.samples).filter { $0.0 != Double($0.1) / scale }.count
+            #expect(mismatches == 0, "\(file): \(mismatches) samples differ from Pillow's")
+        }
+    }
+
+    @Test("corrupt PNGs (bad CRC, broken zlib stream) are refused with libspng's reason")
+    func corruptFilesAreRefused() {
+        let inputs = RegressionInputs.dir
+        for f in ["png-silent-wrong-0ebfc6ac72.png", "png-silent-wrong-1a3ff589f2.png", "png-silent-wrong-2b6cbf15a1.png"] {
+            do { _ = try ImageDecoder.decode(path: inputs.appendingPathComponent(f).path); Issue.record("\(f) decoded") } catch let e as ConvSimError {
+                #expect(e.description.contains("libspng"), "\(f): \(e)")
             } catch { Issue.record("\(f): \(error)") }
         }
     }
