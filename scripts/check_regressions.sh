@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bin="$(cd "$(dirname "${1:-.build/debug/convsim}")" && pwd)/$(basename "${1:-.build/debug/convsim}")"
 R="$PWD/Tests/Regressions"
-OPEN="min-input-1e154.npy npy-input-silent-wrong-d89f45c673.npy npy-input-silent-wrong-dcc8bfe92e.npy verify-T6 checkpoints"
+OPEN="verify-T6 checkpoints"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 pass=0; fail=0; open=0
 # run NAME EXPECT CMD...: EXPECT is "error" (non-zero exit with an 'error'/'Error' message) or "ok" (exit 0).

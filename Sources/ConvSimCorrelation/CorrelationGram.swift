@@ -10,6 +10,15 @@ import ConvSimCore
 /// `|Ĝ − G| ≤ |K| (Δ𝐆 + γ_{2m}(|𝐆̂| + Δ𝐆)) |K|ᵀ`, evaluated in floating point
 /// and inflated to stay an upper bound.
 public struct GramResult: Sendable {
+    /// Refuses a result whose Gram or bound overflowed binary64 (inputs or kernels so large
+    /// that `Σ F_i F_j` passes ~1.8e308): no NaN or ∞ is ever reported as a result.
+    public func requireFinite() throws -> GramResult {
+        guard gram.allSatisfy({ $0.allSatisfy(\.isFinite) }), bound.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            throw ConvSimError.invalidArgument("the feature-map Gram overflows binary64 (inputs or kernels too large: products of the values pass 1.8e308); rescale the data, e.g. divide the inputs by a power of two (the cosines do not change)")
+        }
+        return self
+    }
+
     public var gram: [[Double]]
     public var bound: [[Double]]
     public var cosine: [[Double]]

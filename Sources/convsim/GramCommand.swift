@@ -51,7 +51,7 @@ struct GramCommand: ParsableCommand {
     func run() throws {
         runReportingErrors {
             let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
-            let result = try computeGram(bank: bank)
+            let result = try computeGram(bank: bank).requireFinite()
             if json {
                 print(renderJSON(result, layerName: name, bank: bank).render())
             } else {

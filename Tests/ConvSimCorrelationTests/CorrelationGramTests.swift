@@ -176,3 +176,14 @@ import ConvSimCore
         }
     }
 }
+
+@Suite struct GramOverflow {
+    @Test("inputs whose products overflow binary64 are refused, never reported as NaN")
+    func overflowIsRefused() throws {
+        let x = Signal(channels: 1, height: 8, width: 8, values: (0..<64).map { Double($0 % 5) * 1e154 })
+        let k = KernelBank(count: 2, channels: 1, kernelHeight: 3, kernelWidth: 3, values: (0..<18).map { Double($0 % 3) - 1 })
+        #expect(throws: ConvSimError.self) { try CorrelationGram.gram(inputs: [x], kernels: k, padding: .same).requireFinite() }
+        let small = Signal(channels: 1, height: 8, width: 8, values: x.values.map { $0 / 1e154 })
+        #expect(throws: Never.self) { try CorrelationGram.gram(inputs: [small], kernels: k, padding: .same).requireFinite() }
+    }
+}
