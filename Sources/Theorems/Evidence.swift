@@ -77,6 +77,8 @@ public struct CheckResult: Sendable {
     public var counterexample: TheoremInstance?
     /// The certificate of that instance (written by `convsim verify`).
     public var certificate: Certificate?
+    /// Why the check did not run (no usable instance): reported as "not run", never as pass or fail.
+    public var notRunReason: String?
 
     public init(id: String, name: String, kind: CheckKind = .confirm, evidence: EvidenceLevel, passed: Bool,
                 trials: Int, maxDiscrepancy: Double, bound: Double, details: [(String, DetailValue)] = [],
@@ -86,7 +88,7 @@ public struct CheckResult: Sendable {
         self.counterexample = counterexample; self.certificate = certificate
     }
 
-    public var status: String { passed ? "pass" : "fail" }
+    public var status: String { notRunReason != nil ? "not run" : (passed ? "pass" : "fail") }
 }
 
 /// A detail value: a number, an integer, a string or a list of numbers. Two kinds of number

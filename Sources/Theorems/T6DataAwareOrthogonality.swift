@@ -23,23 +23,27 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
     public var dataDependent: Bool { true }
 
     /// `K = Q Λ̂^{−1/2} V̂ᵀ` from LAPACK, `Q` the first `M` rows of a random orthogonal matrix.
-    static func whiteningBank(_ p: PatchGram, count mm: Int, rng: inout SeededRandom) throws -> (bank: KernelBank, lmin: Double, lmax: Double, tol: Double) {
+    static func whiteningBank(_ p: PatchGram, count requested: Int, rng: inout SeededRandom) throws -> (bank: KernelBank, lmin: Double, lmax: Double, tol: Double) {
         let m = p.order
         let eig = try LinearAlgebra.symmetricEigen(p.matrix, order: m)
-        let lmin = eig.values[0], lmax = eig.values[m - 1]
-        guard lmin > 0 else { return (KernelBank(count: 1, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [0]), lmin, lmax, .infinity) }
-        // Random orthonormal rows by modified Gram–Schmidt.
+        let lmax = eig.values[m - 1]
+        // Rank-deficient 𝐆: only the range of 𝐆 carries feature maps (errata: banks exist for
+        // M ≤ rank 𝐆). Eigenvalues at rounding level (≤ 16·m·u·λmax) count as zero.
+        let keep = (0..<m).filter { eig.values[$0] > 16 * Double(m) * 0x1p-53 * lmax }
+        guard let first = keep.first else { return (KernelBank(count: 1, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [0]), 0, lmax, .infinity) }
+        let lmin = eig.values[first], r = keep.count, mm = min(requested, r)
+        // Random orthonormal rows in ℝ^r by modified Gram–Schmidt.
         var q: [[Double]] = []
         while q.count < mm {
-            var v = (0..<m).map { _ in rng.gaussian() }
-            for _ in 0..<2 { for w in q { let d = zip(v, w).map(*).reduce(0, +); for t in 0..<m { v[t] -= d * w[t] } } }
+            var v = (0..<r).map { _ in rng.gaussian() }
+            for _ in 0..<2 { for w in q { let d = zip(v, w).map(*).reduce(0, +); for t in 0..<r { v[t] -= d * w[t] } } }
             let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             q.append(v.map { $0 / n })
         }
-        // W = Λ^{-1/2} Vᵀ (rows of eig.vectors are eigenvectors), K = Q W.
-        var w = [Double](repeating: 0, count: m * m)
-        for a in 0..<m { let s = 1 / eig.values[a].squareRoot(); for b in 0..<m { w[a * m + b] = s * eig.vectors[a * m + b] } }
-        let k = LinearAlgebra.multiply(q.flatMap { $0 }, rows: mm, inner: m, w, columns: m)
+        // W = Λ_r^{-1/2} V_rᵀ (rows of eig.vectors are eigenvectors; the kept ones), K = Q W.
+        var w = [Double](repeating: 0, count: r * m)
+        for (row, a) in keep.enumerated() { let s = 1 / eig.values[a].squareRoot(); for b in 0..<m { w[row * m + b] = s * eig.vectors[a * m + b] } }
+        let k = LinearAlgebra.multiply(q.flatMap { $0 }, rows: mm, inner: r, w, columns: m)
         // A-posteriori tolerance on |K𝐆Kᵀ − I| (first order): E = 𝐆 − V̂ᵀΛ̂V̂, O = V̂V̂ᵀ − I (Frobenius),
         // dev ≤ (‖E‖_F + ‖Δ𝐆‖_F + 3λ̂max‖O‖_F)/λ̂min + 2γ_{2m}·m·λ̂max/λ̂min; cosine error ≤ 2dev/(1−dev).
         var e2 = 0.0, o2 = 0.0, d2 = 0.0
@@ -169,7 +173,7 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
     func images(_ ctx: VerificationContext) -> CheckResult {
         var rng = ctx.rng(id, "images")
         var tally = FloatTally()
-        var cosines: [Double] = []
+        var cosines: [Double] = [], ranks: [Double] = []
         for img in ctx.images where img.signal.height >= 3 && img.signal.width >= 3 {
             guard let p = try? WielandtTheorem.patchGram(img.signal, kh: 3, kw: 3, padding: .same),
                   let wb = try? Self.whiteningBank(p, count: p.order, rng: &rng) else { continue }
@@ -180,12 +184,13 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
                                                      [[g.bound[i][i], g.bound[i][j]], [g.bound[j][i], g.bound[j][j]]])
                 if abs(c) > worst { worst = abs(c); wbnd = cb + wb.tol }
             } }
-            cosines.append(worst)
+            cosines.append(worst); ranks.append(Double(wb.bank.count))
             tally.add(discrepancy: worst, bound: wbnd, instance: TheoremInstance(kernels: wb.bank, input: img.signal, padding: .same, origin: img.name))
         }
         return CheckResult(id: id, name: "on the --input images: K = Q𝐆^{−1/2}, largest pairwise |cos|", evidence: .float,
                            passed: tally.failures == 0, trials: tally.trials, maxDiscrepancy: tally.worstDiscrepancy,
-                           bound: tally.worstBound, details: [("max_|cos|_per_image", .numbers(cosines))])
+                           bound: tally.worstBound,
+                           details: [("max_|cos|_per_image", .numbers(cosines)), ("M_=_rank_𝐆_per_image", .numbers(ranks))])
     }
 
 }

@@ -56,7 +56,7 @@ enum VerifyOutput {
     }
 
     static func line(_ r: CheckResult) -> String {
-        let mark = r.passed ? "pass" : "FAIL"
+        let mark = r.notRunReason != nil ? "not run" : (r.passed ? "pass" : "FAIL")
         let kind = r.kind == .confirm ? "" : " [\(r.kind.rawValue)]"
         var s = "  [\(mark)] \(r.evidence.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)) \(r.name)\(kind)\n"
         if r.kind == .estimate {   // an optimizer's value: printed so that it does not depend on the BLAS kernels
@@ -64,6 +64,7 @@ enum VerifyOutput {
         } else {
             s += "         trials \(r.trials), max discrepancy \(fmt(r.maxDiscrepancy)), bound \(fmt(r.bound))\n"
         }
+        if let why = r.notRunReason { s += "         not run: \(why)\n" }
         if !r.details.isEmpty {
             s += "         " + r.details.map { "\($0.0) = \($0.1)" }.joined(separator: "; ") + "\n"
         }
@@ -84,10 +85,12 @@ enum VerifyOutput {
             }
             s += line(r)
         }
-        let failed = results.filter { !$0.passed }
+        let failed = results.filter { !$0.passed && $0.notRunReason == nil }
+        let notRun = results.filter { $0.notRunReason != nil }.count
         let ids = Set(results.map(\.id)).count
         s += "\n" + (failed.isEmpty
-            ? "all \(results.count) checks of \(ids) theorem(s) passed\n"
+            ? (notRun == 0 ? "all \(results.count) checks of \(ids) theorem(s) passed\n"
+                           : "\(results.count - notRun) of \(results.count) checks of \(ids) theorem(s) passed, \(notRun) not run (no usable instance)\n")
             : "\(failed.count) of \(results.count) checks FAILED: \(failed.map { "\($0.id) (\($0.name))" }.joined(separator: ", "))\n")
         return s
     }
