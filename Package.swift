@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ConvSimSimilarity", targets: ["ConvSimSimilarity"]),
         .library(name: "ConvSimTheorems", targets: ["ConvSimTheorems"]),
         .library(name: "ConvSimSearch", targets: ["ConvSimSearch"]),
+        .library(name: "ConvSimFuzzing", targets: ["ConvSimFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,7 +37,8 @@ let package = Package(
                     .product(name: "Numerics", package: "swift-numerics"),
                 ]),
         .target(name: "ConvSimCertificates",
-                dependencies: ["ConvSimCore", .product(name: "BigInt", package: "BigInt")]),
+                dependencies: ["ConvSimCore", .product(name: "BigInt", package: "BigInt")],
+                exclude: ["README.md"]),
         .target(name: "ConvSimCorrelation",
                 dependencies: ["ConvSimCore", "CFFTW", "CLAPACK"]),
         .target(name: "ConvSimSimilarity",
@@ -55,6 +57,7 @@ let package = Package(
         .target(name: "ConvSimSearch",
                 dependencies: ["ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimSimilarity",
                                "ConvSimReport", "ConvSimExperiments", "CLAPACK", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "ConvSimFuzzing", dependencies: ["ConvSimCore", "ConvSimCertificates", "ConvSimReport"]),
         .executableTarget(name: "convsim",
                           dependencies: [
                               "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTheorems",
@@ -66,7 +69,8 @@ let package = Package(
                     dependencies: [
                         "ConvSimCore",
                         .product(name: "PropertyBased", package: "swift-property-based"),
-                    ]),
+                    ],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ConvSimSimilarityTests",
                     dependencies: [
                         "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity",
@@ -75,7 +79,8 @@ let package = Package(
         .testTarget(name: "ConvSimCertificatesTests",
                     dependencies: ["ConvSimCertificates", "ConvSimCore", "ConvSimTheorems", "ConvSimSearch",
                                    .product(name: "BigInt", package: "BigInt")],
-                    resources: [.copy("Fixtures")]),
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "ConvSimFuzzingTests", dependencies: ["ConvSimFuzzing"]),
         .testTarget(name: "ConvSimTheoremsTests",
                     dependencies: [
                         "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimTheorems",

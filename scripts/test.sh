@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Every theory citation resolves inside the repository; nothing points outside it.
+bash scripts/check_anchors.sh
 swift build --build-tests
 bin="$(swift build --show-bin-path)/convsim"
 fast=$(grep -l '<!-- notebook: fast -->' notebooks-md/*.md 2>/dev/null || true)

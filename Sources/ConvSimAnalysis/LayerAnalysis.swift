@@ -6,7 +6,7 @@ import ConvSimSimilarity
 /// kernel similarity, the three Convolutional Similarity variants on unit-norm
 /// kernels, and — when the layer reads the images themselves — the exact
 /// feature-map cosines on those images and the T4 worst case for orthogonal
-/// kernels on the same data (THEORY.md T4, §3).
+/// kernels on the same data (Documentation/Theory.md#t4, Documentation/Theory.md#cs).
 public struct LayerAnalysis: Sendable {
     public struct Pair: Sendable { public let i: Int; public let j: Int; public let featureCosine: Double?; public let kernelCosine: Double }
 

@@ -1,5 +1,5 @@
 /// The direct (summation) reference: feature maps, their Gram matrix and the
-/// patch Gram, computed straight from the definitions of THEORY.md §1 with no
+/// patch Gram, computed straight from the definitions of Documentation/Theory.md#conventions with no
 /// transform. Slow and obviously correct; every fast path is checked against it.
 public enum DirectConvolution {
 
@@ -126,7 +126,7 @@ public enum DirectConvolution {
     }
 
     /// The patch Gram `𝐆^P[(c,u),(c',v)] = Σ_{p∈Ω_P} X̃_c(p+u−o) X̃_c'(p+v−o)`
-    /// (THEORY.md §1), a symmetric PSD matrix of order `C·kh·kw`, row-major,
+    /// (Documentation/Theory.md#patch-gram), a symmetric PSD matrix of order `C·kh·kw`, row-major,
     /// summed over `inputs`. `<F_i, F_j> = vec(K_i)ᵀ 𝐆^P vec(K_j)` for every padding.
     public static func patchGram(inputs: [Signal], kernelHeight kh: Int, kernelWidth kw: Int,
                                  padding: Padding) -> [Double] {

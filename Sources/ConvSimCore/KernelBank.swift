@@ -1,5 +1,5 @@
 /// A bank of `M` convolution kernels over `C` input channels, each `kh×kw`,
-/// in PyTorch's **OIHW** layout (`values[((i·C + c)·kh + u)·kw + v]`), THEORY.md §1.
+/// in PyTorch's **OIHW** layout (`values[((i·C + c)·kh + u)·kw + v]`), Documentation/Theory.md#conventions.
 public struct KernelBank: Sendable, Equatable {
     public let count: Int          // M (output channels)
     public let channels: Int       // C (input channels)

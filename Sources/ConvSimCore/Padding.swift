@@ -1,4 +1,4 @@
-/// The four padding modes of PyTorch's `conv2d` at stride 1 (THEORY.md §1).
+/// The four padding modes of PyTorch's `conv2d` at stride 1 (Documentation/Theory.md#padding).
 public enum Padding: String, Sendable, CaseIterable, Codable {
     case valid, same, full, circular
 

@@ -1,7 +1,7 @@
 /// A multichannel signal `X` with `C` channels of `H×W` samples, stored
 /// channel-major, row-major (`values[(c·H + y)·W + x]`), in `Double`.
 ///
-/// 1-D signals are the case `H = 1` (THEORY.md §1). Values are whatever the
+/// 1-D signals are the case `H = 1` (Documentation/Theory.md#conventions). Values are whatever the
 /// loader produced (images: 8-bit values divided by 255).
 public struct Signal: Sendable, Equatable {
     public let channels: Int

@@ -1,6 +1,6 @@
 import ConvSimCore
 
-/// The boundary term of T1b (THEORY.md §2):
+/// The boundary term of T1b (Documentation/Theory.md#t1b):
 /// `B^P[(c,u),(c',v)] = Σ_{s ∈ S_full \ S_P} X_c(s+u)·X_c'(s+v)`, the patch
 /// products at the output offsets that full padding has and padding `P`
 /// (valid or same) drops. Then `𝐆^P = 𝐑 − B^P` exactly, where

@@ -1,7 +1,7 @@
 import ConvSimCore
 
 /// The window of lags `d = (dy, dx)`, `|dy| ≤ maxLagY`, `|dx| ≤ maxLagX`, that a
-/// `kh×kw` kernel needs (`maxLag = k − 1` per axis, THEORY.md §1).
+/// `kh×kw` kernel needs (`maxLag = k − 1` per axis, Documentation/Theory.md#correlations).
 public struct LagWindow: Sendable, Equatable {
     public let maxLagY: Int
     public let maxLagX: Int

@@ -1,7 +1,7 @@
 import ConvSimCore
 
 /// Kernel cross-correlations `T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u + d)`
-/// (THEORY.md §1) at lags `|dy| ≤ kh−1`, `|dx| ≤ kw−1`, computed directly
+/// (Documentation/Theory.md#correlations) at lags `|dy| ≤ kh−1`, `|dx| ≤ kw−1`, computed directly
 /// (`O(C²·kh²·kw²)` per pair — kernels are small).
 public struct KernelCorrelation: Sendable {
     public let channels: Int

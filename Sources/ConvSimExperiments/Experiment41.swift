@@ -1,7 +1,7 @@
 import ConvSimCore
 import ConvSimReport
 
-/// The paper's Experiment 4.1 (THEORY.md §5, from the authors' script): two kernels
+/// The paper's Experiment 4.1 (Documentation/Theory.md#exp-4-1, from the authors' script): two kernels
 /// `U[0,1)^9`, an input `U[0,1)^64` (drawn in that order: K1, K2, x), valid 1-D
 /// correlation; plain SGD (`p ← p − lr·g`, PyTorch) with learning rate 0.1 for 300 steps
 /// on `L = cos(K1, K2)²`, where `∂cos/∂K1 = K2/(‖K1‖‖K2‖) − cos·K1/‖K1‖²` (and

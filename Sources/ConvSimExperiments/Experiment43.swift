@@ -2,7 +2,7 @@ import ConvSimCore
 import ConvSimReport
 import ConvSimSimilarity
 
-/// The paper's Experiment 4.3 (THEORY.md §5): the setup of 4.1 (K1, K2 ~ U[0,1)^9,
+/// The paper's Experiment 4.3 (Documentation/Theory.md#exp-4-3): the setup of 4.1 (K1, K2 ~ U[0,1)^9,
 /// x ~ U[0,1)^64, drawn in that order; valid 1-D correlation), but plain SGD with
 /// learning rate 0.01 for 300 steps on the `pairs` Convolutional Similarity — for two
 /// 1-D kernels `‖K1 ⋆ K2‖²` summed over all 17 lags. Loss and gradient come from

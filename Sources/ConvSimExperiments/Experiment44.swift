@@ -2,7 +2,8 @@ import ConvSimCore
 import ConvSimReport
 import ConvSimSimilarity
 
-/// The paper's Experiment 4.4 (THEORY.md §5): four kernels K1…K4 ~ U[0,1)^9 and an input
+/// The paper's Experiment 4.4 (Documentation/Theory.md#exp-4-4; the authors' script steps the pairs one after
+/// another, Documentation/Theory.md#errata-11): four kernels K1…K4 ~ U[0,1)^9 and an input
 /// x ~ U[0,1)^64 (drawn in that order), plain SGD with learning rate 0.01 on the
 /// `adjacent` Convolutional Similarity `‖K1⋆K2‖² + ‖K2⋆K3‖² + ‖K3⋆K4‖²` (value and
 /// gradient from `DirectSimilarity`), and the 4×4 matrix of pairwise CS `‖K_i ⋆ K_j‖²`

@@ -2,7 +2,7 @@ import ConvSimCore
 import ConvSimReport
 import Foundation
 
-/// 1-D helpers shared by the paper's experiments (THEORY.md §1: a CNN "convolution"
+/// 1-D helpers shared by the paper's experiments (Documentation/Theory.md#conventions: a CNN "convolution"
 /// is a cross-correlation; valid padding).
 public enum OneD {
     /// Valid 1-D correlation `F(p) = Σ_u k(u)·x(p+u)`, `p = 0 … |x|−|k|`.

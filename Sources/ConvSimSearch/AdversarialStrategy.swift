@@ -1,7 +1,7 @@
 import ConvSimCore
 import ConvSimReport
 
-/// `adversarial`: the Wielandt pair of THEORY.md T4. For the patch Gram `𝐆`
+/// `adversarial`: the Wielandt pair of T4 (Documentation/Theory.md#t4). For the patch Gram `𝐆`
 /// of the input, `a = v_max + v_min` and `b = v_max − v_min` are orthogonal
 /// (`‖v_max‖ = ‖v_min‖ = 1`) and their feature maps reach
 /// `cos = (λmax − λmin)/(λmax + λmin)`, the largest cosine any orthogonal pair

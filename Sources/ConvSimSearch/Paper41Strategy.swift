@@ -3,7 +3,7 @@ import ConvSimCore
 import ConvSimExperiments
 import ConvSimReport
 
-/// `paper-4.1`: the paper's Experiment 4.1 (THEORY.md §5) over many seeds.
+/// `paper-4.1`: the paper's Experiment 4.1 (Documentation/Theory.md#exp-4-1) over many seeds.
 /// Two kernels `U[0,1)^9`, an input `U[0,1)^64`, valid 1-D correlation; SGD
 /// with learning rate 0.1 for 300 steps on `cos(K1, K2)²`, where
 /// `∂cos/∂K1 = K2/(‖K1‖‖K2‖) − cos·K1/‖K1‖²` (and symmetrically for K2).

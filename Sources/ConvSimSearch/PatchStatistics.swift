@@ -6,7 +6,7 @@ import ConvSimCorrelation
 /// exactly in `Double`), its exact patch Gram `𝐆^P` for a kernel size and a
 /// padding, and that matrix's eigen-decomposition (LAPACK).
 ///
-/// For any kernels, `<F_a, F_b> = aᵀ 𝐆 b` (THEORY.md §1), so a trial costs
+/// For any kernels, `<F_a, F_b> = aᵀ 𝐆 b` (Documentation/Theory.md#patch-gram), so a trial costs
 /// `O(m²)`, `m = C·k²`, not a convolution of the image.
 public struct PatchStatistics: Sendable {
     public let name: String
@@ -72,7 +72,7 @@ public struct PatchStatistics: Sendable {
         return ab / (aa.squareRoot() * bb.squareRoot())
     }
 
-    /// Wielandt's bound `(λmax − λmin)/(λmax + λmin)` (THEORY.md T4).
+    /// Wielandt's bound `(λmax − λmin)/(λmax + λmin)` (Documentation/Theory.md#t4).
     public var wielandtBound: Double {
         let lo = max(eigenvalues.first ?? 0, 0), hi = eigenvalues.last ?? 0
         return hi + lo > 0 ? (hi - lo) / (hi + lo) : .nan

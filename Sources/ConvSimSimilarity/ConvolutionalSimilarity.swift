@@ -1,7 +1,7 @@
 import ConvSimCore
 
 /// Entry point of the module: the Convolutional Similarity of a bank, by the
-/// direct reference or the fast Parseval path (THEORY.md §3), optionally on
+/// direct reference or the fast Parseval path (Documentation/Theory.md#cs-fast), optionally on
 /// unit-norm kernels (`--normalize`).
 public enum ConvolutionalSimilarity {
     public enum Method: String, Sendable, CaseIterable { case fast, direct }

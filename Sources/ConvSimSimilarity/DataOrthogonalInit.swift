@@ -1,7 +1,8 @@
 import ConvSimCore
 import ConvSimCorrelation
 
-/// The data-aware orthogonal initialization of T6 (THEORY.md §2): with `𝐆` the patch
+/// The data-aware orthogonal initialization of T6 (Documentation/Theory.md#t6; the rank limit is
+/// Documentation/Theory.md#errata-6): with `𝐆` the patch
 /// Gram of the inputs (order `m = C·kh·kw`), any bank `K = Q·𝐆^{−1/2}` whose rows `Q`
 /// are orthonormal satisfies `K 𝐆 Kᵀ = QQᵀ = I`: its feature maps on those inputs are
 /// exactly orthogonal (`<F_i, F_j> = vec(K_i)ᵀ 𝐆 vec(K_j)`). Needs `M ≤ rank 𝐆 ≤ m`.

@@ -1,7 +1,7 @@
 import ConvSimCore
 import Foundation
 
-/// The direct reference for the Convolutional Similarity (THEORY.md §3): every
+/// The direct reference for the Convolutional Similarity (Documentation/Theory.md#cs): every
 /// kernel cross-correlation `T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u+d)` is summed
 /// from its definition, no transform. Cost `O(P·C·(kh·kw)²)` for `adjacent`/`pairs`
 /// and `O(P·C²·(kh·kw)²)` for `symmetric` (`P` the number of kernel pairs).

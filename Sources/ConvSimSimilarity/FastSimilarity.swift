@@ -3,7 +3,7 @@ import ConvSimCore
 import ConvSimCorrelation
 import Foundation
 
-/// The fast Convolutional Similarity by Parseval (THEORY.md §3).
+/// The fast Convolutional Similarity by Parseval (Documentation/Theory.md#cs-fast).
 ///
 /// For `pairs` and `adjacent` with small kernels the same Parseval identity is used in
 /// the lag domain instead (`⟨A_ic, A_jc⟩` of autocorrelations, no transform; chosen by

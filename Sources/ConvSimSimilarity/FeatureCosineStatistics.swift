@@ -2,7 +2,7 @@ import ConvSimCore
 import ConvSimCorrelation
 
 /// Off-diagonal feature-map |cosine| statistics of a bank on inputs, from the exact
-/// Gram `G = K 𝐆^P Kᵀ` (`CorrelationGram`, THEORY.md §1): `cos_ij = G_ij/√(G_ii G_jj)`.
+/// Gram `G = K 𝐆^P Kᵀ` (`CorrelationGram`, Documentation/Theory.md#patch-gram): `cos_ij = G_ij/√(G_ii G_jj)`.
 public struct FeatureCosineStatistics: Sendable {
     /// Mean and maximum of `|cos_ij|` over `i ≠ j` with both feature maps non-zero.
     public var meanAbs: Double

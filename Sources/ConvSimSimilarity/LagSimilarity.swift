@@ -8,7 +8,7 @@ public enum SameChannelAlgorithm: String, Sendable, CaseIterable {
     case automatic
     /// Autocorrelations and their inner products in the lag domain (`LagSimilarity` below).
     case lagDomain
-    /// Parseval with FFTW (THEORY.md §3).
+    /// Parseval with FFTW (Documentation/Theory.md#cs-fast).
     case fourier
 }
 

@@ -1,7 +1,7 @@
 import ConvSimCore
 
 /// Minimization of the Convolutional Similarity by a first-order optimizer — the
-/// paper's "iterative initialization" (Adam, lr 0.002, THEORY.md §5) — with the
+/// paper's "iterative initialization" (Adam, lr 0.002, Documentation/Theory.md#training) — with the
 /// fast value and exact gradient (`FastSimilarity`, planned once for the run).
 public struct MinimizeResult: Sendable {
     /// The final bank: the last bank whose loss was finite.

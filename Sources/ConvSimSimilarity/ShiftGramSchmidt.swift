@@ -1,6 +1,6 @@
 import ConvSimCore
 
-/// The authors' Gram–Schmidt-style initialization `z_init` (THEORY.md §5).
+/// The authors' Gram–Schmidt-style initialization `z_init` (Documentation/Theory.md#training).
 ///
 /// For each kernel `i` in order and each channel `c`, with `v = vec(K[i,c])` the
 /// flattened `kh·kw` vector: for every earlier kernel `j < i` (already processed) and

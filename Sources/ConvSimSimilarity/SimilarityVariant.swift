@@ -1,5 +1,5 @@
 /// The three variants of the Convolutional Similarity (CS) of a bank
-/// `K (M, C, kh, kw)` (THEORY.md §3), built from the kernel cross-correlations
+/// `K (M, C, kh, kw)` (Documentation/Theory.md#cs), built from the kernel cross-correlations
 /// `T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u+d)` at every lag `|d| ≤ k−1` per axis.
 ///
 /// - `adjacent`  = `Σ_{i<M−1} Σ_c ‖T_{i,i+1,cc}‖²` — what the authors' CUDA library computes;

@@ -82,7 +82,7 @@ public protocol PairFormula: Sendable {
                                   padding: Padding, magnitude: Bool) -> R
 }
 
-/// The building blocks of the closed forms, from the definitions of THEORY.md §1.
+/// The building blocks of the closed forms, from the definitions of Documentation/Theory.md#conventions.
 public enum ClosedForms {
     /// `T_ij,cc'(dy,dx) = Σ_u K[i,c](u)·K[j,c'](u + d)`.
     @inline(__always)
@@ -173,7 +173,7 @@ public enum ClosedForms {
 }
 
 /// The left side of every identity: `<F_i, F_j> = Σ_p F_i(p) F_j(p)` from the
-/// definition `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)` (THEORY.md §1).
+/// definition `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)` (Documentation/Theory.md#conventions).
 public struct DirectInnerProduct: PairFormula {
     public init() {}
     public var name: String { "<F_i, F_j> from the feature maps" }

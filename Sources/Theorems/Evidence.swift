@@ -2,7 +2,7 @@ import ConvSimCertificates
 import ConvSimCore
 import Foundation
 
-/// The three levels of evidence a theorem check can produce (THEORY.md §4).
+/// The three levels of evidence a theorem check can produce (Documentation/Theory.md#evidence).
 ///
 /// - `float`: certified floating point. A check computes both sides of an
 ///   identity in binary64 and passes when the observed discrepancy is at most an
@@ -22,7 +22,7 @@ public enum EvidenceLevel: String, Sendable, CaseIterable, Codable {
 }
 
 /// Whether a check confirms a theorem, refutes it with a hypothesis dropped (the
-/// refutation *passes* when the violation THEORY.md predicts is found), or
+/// refutation *passes* when the predicted violation is found, Documentation/Theory.md#evidence), or
 /// estimates a quantity (T3's floor).
 public enum CheckKind: String, Sendable, Codable {
     case confirm, refute, estimate

@@ -1,7 +1,7 @@
 import ConvSimCore
 import Foundation
 
-/// The instance families every checker draws from, in turn (THEORY.md §4, issue 3):
+/// The instance families every checker draws from, in turn (Documentation/Theory.md#evidence, issue 3):
 /// Gaussian, uniform `[0,1)` as in the paper's scripts, small integers, crops of the
 /// natural images given with `--input`, and adversarial data (huge dynamic range,
 /// constant and checkerboard images, spikes on the border, nearly cancelling kernels).

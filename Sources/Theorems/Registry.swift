@@ -28,7 +28,7 @@ public struct VerificationContext: Sendable {
     public var exactTrials: Int { exact ? trials : max(4, trials / 4) }
 }
 
-/// A theorem of THEORY.md §2: its statement (Markdown with the formula), its
+/// A theorem of Documentation/Theory.md#theorems: its statement (Markdown with the formula), its
 /// hypotheses, its checker over random instances, and a way to re-check a stored
 /// counterexample. Adding a theorem means adding one file with a type conforming to
 /// this protocol and listing it in `TheoremRegistry.all`.
@@ -45,7 +45,7 @@ public protocol Theorem: Sendable {
 }
 
 public enum TheoremRegistry {
-    /// Every theorem, in THEORY.md order.
+    /// Every theorem, in the order of Documentation/Theory.md#theorems.
     public static let all: [any Theorem] = [
         CorrelationIdentityTheorem(), BoundaryCorrectionTheorem(), SymmetricPartTheorem(), TwoKernelLimitTheorem(),
         WielandtTheorem(), SimilarityBoundTheorem(), DataAwareOrthogonalityTheorem(),

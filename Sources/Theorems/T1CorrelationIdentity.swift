@@ -3,7 +3,7 @@ import ConvSimCorrelation
 import Foundation
 
 extension IdentityShape {
-    /// The sizes at which T1/T1b/T2 are expanded symbolically (THEORY.md §4: 1-D `k ≤ 4`,
+    /// The sizes at which T1/T1b/T2 are expanded symbolically (Documentation/Theory.md#evidence: 1-D `k ≤ 4`,
     /// signal ≤ 8; 2-D `2×2` kernels on `4×4`), one and two channels.
     public static let symbolicSizes: [IdentityShape] = {
         var s: [IdentityShape] = []

@@ -72,7 +72,8 @@ public struct BoundaryCorrectionTheorem: Theorem {
     }
 
     /// Refutation: without `B^P` (the paper's Toeplitz form) the identity fails under valid/same
-    /// padding beyond the bound, and the relative error shrinks like perimeter/area.
+    /// padding beyond the bound, and the relative error shrinks like perimeter/area on this uniform
+    /// data (not in general: Documentation/Theory.md#errata-7).
     func withoutCorrection(_ ctx: VerificationContext) -> CheckResult {
         var rng = ctx.rng(id, "without-B")
         var rel: [Double] = []

@@ -147,7 +147,7 @@ public struct SymmetricPartTheorem: Theorem {
                                      ("example", .text(example))])
     }
 
-    /// The correction to THEORY.md: circular padding with `k ≤ H < 2k−1`. `K_0 = (1,0,0)`,
+    /// The correction of Documentation/Theory.md#errata-1 (see Documentation/Theory.md#t2): circular padding with `k ≤ H < 2k−1`. `K_0 = (1,0,0)`,
     /// `K_1 = (0,1,−1)`, `L = 3`: `S ≢ 0` (`2S(±1) = 1`, `2S(±2) = −1`) yet `<F_0,F_1> ≡ 0` as a
     /// polynomial in the three input samples (proof by expansion); at `L = 5 = 2k−1` it is not.
     func circularAliasing() -> CheckResult {

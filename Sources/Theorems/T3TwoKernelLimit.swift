@@ -21,8 +21,9 @@ public struct TwoKernelLimitTheorem: Theorem {
     public var hypotheses: [String] { ["M ≥ 3 unit-norm kernels (M = 2 can reach 0)"] }
     public var dataDependent: Bool { false }
 
-    /// THEORY.md's measured values (C = 1, best of 6 local minimizations), for comparison. They are
-    /// for square `k×k` kernels (our 1-D `k = 2` floor is 1.4375, the 2×2 one 0.2396).
+    /// The reference floors of the design note (C = 1, best of 6 local minimizations; Documentation/Theory.md#t3),
+    /// for comparison. They are for square `k×k` kernels (our 1-D `k = 2` floor is 1.4375, the 2×2
+    /// one 0.2396; Documentation/Theory.md#errata-3, Documentation/Theory.md#errata-13).
     static let theoryValues: [String: Double] = ["k=1,M=3": 3, "k=1,M=4": 6, "k=2,M=3": 0.2396, "k=2,M=4": 0.5,
                                                  "k=3,M=3": 0.012346, "k=3,M=4": 0.1731, "k=4,M=3": 3.0e-4, "k=4,M=4": 6.1e-4]
 

@@ -118,7 +118,8 @@ public struct WielandtTheorem: Theorem {
             }
             out += summarize(imgs, name: "the --input images", rng: &rng)
         }
-        // White noise: E[𝐆] ∝ I, the bound is small; natural-like smooth data: the bound is ~1.
+        // White noise: E[𝐆] ∝ I under full/circular padding, nearly so under the same padding used
+        // here (Documentation/Theory.md#errata-8), so the bound is small; natural-like smooth data: the bound is ~1.
         var info: [(String, DetailValue)] = []
         for (label, smooth) in [("white_noise_64x64", false), ("smooth_1/f-like_64x64", true)] {
             var v = (0..<(64 * 64)).map { _ in rng.gaussian() }

@@ -27,8 +27,8 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
         let m = p.order
         let eig = try LinearAlgebra.symmetricEigen(p.matrix, order: m)
         let lmax = eig.values[m - 1]
-        // Rank-deficient 𝐆: only the range of 𝐆 carries feature maps (errata: banks exist for
-        // M ≤ rank 𝐆). Eigenvalues at rounding level (≤ 16·m·u·λmax) count as zero.
+        // Rank-deficient 𝐆: only the range of 𝐆 carries feature maps; banks exist for M ≤ rank 𝐆
+        // (Documentation/Theory.md#errata-6). Eigenvalues at rounding level (≤ 16·m·u·λmax) count as zero.
         let keep = (0..<m).filter { eig.values[$0] > 16 * Double(m) * 0x1p-53 * lmax }
         guard let first = keep.first else { return (KernelBank(count: 1, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [0]), 0, lmax, .infinity) }
         let lmin = eig.values[first], r = keep.count, mm = min(requested, r)

@@ -3,7 +3,7 @@ import ConvSimCore
 import ConvSimExperiments
 import Foundation
 
-/// `convsim experiment 4.1|4.3|4.4`: the paper's experiments (THEORY.md §5) over many seeds.
+/// `convsim experiment 4.1|4.3|4.4`: the paper's experiments (Documentation/Theory.md#experiments) over many seeds.
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",

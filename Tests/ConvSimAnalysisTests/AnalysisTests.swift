@@ -21,7 +21,7 @@ import ConvSimSimilarity
         #expect(r.cs[.pairs]!.value == 0 && r.cs[.adjacent]!.value == 0)
         #expect(r.cs[.symmetric]!.value > r.cs[.symmetric]!.bound)
         let f = try #require(r.featureCosineMax)
-        #expect(f > 0.9)   // THEORY.md T5 measures 0.9485 for this pair on astronaut.png
+        #expect(f > 0.9)   // Documentation/Theory.md#t5: 0.9485 for this pair on astronaut.png
         #expect(f <= r.t4Bound!)
         #expect(r.maxFeatureCosineOfOrthogonalPairs == f)
     }

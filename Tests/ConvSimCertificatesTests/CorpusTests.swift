@@ -157,7 +157,7 @@ struct CorpusTests {
         let k = KernelBank(oneDimensional: [[[1, 2, 3]], [[-1, 0, 2]]])
         let s = Signal(oneDimensional: [[1, 2, 3, 4, 5]])
         out.append(("T1-valid", TheoremCertificates.certificate(id: "T1", instance: TheoremInstance(kernels: k, input: s, padding: .valid, origin: "t"), provenance: Provenance())))
-        // Gaussian vs Sobel: S ≡ 0, so T5's bound is 0, yet <F_0, F_1> ≠ 0 under same padding (errata: T5 needs full/circular).
+        // Gaussian vs Sobel: S ≡ 0, so T5's bound is 0, yet <F_0, F_1> ≠ 0 under same padding (Documentation/Theory.md#errata-4: T5 needs full/circular).
         let gs = KernelBank(count: 2, channels: 1, kernelHeight: 3, kernelWidth: 3, values: [1, 2, 1, 2, 4, 2, 1, 2, 1, 1, 0, -1, 2, 0, -2, 1, 0, -1])
         let img = Signal(channels: 1, height: 5, width: 5, values: (0..<25).map { Double(($0 * 37) % 11) })
         out.append(("T5-same", TheoremCertificates.certificate(id: "T5", instance: TheoremInstance(kernels: gs, input: img, padding: .same, origin: "t"), provenance: Provenance())))

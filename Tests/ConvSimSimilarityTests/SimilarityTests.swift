@@ -156,7 +156,7 @@ enum CSFixtures {
     /// pair (pairs = adjacent = 0 exactly) though the feature maps are similar; the
     /// symmetric CS is `2·¼‖b⋆b‖² = ½·19² = 180.5` (`b⋆b` = outer product of
     /// `[1,2,3,2,1]`, squared norm `19²`), and `361/13122 ≈ 0.027511` for the
-    /// normalized `1/9` box (THEORY's 0.0275).
+    /// normalized `1/9` box (the 0.0275 of Documentation/Theory.md#t5).
     @Test func t5BoxOnDifferentChannels() throws {
         let bank = CSFixtures.pair(Self.box, on: 0, Self.box, on: 1, channels: 3)
         for (v, expected) in [(CSVariant.pairs, 0.0), (.adjacent, 0), (.symmetric, 180.5)] {

@@ -1,0 +1,33 @@
+import ConvSimFuzzing
+import Foundation
+import Testing
+
+/// Replays the committed fuzz corpus (Fuzz/corpus/TARGET) and every file that once broke the
+/// CLI (Tests/Regressions) through the fuzz targets' entry points: a trap fails the run.
+@Suite struct CorpusReplay {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func files(_ dir: String) -> [URL] {
+        let d = root.appendingPathComponent(dir)
+        guard let e = FileManager.default.enumerator(at: d, includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { !$0.hasDirectoryPath }.sorted { $0.path < $1.path }
+    }
+
+    @Test("the seed corpus of every target replays without a trap", arguments: FuzzEntries.targets.map(\.name))
+    func seedCorpus(_ name: String) throws {
+        let run = try #require(FuzzEntries.target(named: name))
+        let seeds = Self.files("Fuzz/corpus/\(name)")
+        #expect(!seeds.isEmpty, "no seed corpus for \(name)")
+        for f in seeds { run(try Data(contentsOf: f)) }
+    }
+
+    @Test("every regression file goes through every reader without a trap")
+    func regressions() throws {
+        let all = Self.files("Tests/Regressions")
+        #expect(all.count >= 40)
+        for f in all {
+            let data = try Data(contentsOf: f)
+            for t in FuzzEntries.targets { t.run(data) }
+        }
+    }
+}
