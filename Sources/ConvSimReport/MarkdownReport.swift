@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// A Markdown report with its figures, built in memory and written at the end:
@@ -34,26 +35,20 @@ public struct MarkdownReport {
     /// Adds an attachment (e.g. a certificate) without embedding it.
     public mutating func attach(_ path: String, data: Data) { files.append((path, data)) }
 
-    /// Writes `report.md` and every attachment under `directory`, each atomically.
-    public func write(to directory: String, reportName: String = "report.md") throws {
+    /// Writes `report.md` and every attachment under `directory`, each atomically, then
+    /// removes what the folder's previous report wrote and this one does not (`OutputFolder`).
+    /// `keep` names further files of the run (e.g. the checkpoint).
+    public func write(to directory: String, reportName: String = "report.md", keep: [String] = []) throws {
         for (path, data) in files { try AtomicFile.write(data, to: directory + "/" + path) }
         try AtomicFile.write(Data(text.utf8), to: directory + "/" + reportName)
+        try OutputFolder.replaceManifest(directory, with: files.map(\.path) + [reportName] + keep)
     }
 }
 
-/// Atomic file writes: temporary file in the same folder, then rename.
+/// Atomic file writes: temporary file in the same folder, then rename (`IOFiles.writeAtomically`:
+/// the temporary file is removed on every failure, and the error names the path and the cause).
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 {
-            try? FileManager.default.removeItem(at: tmp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
-    }
+    public static func write(_ data: Data, to path: String) throws { try IOFiles.writeAtomically(data, to: path) }
 }
 
 /// Number formatting used across reports (fixed, locale-independent).

@@ -28,6 +28,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Repetitions (independent draws), 1…100000 (every run is kept for the report).") var reps = Experiments.defaultReps
     @Option(help: "Seed of the random stream.") var seed: UInt64 = 1
     @Option(help: "Output folder for report.md and figures (default experiment-<id>).") var out: String?
+    @Flag(help: "Write into --out even if it holds files convsim did not write.") var force = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     func validate() throws {
@@ -40,6 +41,7 @@ struct ExperimentCommand: ParsableCommand {
     func run() throws {
         runReportingErrors {
             let dir = out ?? "experiment-\(id)"
+            try OutputFolder.claim(dir, force: force)
             let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { progress($0) })
             try outcome.report.write(to: dir)
             progress("experiment \(id): report written to \(dir)/report.md")

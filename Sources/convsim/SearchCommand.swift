@@ -36,6 +36,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("bank-size"), parsing: .unconditional, help: "Kernels per bank for the gradient strategy, 2…256 (at most C·k² of the inputs).") var bankSize = 4
     @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "report"
     @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
+    @Flag(help: "Write into --out even if it holds files convsim did not write.") var force = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     func validate() throws {
@@ -91,6 +92,7 @@ struct SearchCommand: ParsableCommand {
                                       trials: trials, seed: seed, threshold: exactThreshold, bankSize: bankSize)
             progress("search: preparing exact patch statistics for \(loaded.count) input(s)")
             let context = try SearchContext(config: config, inputs: loaded, command: commandLine)
+            try OutputFolder.claim(out, force: force || resume)
             let checkpointPath = out + "/checkpoint.json"
             var resumeFrom: SearchCheckpoint? = nil
             if resume {
@@ -114,7 +116,7 @@ struct SearchCommand: ParsableCommand {
             let summary = summaryJSON(results: results, findings: findings)
             var rep = report
             rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
-            try rep.write(to: out)
+            try rep.write(to: out, keep: ["checkpoint.json"])
             progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))")
             if json { print(summary.render()) } else { printSummary(findings, results: results) }
         }

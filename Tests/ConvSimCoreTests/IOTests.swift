@@ -693,3 +693,50 @@ import Testing
         }
     }
 }
+
+@Suite struct OutputFolders {
+    func temp() -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-out-\(UUID().uuidString)").path
+        return d
+    }
+
+    @Test("an empty path, the root and a folder of someone else's files are refused; --force overrides the last")
+    func refusals() throws {
+        #expect(throws: ConvSimError.self) { try OutputFolder.claim("", force: false) }
+        #expect(throws: ConvSimError.self) { try OutputFolder.claim("/", force: true) }
+        let d = temp()
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: d + "/notes.txt"))
+        #expect(throws: ConvSimError.self) { try OutputFolder.claim(d, force: false) }
+        try OutputFolder.claim(d, force: true)
+        #expect(FileManager.default.fileExists(atPath: d + "/notes.txt"))
+        try OutputFolder.claim(d, force: false)   // now convsim's (manifest present)
+        try? FileManager.default.removeItem(atPath: d)
+    }
+
+    @Test("a new report removes the files of the previous one that it does not rewrite, and nothing else")
+    func staleFilesAreRemoved() throws {
+        let d = temp()
+        try OutputFolder.claim(d, force: false)
+        for f in ["report.md", "certificates/a-1.json", "certificates/a-2.json"] { try IOFiles.writeAtomically(Data("x".utf8), to: d + "/" + f) }
+        try OutputFolder.replaceManifest(d, with: ["report.md", "certificates/a-1.json", "certificates/a-2.json"])
+        try Data("user".utf8).write(to: URL(fileURLWithPath: d + "/user.txt"))
+        try OutputFolder.replaceManifest(d, with: ["report.md", "certificates/a-1.json"])
+        #expect(!FileManager.default.fileExists(atPath: d + "/certificates/a-2.json"))
+        #expect(FileManager.default.fileExists(atPath: d + "/certificates/a-1.json"))
+        #expect(FileManager.default.fileExists(atPath: d + "/user.txt"))
+        try? FileManager.default.removeItem(atPath: d)
+    }
+
+    @Test("a failed write names the path and the cause and leaves no temporary file")
+    func failedWrite() throws {
+        let d = temp()
+        try FileManager.default.createDirectory(atPath: d + "/blocked", withIntermediateDirectories: true)
+        do { try IOFiles.writeAtomically(Data("x".utf8), to: d + "/blocked"); Issue.record("wrote over a directory") } catch let e as ConvSimError {
+            #expect(e.description.contains(d + "/blocked"))
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: d).filter { $0.contains(".tmp-") }
+        #expect(left.isEmpty, "temporary files left: \(left)")
+        try? FileManager.default.removeItem(atPath: d)
+    }
+}

@@ -518,16 +518,40 @@ public enum IOFiles {
     public static func writeAtomically(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw ConvSimError.writeFailed(path: path, reason: reason(error))
+        }
         let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString)")
-        do {
-            try data.write(to: temp)
-        } catch {
-            throw ConvSimError.writeFailed(path: path, reason: error.localizedDescription)
+        // POSIX writes, so that a failure names its cause (permission denied, no space left on device).
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ConvSimError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
+                done += n
+            }
+        }
+        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temp.path)
+            throw ConvSimError.writeFailed(path: path, reason: failure)
         }
         if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw ConvSimError.writeFailed(path: path, reason: reason)
+            let why = String(cString: strerror(errno))
+            unlink(temp.path)
+            throw ConvSimError.writeFailed(path: path, reason: why)
         }
+    }
+
+    /// The cause of a Foundation file error, as the POSIX message when there is one.
+    public static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(u.code)))
+        }
+        return ns.localizedDescription
     }
 }
