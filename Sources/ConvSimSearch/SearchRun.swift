@@ -19,7 +19,8 @@ public struct SearchRun {
     public var checkpoint: SearchCheckpoint
     /// Called after each chunk with the checkpoint to persist.
     public var onCheckpoint: (SearchCheckpoint) throws -> Void = { _ in }
-    public var onProgress: (String) -> Void = { _ in }
+    /// Called after each chunk: strategy name, units done, units in all.
+    public var onProgress: (String, Int, Int) -> Void = { _, _, _ in }
     public var chunk = 250
 
     public init(context: SearchContext, strategies: [any SearchStrategy], resumeFrom: SearchCheckpoint? = nil) throws {
@@ -45,23 +46,24 @@ public struct SearchRun {
     public mutating func run() throws {
         for s in strategies {
             let total = s.units(context)
-            var state = checkpoint.states[s.name]!
-            if state.done > 0 && state.done < total { onProgress("\(s.name): resuming at \(state.done)/\(total)") }
+            guard var state = checkpoint.states[s.name] else {
+                throw ConvSimError.invalidArgument("the checkpoint has no state for strategy '\(s.name)'; run without --resume to start again")
+            }
             while state.done < total {
                 let n = min(chunk, total - state.done)
                 s.advance(&state, context: context, count: n)
                 checkpoint.states[s.name] = state
                 try onCheckpoint(checkpoint)
-                onProgress("\(s.name): \(state.done)/\(total)")
+                onProgress(s.name, state.done, total)
             }
         }
     }
 
     /// Shrinks and collects findings and sections.
     public func finish() -> [(strategy: String, findings: [Finding], section: Section)] {
-        strategies.map { s in
-            onProgress("\(s.name): shrinking and checking exactly")
-            let r = s.finish(checkpoint.states[s.name]!, context: context)
+        strategies.compactMap { s in
+            guard let state = checkpoint.states[s.name] else { return nil }   // `run` refuses a checkpoint without it
+            let r = s.finish(state, context: context)
             return (s.name, r.findings, r.section)
         }
     }

@@ -38,5 +38,37 @@ func runReportingErrors<T>(_ body: () throws -> T) -> T {
 
 /// Writes progress lines to stderr (never to stdout, which carries results).
 func progress(_ message: String) {
-    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Progress of a long run on stderr: on a terminal one updating line with elapsed time and
+/// ETA; otherwise (a log, CI) a plain line at most every 10 s and at the end of each part.
+final class ProgressMeter {
+    let label: String
+    let quiet: Bool
+    let terminal = isatty(2) != 0
+    var part = "", started = Date(), lastLine = Date.distantPast
+
+    init(_ label: String, quiet: Bool) { self.label = label; self.quiet = quiet }
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60) : (t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s")
+    }
+
+    func update(_ name: String, _ done: Int, _ total: Int) {
+        guard !quiet else { return }
+        let now = Date()
+        if name != part { part = name; started = now }
+        let elapsed = now.timeIntervalSince(started)
+        let eta = done > 0 ? elapsed * Double(total - done) / Double(done) : .nan
+        let line = "\(label): \(name) \(done)/\(total) (\(total > 0 ? 100 * done / total : 100)%)  elapsed \(Self.duration(elapsed))  ETA \(done == total ? "0s" : Self.duration(eta))"
+        if terminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (done == total ? "\n" : "")).utf8))
+        } else if done == total || now.timeIntervalSince(lastLine) >= 10 {
+            lastLine = now
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
 }

@@ -29,6 +29,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Seed of the random stream.") var seed: UInt64 = 1
     @Option(help: "Output folder for report.md and figures (default experiment-<id>).") var out: String?
     @Flag(help: "Write into --out even if it holds files convsim did not write.") var force = false
+    @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     func validate() throws {
@@ -42,9 +43,9 @@ struct ExperimentCommand: ParsableCommand {
         runReportingErrors {
             let dir = out ?? "experiment-\(id)"
             try OutputFolder.claim(dir, force: force)
-            let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { progress($0) })
+            let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { if !quiet { progress($0) } })
             try outcome.report.write(to: dir)
-            progress("experiment \(id): report written to \(dir)/report.md")
+            if !quiet { progress("experiment \(id): report written to \(dir)/report.md") }
             if json {
                 print(JSON.object(outcome.summary.map { ($0.0, Self.json($0.1)) } + [("report", .string(dir + "/report.md"))]).render())
             } else {

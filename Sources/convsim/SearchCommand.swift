@@ -37,6 +37,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "report"
     @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
     @Flag(help: "Write into --out even if it holds files convsim did not write.") var force = false
+    @Flag(help: "No progress on stderr (errors are still reported).") var quiet = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     func validate() throws {
@@ -90,7 +91,7 @@ struct SearchCommand: ParsableCommand {
             }
             let config = SearchConfig(strategies: names, inputs: effectiveInputs, kernelSize: kernelSize, padding: padding,
                                       trials: trials, seed: seed, threshold: exactThreshold, bankSize: bankSize)
-            progress("search: preparing exact patch statistics for \(loaded.count) input(s)")
+            if !quiet { progress("search: preparing exact patch statistics for \(loaded.count) input(s)") }
             let context = try SearchContext(config: config, inputs: loaded, command: commandLine)
             try OutputFolder.claim(out, force: force || resume)
             let checkpointPath = out + "/checkpoint.json"
@@ -104,20 +105,22 @@ struct SearchCommand: ParsableCommand {
                 }
             }
             var run = try SearchRun(context: context, strategies: names.compactMap(Strategies.named), resumeFrom: resumeFrom)
-            run.onProgress = { progress("search: " + $0) }
+            let meter = ProgressMeter("search", quiet: quiet)
+            run.onProgress = { meter.update($0, $1, $2) }
             run.onCheckpoint = { cp in
                 let e = JSONEncoder()
                 e.outputFormatting = [.sortedKeys]
                 try AtomicFile.write(try e.encode(cp), to: checkpointPath)
             }
             try run.run()
+            if !quiet { progress("search: shrinking the findings and checking them exactly") }
             let results = run.finish()
             let (report, findings) = SearchReport.build(context: context, results: results)
             let summary = summaryJSON(results: results, findings: findings)
             var rep = report
             rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
             try rep.write(to: out, keep: ["checkpoint.json"])
-            progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))")
+            if !quiet { progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))") }
             if json { print(summary.render()) } else { printSummary(findings, results: results) }
         }
     }
