@@ -76,7 +76,7 @@ public enum Experiment41 {
         }
     }
 
-    static let protocolText = "Protocol (THEORY.md §5, the authors' script): two kernels K1, K2 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (drawn in that order from one seeded stream), valid 1-D correlation (feature maps of length 56), plain SGD with learning rate 0.1 for 300 steps on cos(K1, K2)²."
+    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-1, the authors' script): two kernels K1, K2 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (drawn in that order from one seeded stream), valid 1-D correlation (feature maps of length 56), plain SGD with learning rate 0.1 for 300 steps on cos(K1, K2)²."
 
     static func outcome(_ runs: [Run], seed: UInt64) -> ExperimentOutcome {
         let s = Statistics(runs)

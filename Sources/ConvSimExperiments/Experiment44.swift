@@ -108,7 +108,7 @@ public enum Experiment44 {
         }
     }
 
-    static let protocolText = "Protocol (THEORY.md §5, the authors' script): four kernels K1…K4 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (for the feature-map cosines; valid 1-D correlation), plain SGD with learning rate 0.01 on the adjacent Convolutional Similarity ‖K1⋆K2‖² + ‖K2⋆K3‖² + ‖K3⋆K4‖² (value and gradient from `DirectSimilarity`); CS matrix entries S_ij = ‖K_i ⋆ K_j‖² over all 17 lags."
+    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-4, the authors' script): four kernels K1…K4 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (for the feature-map cosines; valid 1-D correlation), plain SGD with learning rate 0.01 on the adjacent Convolutional Similarity ‖K1⋆K2‖² + ‖K2⋆K3‖² + ‖K3⋆K4‖² (value and gradient from `DirectSimilarity`); CS matrix entries S_ij = ‖K_i ⋆ K_j‖² over all 17 lags."
     static let roundsText = "**Reading of \"10 rounds\":** one round is one SGD step on the summed adjacent loss, all four kernels updated together from the gradient at the current point (one `loss.backward(); optimizer.step()`); 10 rounds = 10 steps."
 
     static func pairName(_ p: (Int, Int)) -> String { "\(p.0 + 1)-\(p.1 + 1)" }

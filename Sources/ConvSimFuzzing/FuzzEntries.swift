@@ -1,6 +1,7 @@
 import ConvSimCertificates
 import ConvSimCore
 import ConvSimReport
+import ConvSimTheorems
 import Foundation
 
 /// The entry points of the fuzz targets (Fuzz/, run by `scripts/fuzz.sh` under libFuzzer)
@@ -16,7 +17,7 @@ public enum FuzzEntries {
         ("certificate", { data in
             // The whole replay, with a small work limit so every input runs in milliseconds.
             guard let c = try? Certificate.decode(data, path: "fuzz.json") else { return }
-            _ = try? CertificateChecker(SearchClaimVerifiers.all, maxWork: 1e6).verify(c, path: "fuzz.json")
+            _ = try? CertificateChecker(SearchClaimVerifiers.all + [TheoremCertificates.verifier], maxWork: 1e6).verify(c, path: "fuzz.json")
         }),
         ("notebook", { data in
             guard let text = String(validating: [UInt8](data), as: UTF8.self) else { return }

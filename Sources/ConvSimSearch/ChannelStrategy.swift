@@ -51,7 +51,7 @@ public struct ChannelStrategy: SearchStrategy {
         **Claim refuted:** "Minimizing the Convolutional Similarity `Σ_c ‖K_i,c ⋆ K_j,c‖²` (same channel only, as the authors' \
         code computes it) makes the feature maps dissimilar." A kernel on one input channel and a kernel on another give \
         paper CS = 0 exactly and kernel dot product 0, but the cross-channel terms `T_ab,cc'` that the loss ignores carry \
-        the correlation between colour channels. The symmetric cross-channel CS of THEORY.md §3 sees them.
+        the correlation between colour channels. The symmetric cross-channel CS (Documentation/Theory.md#cs) sees them.
         """)
         var findings: [Finding] = []
         var rows: [[String]] = []

@@ -63,7 +63,7 @@ public struct Paper41Strategy: SearchStrategy {
         let rose = change.filter { $0 > 0 }.count
         let kRed = zip(state.series["kernel_before"] ?? [], state.series["kernel_after"] ?? []).map { abs($0) - abs($1) }
         let after = (state.series["feature_after"] ?? []).map(abs).sorted()
-        let protocolText = "Protocol (THEORY.md §5, from the authors' script): two kernels U[0,1)^9, input U[0,1)^64, valid 1-D correlation, SGD lr 0.1 for 300 steps on cos(K1,K2)²."
+        let protocolText = "Protocol (Documentation/Theory.md#exp-4-1, from the authors' script): two kernels U[0,1)^9, input U[0,1)^64, valid 1-D correlation, SGD lr 0.1 for 300 steps on cos(K1,K2)²."
         if rose > 0 {
             section.paragraphs.append("""
             **Claim refuted:** "Driving the kernels towards orthogonality lowers the similarity of their feature maps." \

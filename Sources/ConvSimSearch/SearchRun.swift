@@ -22,6 +22,10 @@ public struct SearchRun {
     /// Called after each chunk: strategy name, units done, units in all.
     public var onProgress: (String, Int, Int) -> Void = { _, _, _ in }
     public var chunk = 250
+    /// Seconds between checkpoints (one is always written when a strategy completes). A
+    /// checkpoint holds every strategy's collected values, so writing one after every chunk
+    /// would make the cost of a long run grow quadratically; by time it stays linear.
+    public var checkpointInterval: Double = 5
 
     public init(context: SearchContext, strategies: [any SearchStrategy], resumeFrom: SearchCheckpoint? = nil) throws {
         self.context = context
@@ -49,11 +53,15 @@ public struct SearchRun {
             guard var state = checkpoint.states[s.name] else {
                 throw ConvSimError.invalidArgument("the checkpoint has no state for strategy '\(s.name)'; run without --resume to start again")
             }
+            var lastCheckpoint = Date()
             while state.done < total {
                 let n = min(chunk, total - state.done)
                 s.advance(&state, context: context, count: n)
                 checkpoint.states[s.name] = state
-                try onCheckpoint(checkpoint)
+                if state.done == total || Date().timeIntervalSince(lastCheckpoint) >= checkpointInterval {
+                    try onCheckpoint(checkpoint)
+                    lastCheckpoint = Date()
+                }
                 onProgress(s.name, state.done, total)
             }
         }

@@ -14,7 +14,7 @@ public struct SymmetricPartTheorem: Theorem {
         `<F_i, F_j> = Σ_{c,c'} Σ_d S_ij,cc'(d) R_cc'(d)`, `S_ij,cc'(d) = ½(T_ij,cc'(d) + T_ij,c'c(−d))`
         (full or circular padding). Hence `<F_i,F_j> = 0` **for every input** iff `S_ij ≡ 0`, for
         full padding with `H, W ≥ k` and for circular padding with `H, W ≥ 2k − 1` per axis.
-        (THEORY.md states `H, W ≥ k` for both; for circular padding with `k ≤ H < 2k − 1` lags alias
+        (The original specification stated `H, W ≥ k` for both — Documentation/Theory.md#errata-1; for circular padding with `k ≤ H < 2k − 1` lags alias
         — `R°(d) = R°(d − H)` — and kernels with `S ≢ 0` can be orthogonal on every input: only the
         aliased sums `Σ_{d' ≡ d} S(d')` must vanish.)
         """
@@ -157,7 +157,7 @@ public struct SymmetricPartTheorem: Theorem {
         let q4 = PolynomialIdentity.expandInInput(kernels: k, height: 1, width: 4, padding: .circular)!
         let q5 = PolynomialIdentity.expandInInput(kernels: k, height: 1, width: 5, padding: .circular)!
         let confirmed = s2.contains { $0 != 0 } && q3.isZero && !q5.isZero
-        return CheckResult(id: id, name: "THEORY.md's 'H, W ≥ k' is not enough for circular padding: S ≢ 0 yet orthogonal on every input at L = k = 3",
+        return CheckResult(id: id, name: "the specification's 'H, W ≥ k' is not enough for circular padding: S ≢ 0 yet orthogonal on every input at L = k = 3",
                            kind: .refute, evidence: .proof, passed: confirmed, trials: 3, maxDiscrepancy: 0, bound: 0,
                            details: [("2S(d), d = -2…2", .text(s2.map(\.description).joined(separator: ", "))),
                                      ("<F_0,F_1> at L = 3", .text(q3.description)), ("at L = 4", .text(q4.description)),

@@ -112,7 +112,7 @@ public struct TwoKernelLimitTheorem: Theorem {
                 details.append(("known_floor", .number(x)))
             }
             if cs.c == 1 && cs.kh == cs.kw, let t = Self.theoryValues["k=\(cs.kw),M=\(cs.m)"] {
-                details.append(("THEORY.md_value", .number(t)))
+                details.append(("published_value", .number(t)))
             }
             let shape = cs.kh == 1 && cs.kw > 1 ? "1-D k=\(cs.kw)" : "\(cs.kh)×\(cs.kw)"
             out.append(CheckResult(id: id, name: "floor of the symmetric CS, M=\(cs.m), C=\(cs.c), \(shape): best of \(starts) starts > 0",

@@ -11,15 +11,15 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
     public var statement: String {
         """
         `vec(K_i)ᵀ 𝐆^P vec(K_j) = <F_i, F_j>` on the data behind `𝐆^P` (an image or a dataset), so
-        the rows of `K = Q 𝐆^{−1/2}` (`Q` with orthonormal rows, `M ≤ C·kh·kw`) give orthonormal
+        the rows of `K = Q 𝐆^{−1/2}` (`Q` with orthonormal rows, `M ≤ rank 𝐆^P`) give orthonormal
         feature maps: `K𝐆Kᵀ = QQᵀ = I`. This needs `𝐆` positive definite; in general at most
-        `rank 𝐆^P` non-zero pairwise orthogonal feature maps exist (THEORY.md says `M ≤ C·kh·kw`,
-        which is the bound only when `𝐆` is non-singular). The exact level uses `K = L^{−1}`
+        `rank 𝐆^P` non-zero pairwise orthogonal feature maps exist (the original specification said `M ≤ C·kh·kw`,
+        which is the bound only when `𝐆` is non-singular: Documentation/Theory.md#errata-6). The exact level uses `K = L^{−1}`
         (`𝐆 = LLᵀ`), which is `Q𝐆^{−1/2}` with `Q = L^{−1}𝐆^{1/2}` orthogonal, computed as a
         fraction-free Gram–Schmidt in the `𝐆` inner product.
         """
     }
-    public var hypotheses: [String] { ["𝐆^P positive definite (else M ≤ rank 𝐆^P)", "M ≤ C·kh·kw"] }
+    public var hypotheses: [String] { ["M ≤ rank 𝐆^P (= C·kh·kw when 𝐆^P is positive definite)"] }
     public var dataDependent: Bool { true }
 
     /// `K = Q Λ̂^{−1/2} V̂ᵀ` from LAPACK, `Q` the first `M` rows of a random orthogonal matrix.

@@ -9,7 +9,7 @@ struct ExperimentCommand: ParsableCommand {
         commandName: "experiment",
         abstract: "Reproduce the paper's Experiments 4.1, 4.3 and 4.4 over many seeds and write a report.",
         discussion: """
-        Experiments (THEORY.md §5; 1-D, kernel length 9, signal length 64, U[0,1) draws):
+        Experiments (Documentation/Theory.md#experiments; 1-D, kernel length 9, signal length 64, U[0,1) draws):
           4.1  SGD lr 0.1, 300 steps on cos(K1,K2)²: kernel- and feature-map cosine reductions
           4.3  SGD lr 0.01, 300 steps on the pairs CS ‖K1⋆K2‖²: reductions, also after ReLU, ELU,
                LeakyReLU (the authors' measure against the pre-activation cosine, and the consistent one)

@@ -6,7 +6,7 @@ import Foundation
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the theorems of THEORY.md at three levels of evidence (certified float, exact, proof).",
+        abstract: "Check the theorems of Documentation/Theory.md at three levels of evidence (certified float, exact, proof).",
         discussion: """
         Every theorem (T1, T1b, T2, T3, T4, T5, T6) is checked on random instances (Gaussian, uniform [0,1), \
         integer, crops of the --input images, adversarial), in certified floating point, in exact integer \

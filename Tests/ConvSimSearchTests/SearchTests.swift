@@ -129,6 +129,7 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         let strategies = ctx.config.strategies.compactMap(Strategies.named)
         var full = try SearchRun(context: ctx, strategies: strategies)
         full.chunk = 50
+        full.checkpointInterval = 0   // a checkpoint after every chunk, to resume from each
         var saved: [SearchCheckpoint] = []
         full.onCheckpoint = { saved.append($0) }
         try full.run()
