@@ -11,6 +11,7 @@ swift build --build-tests
 bin="$(swift build --show-bin-path)/convsim"
 fast=$(grep -l '<!-- notebook: fast -->' notebooks-md/*.md 2>/dev/null || true)
 if [ -n "$fast" ]; then
+  rm -rf /tmp/convsim-nb*   # the notebooks' scratch folders: start from nothing
   "$bin" notebook check $fast
 fi
 # Both certificate checkers on every certificate the notebooks wrote (the test suite runs them
