@@ -62,13 +62,31 @@ import ConvSimSimilarity
     /// gradient (2ab², 2b(a²+c²), 2c(b²+d²), 2dc²) = (8, 40, 30, 18) — exact.
     @Test func step44ByHand() {
         var bank = KernelBank(count: 4, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [1, 2, 3, 1])
-        let loss = Experiment44.sgdStep(&bank)
+        let loss = Experiment44.summedStep(&bank)
         #expect(loss == 49)
         let lr = 0.01
         let want: [Double] = [1 - lr * 8, 2 - lr * 40, 3 - lr * 30, 1 - lr * 18]
         #expect(bank.values == want)
         let m = Experiment44.csMatrix(KernelBank(count: 4, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [1, 2, 3, 1]))
         #expect(m == [[1, 4, 9, 1], [4, 16, 36, 4], [9, 36, 81, 9], [1, 4, 9, 1]])
+    }
+
+    /// The authors' 4.4 round with 1-tap kernels (1, 2, 3, 1) and lr 2⁻⁷ (every number dyadic, so
+    /// exact): pair (1,2) steps on a²b², then (2,3) on b²c² from the updated b, then (3,4) on c²d².
+    @Test func sequentialRoundByHand() {
+        var bank = KernelBank(count: 4, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [1, 2, 3, 1])
+        let lr = 0x1p-7
+        let before = Experiment44.sequentialStep(&bank, learningRate: lr)
+        #expect(before == 49)
+        var a = 1.0, b = 2.0, c = 3.0, d = 1.0
+        (a, b) = (a - lr * 2 * a * b * b, b - lr * 2 * a * a * b)
+        (b, c) = (b - lr * 2 * b * c * c, c - lr * 2 * b * b * c)
+        (c, d) = (c - lr * 2 * c * d * d, d - lr * 2 * c * c * d)
+        #expect(bank.values == [a, b, c, d])
+        // The summed reading moves all four from the same point: a different bank.
+        var summed = KernelBank(count: 4, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [1, 2, 3, 1])
+        Experiment44.summedStep(&summed, learningRate: lr)
+        #expect(summed.values != bank.values)
     }
 
     /// The pairs-CS gradient used by 4.3 equals the exact one, computed here in integer
