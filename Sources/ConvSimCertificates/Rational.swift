@@ -117,7 +117,6 @@ public struct Rational: Hashable, Comparable, Sendable, CustomStringConvertible 
         var negative = false
         if u.first == UInt8(ascii: "-") { negative = true; u = u.dropFirst() }
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-        func takeDigits() -> Substring.UTF8View.SubSequence? { nil }
         var intPart: [UInt8] = []
         while let b = u.first, isDigit(b) { intPart.append(b); u = u.dropFirst() }
         guard !intPart.isEmpty else { return .failure(.syntax) }

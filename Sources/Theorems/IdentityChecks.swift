@@ -46,12 +46,6 @@ public struct IdentityChecker: Sendable {
             guard let d = engineDiscrepancy, let t = engineTolerance else { return false }
             return !(d <= t)
         }
-        public var claimed: [String: Double] {
-            var c = ["direct": direct, "direct_bound": directBound, "formula": formula, "formula_bound": formulaBound,
-                     "discrepancy": formulaDiscrepancy]
-            if let e = engine, let b = engineBound { c["engine"] = e; c["engine_bound"] = b }
-            return c
-        }
     }
 
     public func floatEvaluation(_ inst: TheoremInstance) -> FloatEvaluation {
