@@ -3,7 +3,7 @@
 Documentation/Certificates.md alone (section names below are its own). Python 3 standard library only; every
 quantity is exact (int, Fraction) but the binary64 replay of the 4.1 protocol. Exit codes: 0 the claim holds,
 1 it does not, 2 malformed, 3 refused (*Limits*). Usage: check_certificate.py [--max-work N] [--quiet] [--codes] F..."""
-import argparse, contextlib, functools, io, json, math, operator, re, sys
+import argparse, contextlib, functools, io, json, math, operator, os, re, sys
 from fractions import Fraction
 if hasattr(sys, 'set_int_max_str_digits'): sys.set_int_max_str_digits(0)    # exact strings have up to 10,000 digits
 FORMAT, PAPER_41 = 'convsimkit-certificate/2', 'orthogonalized-kernels-feature-similarity'
@@ -411,3 +411,5 @@ if __name__ == '__main__':
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')
     try: sys.exit(main())
     except KeyboardInterrupt: sys.exit(130)
+    except BrokenPipeError:                        # output closed early (e.g. `| head`): no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); sys.exit(1)
