@@ -64,7 +64,7 @@ let package = Package(
                 dependencies: ["ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimSimilarity",
                                "ConvSimReport", "ConvSimExperiments", "CLAPACK", .product(name: "BigInt", package: "BigInt")],
                 exclude: ["README.md"]),
-        .target(name: "ConvSimFuzzing", dependencies: ["ConvSimCore", "ConvSimCertificates", "ConvSimReport", "ConvSimTheorems"],
+        .target(name: "ConvSimFuzzing", dependencies: ["ConvSimCore", "ConvSimCertificates", "ConvSimReport", "ConvSimTheorems", "ConvSimSearch"],
                 exclude: ["README.md"]),
         .executableTarget(name: "convsim",
                           dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
                     dependencies: ["ConvSimCertificates", "ConvSimCore", "ConvSimTheorems", "ConvSimSearch",
                                    .product(name: "BigInt", package: "BigInt")],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ConvSimFuzzingTests", dependencies: ["ConvSimFuzzing"]),
+        .testTarget(name: "ConvSimFuzzingTests", dependencies: ["ConvSimFuzzing", "ConvSimSearch"]),
         .testTarget(name: "ConvSimTheoremsTests",
                     dependencies: [
                         "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimTheorems",

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy safetensors png jpeg certificate notebook json)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy safetensors png jpeg certificate notebook json checkpoint)
 bash scripts/install-deps.sh
 swift build -c release --sanitize=fuzzer --package-path Fuzz --product ConvSimFuzz >&2
 bin="$(swift build -c release --sanitize=fuzzer --package-path Fuzz --show-bin-path)/ConvSimFuzz"

@@ -1,6 +1,7 @@
 import ConvSimCertificates
 import ConvSimCore
 import ConvSimReport
+import ConvSimSearch
 import ConvSimTheorems
 import Foundation
 
@@ -24,7 +25,38 @@ public enum FuzzEntries {
             _ = Notebook.parse(text).render()
         }),
         ("json", { data in _ = try? StrictJSON.parse(data) }),
+        ("checkpoint", { data in
+            // The validation behind the content hash: decode without the hash check, then resume
+            // (validation), run and shrink on a small fixed context.
+            guard let cp = try? JSONDecoder().decode(SearchCheckpoint.self, from: data), let ctx = checkpointContext,
+                  var run = try? SearchRun(context: ctx, strategies: Strategies.all, resumeFrom: cp) else { return }
+            run.checkpointInterval = .infinity
+            _ = try? run.run()
+            _ = run.finish()
+        }),
     ]
+
+    /// The fixed run the checkpoint target resumes: every strategy on an 8×8 RGB image.
+    public static let checkpointContext: SearchContext? = {
+        var rng = SeededRandom(seed: 1)
+        let x = Signal(channels: 3, height: 8, width: 8, values: (0..<192).map { _ in Double(rng.integer(in: 0...255)) })
+        let cfg = SearchConfig(strategies: Strategies.names, inputs: ["fuzz"], kernelSize: 2, padding: .same,
+                               trials: 20, seed: 1, threshold: Rational(9, 10), bankSize: 2)
+        return try? SearchContext(config: cfg, inputs: [("fuzz", x)], command: "fuzz")
+    }()
+
+    /// A valid checkpoint of `checkpointContext` after half of its units (the seed of the corpus).
+    public static func checkpointSeed() throws -> Data {
+        guard let ctx = checkpointContext else { return Data() }
+        var run = try SearchRun(context: ctx, strategies: Strategies.all)
+        run.chunk = 10
+        var saved: [SearchCheckpoint] = []
+        run.checkpointInterval = 0
+        run.onCheckpoint = { saved.append($0) }
+        try run.run()
+        let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
+        return try e.encode((saved.count > 1 ? saved[saved.count / 2] : run.checkpoint).sealed)
+    }
 
     public static func target(named name: String) -> (@Sendable (Data) -> Void)? {
         targets.first { $0.name == name }?.run

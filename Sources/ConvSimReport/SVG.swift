@@ -76,8 +76,9 @@ public enum SVG {
         for s in series {
             var c = [Int](repeating: 0, count: bins)
             for v in s.values where v.isFinite {
-                let k = min(bins - 1, max(0, Int(((v - lo) / (hi - lo)) * Double(bins))))
-                c[k] += 1
+                let x = ((v - lo) / (hi - lo)) * Double(bins)
+                guard x.isFinite else { continue }   // a degenerate or non-finite range: nothing to place
+                c[Int(min(Double(bins - 1), max(0, x)))] += 1
             }
             counts.append(c)
         }

@@ -66,4 +66,6 @@ public struct AdversarialStrategy: SearchStrategy {
         section.tables.append((["input", "kernel C×k×k", "λmin", "λmax", "bound (λmax−λmin)/(λmax+λmin)", "attained cos", "<a,b> (float, eigenvector rounding)"], rows))
         return (findings, section)
     }
+
+    public func vectorLengths(_ context: SearchContext) -> [String: Int] { [:] }
 }

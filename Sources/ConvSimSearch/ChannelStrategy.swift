@@ -66,7 +66,8 @@ public struct ChannelStrategy: SearchStrategy {
                                     svg: SVG.histogram([("different-channel pairs", v)], lo: 0, hi: 1, bins: 40,
                                                        title: "Paper CS = 0 pairs: feature-map |cos| — \(st.name)", xLabel: "|cos(F_a, F_b)|"),
                                     caption: "Feature-map |cosine| of \(v.count) random kernel pairs on different channels (paper CS exactly 0) on \(st.name)."))
-            guard let c1 = state.best["c1|\(st.name)"].map(Int.init), let c2 = state.best["c2|\(st.name)"].map(Int.init) else { continue }
+            guard let c1 = state.best["c1|\(st.name)"].flatMap({ Int(exactly: $0) }), let c2 = state.best["c2|\(st.name)"].flatMap({ Int(exactly: $0) }),
+                  (0..<st.input.channels).contains(c1), (0..<st.input.channels).contains(c2) else { continue }
             // Shrink: smallest box blur on the same two channels that still exceeds the threshold.
             let best = state.best["cos|\(st.name)"] ?? 0
             let claimTau = ClaimThreshold.capped(context.config, best: best)
@@ -87,5 +88,9 @@ public struct ChannelStrategy: SearchStrategy {
         if !any { section.paragraphs.append("No input has two or more channels: this strategy needs RGB (or multi-channel) inputs.") }
         section.tables.append((Stats.summaryHeader, rows))
         return (findings, section)
+    }
+
+    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+        Dictionary(context.stats.flatMap { st in [("a|\(st.name)", st.order), ("b|\(st.name)", st.order)] }, uniquingKeysWith: { a, _ in a })
     }
 }

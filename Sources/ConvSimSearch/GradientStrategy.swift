@@ -114,4 +114,9 @@ public struct GradientStrategy: SearchStrategy {
         section.tables.append((Stats.summaryHeader, rows))
         return (findings, section)
     }
+
+    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+        let m = max(2, context.config.bankSize)
+        return Dictionary(context.stats.map { ("bank|\($0.name)", m * $0.order) }, uniquingKeysWith: { a, _ in a })
+    }
 }

@@ -139,4 +139,8 @@ public struct Paper41Strategy: SearchStrategy {
         }
         return (findings, section)
     }
+
+    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+        ["bank": 4 * Self.kernelLength, "bankFinal": 4 * Self.kernelLength, "x": Experiment41.signalLength, "xFinal": Experiment41.signalLength]
+    }
 }

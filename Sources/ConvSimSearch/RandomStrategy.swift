@@ -69,4 +69,8 @@ public struct RandomStrategy: SearchStrategy {
         section.tables.append((Stats.summaryHeader, rows))
         return (findings, section)
     }
+
+    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+        Dictionary(context.stats.flatMap { st in [("a|\(st.name)", st.order), ("b|\(st.name)", st.order)] }, uniquingKeysWith: { a, _ in a })
+    }
 }

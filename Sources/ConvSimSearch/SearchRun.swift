@@ -4,10 +4,43 @@ import Foundation
 
 /// The checkpoint of a search: its configuration and each strategy's state.
 public struct SearchCheckpoint: Codable, Sendable, Equatable {
-    public var format = "convsimkit-search-checkpoint/1"
+    public static let currentFormat = "convsimkit-search-checkpoint/2"
+    public var format = SearchCheckpoint.currentFormat
     public var config: SearchConfig
     public var states: [String: StrategyState]
+    /// FNV-1a (64-bit) of the canonical JSON of `config` and `states`: a damaged checkpoint
+    /// (a changed byte, a truncated value) no longer matches and is refused, never used.
+    public var contentHash = ""
     public init(config: SearchConfig, states: [String: StrategyState]) { self.config = config; self.states = states }
+
+    public var computedHash: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in [try? e.encode(config), try? e.encode(states)] {
+            for b in part ?? Data() { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        }
+        return String(h, radix: 16)
+    }
+
+    /// The checkpoint with its hash set, as written to disk.
+    public var sealed: SearchCheckpoint { var c = self; c.contentHash = computedHash; return c }
+
+    /// Reads a checkpoint file: the format, the hash and then every strategy's state are
+    /// checked before anything is used (`SearchRun` validates the states against the run).
+    public static func read(_ data: Data, path: String) throws -> SearchCheckpoint {
+        let cp: SearchCheckpoint
+        do { cp = try JSONDecoder().decode(SearchCheckpoint.self, from: data) } catch {
+            throw ConvSimError.malformedFile(path: path, reason: "not a search checkpoint (\(error)); run without --resume to start again")
+        }
+        guard cp.format == currentFormat else {
+            throw ConvSimError.malformedFile(path: path, reason: "checkpoint format '\(cp.format)', expected '\(currentFormat)'; run without --resume to start again")
+        }
+        guard cp.contentHash == cp.computedHash else {
+            throw ConvSimError.malformedFile(path: path, reason: "the checkpoint is damaged (its content hash does not match); run without --resume to start again")
+        }
+        return cp
+    }
 }
 
 /// Runs strategies in chunks, checkpointing after every chunk, and produces
@@ -33,6 +66,12 @@ public struct SearchRun {
         if let r = resumeFrom {
             guard r.config == context.config else {
                 throw ConvSimError.invalidArgument("the checkpoint was made with different settings (\(r.config.strategies.joined(separator: ",")), seed \(r.config.seed), trials \(r.config.trials), inputs \(r.config.inputs.joined(separator: ", "))); run without --resume or with the same flags")
+            }
+            for s in strategies {
+                guard let st = r.states[s.name] else {
+                    throw ConvSimError.invalidArgument("the checkpoint has no state for strategy '\(s.name)'; run without --resume to start again")
+                }
+                try st.validate(for: s, context: context)
             }
             checkpoint = r
         } else {

@@ -1,4 +1,5 @@
 import ConvSimCertificates
+import Foundation
 import ConvSimCore
 import ConvSimExperiments
 import ConvSimReport
@@ -60,6 +61,26 @@ public struct StrategyState: Codable, Sendable, Equatable {
     public init(seed: UInt64) { rng = seed }
 }
 
+extension StrategyState {
+    /// Checks a state read from a checkpoint before any strategy uses it: `done` within the
+    /// run's units, every number finite, every vector of the length its strategy writes and
+    /// no unknown vector. Throws a message naming the strategy and the key.
+    public func validate(for s: any SearchStrategy, context: SearchContext) throws {
+        func bad(_ what: String) -> ConvSimError {
+            .invalidArgument("the checkpoint's state of strategy '\(s.name)' is damaged (\(what)); run without --resume to start again")
+        }
+        guard (0...s.units(context)).contains(done) else { throw bad("done = \(done) outside 0…\(s.units(context))") }
+        for (k, v) in best where !v.isFinite { throw bad("best[\(k)] = \(v)") }
+        for (k, v) in series { if v.contains(where: { !$0.isFinite }) { throw bad("series[\(k)] holds a non-finite value") } }
+        let lengths = s.vectorLengths(context)
+        for (k, v) in vectors {
+            guard let n = lengths[k] else { throw bad("unknown vector \(k)") }
+            guard v.count == n else { throw bad("vector \(k) has \(v.count) values, expected \(n)") }
+            guard v.allSatisfy(\.isFinite) else { throw bad("vector \(k) holds a non-finite value") }
+        }
+    }
+}
+
 /// A report section produced by a strategy.
 public struct Section {
     public var title: String
@@ -81,6 +102,8 @@ public protocol SearchStrategy: Sendable {
     func advance(_ state: inout StrategyState, context: SearchContext, count: Int)
     /// Findings (shrunk) and the report section.
     func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section)
+    /// The lengths the state's vectors must have (by key), for validating a checkpoint.
+    func vectorLengths(_ context: SearchContext) -> [String: Int]
 }
 
 public enum Strategies {

@@ -142,4 +142,9 @@ public struct SymmetricStrategy: SearchStrategy {
         b[3] = 1; b[5] = -1
         return (a, b)
     }
+
+    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+        let c = context.stats.first?.input.channels ?? 1, n = context.config.kernelSize + 2
+        return ["a": c * n * n, "b": c * n * n]
+    }
 }

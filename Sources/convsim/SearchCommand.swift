@@ -100,9 +100,7 @@ struct SearchCommand: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: checkpointPath) else {
                     throw ConvSimError.invalidArgument("--resume: no checkpoint at \(checkpointPath); run without --resume to start")
                 }
-                do { resumeFrom = try JSONDecoder().decode(SearchCheckpoint.self, from: data) } catch {
-                    throw ConvSimError.malformedFile(path: checkpointPath, reason: "not a search checkpoint (\(error))")
-                }
+                resumeFrom = try SearchCheckpoint.read(data, path: checkpointPath)
             }
             var run = try SearchRun(context: context, strategies: names.compactMap(Strategies.named), resumeFrom: resumeFrom)
             let meter = ProgressMeter("search", quiet: quiet)
@@ -110,7 +108,7 @@ struct SearchCommand: ParsableCommand {
             run.onCheckpoint = { cp in
                 let e = JSONEncoder()
                 e.outputFormatting = [.sortedKeys]
-                try AtomicFile.write(try e.encode(cp), to: checkpointPath)
+                try AtomicFile.write(try e.encode(cp.sealed), to: checkpointPath)
             }
             try run.run()
             if !quiet { progress("search: shrinking the findings and checking them exactly") }

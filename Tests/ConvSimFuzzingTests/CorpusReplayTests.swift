@@ -1,4 +1,5 @@
 import ConvSimFuzzing
+import ConvSimSearch
 import Foundation
 import Testing
 
@@ -19,6 +20,23 @@ import Testing
         let seeds = Self.files("Fuzz/corpus/\(name)")
         #expect(!seeds.isEmpty, "no seed corpus for \(name)")
         for f in seeds { run(try Data(contentsOf: f)) }
+    }
+
+    /// The committed checkpoint seed is a valid checkpoint of the fuzz context — read, hash
+    /// checked and validated — so the fuzzer starts inside the validation (regenerate it with
+    /// CONVSIM_WRITE_FUZZ_SEEDS=1 after a change to the checkpoint format; its last digits
+    /// depend on the machine's BLAS, its validity does not).
+    @Test func checkpointSeedIsValid() throws {
+        let path = Self.root.appendingPathComponent("Fuzz/corpus/checkpoint/seed.json")
+        if ProcessInfo.processInfo.environment["CONVSIM_WRITE_FUZZ_SEEDS"] != nil {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FuzzEntries.checkpointSeed().write(to: path)
+        }
+        let cp = try SearchCheckpoint.read(try Data(contentsOf: path), path: path.path)
+        let ctx = try #require(FuzzEntries.checkpointContext)
+        var run = try SearchRun(context: ctx, strategies: Strategies.all, resumeFrom: cp)
+        try run.run()
+        #expect(run.finish().count == Strategies.all.count)
     }
 
     @Test("every regression file goes through every reader without a trap")

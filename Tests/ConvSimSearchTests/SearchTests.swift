@@ -150,6 +150,52 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         #expect(throws: ConvSimError.self) { try SearchRun(context: ctx2, strategies: strategies, resumeFrom: saved[0]) }
     }
 
+    /// A damaged checkpoint is refused with a message, never trapped on and never used: any
+    /// changed byte breaks its content hash; a resealed one with a damaged state (wrong vector
+    /// length, a non-finite value, `done` out of range, an unknown vector, a missing strategy)
+    /// is refused by the validation.
+    @Test func damagedCheckpointsAreRefused() throws {
+        let ctx = try context(strategies: Strategies.names, trials: 60)
+        let strategies = Strategies.all
+        var run = try SearchRun(context: ctx, strategies: strategies)
+        try run.run()
+        let good = run.checkpoint.sealed
+        let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
+        let bytes = try e.encode(good)
+        #expect(try SearchCheckpoint.read(bytes, path: "cp") == good)
+        // Byte flips: refused (or not JSON at all), never accepted.
+        var rng = SeededRandom(seed: 5)
+        var refused = 0
+        for _ in 0..<200 {
+            var b = [UInt8](bytes)
+            let i = rng.integer(in: 0...(b.count - 1))
+            b[i] = b[i] == UInt8(ascii: "7") ? UInt8(ascii: "3") : UInt8(ascii: "7")
+            if (try? SearchCheckpoint.read(Data(b), path: "cp")) == nil { refused += 1 }
+        }
+        #expect(refused == 200)
+        // Resealed, semantically damaged states.
+        func damaged(_ change: (inout [String: StrategyState]) -> Void) -> SearchCheckpoint {
+            var c = good
+            change(&c.states)
+            return c.sealed
+        }
+        let cases: [(String, SearchCheckpoint)] = [
+            ("random vector cut", damaged { s in if let k = s["random"]?.vectors.keys.first { s["random"]!.vectors[k]!.removeLast() } }),
+            ("paper-4.1 bank cut", damaged { s in s["paper-4.1"]?.vectors["bank"] = [1, 2, 3] }),
+            ("NaN best", damaged { s in s["channel"]?.best["c1|synthetic"] = .nan }),
+            ("infinite series value", damaged { s in s["random"]?.series["orth|synthetic", default: []].append(.infinity) }),
+            ("done negative", damaged { s in s["gradient"]?.done = -1 }),
+            ("done too large", damaged { s in s["symmetric"]?.done = 1_000_000 }),
+            ("unknown vector", damaged { s in s["adversarial"]?.vectors["z"] = [0] }),
+            ("missing strategy", damaged { s in s["channel"] = nil }),
+        ]
+        for (label, cp) in cases {
+            // Through the file format where JSON can carry the damage (it cannot carry NaN or ∞).
+            let back = (try? e.encode(cp)).flatMap { try? SearchCheckpoint.read($0, path: "cp") } ?? cp
+            #expect(throws: ConvSimError.self, "\(label)") { try SearchRun(context: ctx, strategies: strategies, resumeFrom: back) }
+        }
+    }
+
     /// The report is a pure function of the configuration: same seed, same bytes.
     @Test func reportIsDeterministic() throws {
         func render() throws -> String {

@@ -2,7 +2,7 @@ import ConvSimFuzzing
 import Foundation
 
 /// The reader under test, chosen by the environment variable `FUZZ_TARGET`
-/// (npy, safetensors, png, jpeg, certificate, notebook, json).
+/// (npy, safetensors, png, jpeg, certificate, notebook, json, checkpoint).
 let target: @Sendable (Data) -> Void = {
     let name = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
     guard let t = FuzzEntries.target(named: name) else {
