@@ -1,8 +1,16 @@
 import RealModule
 
-/// A small, fast, seedable generator (SplitMix64, Steele–Lea–Flood 2014) so that
-/// the same seed gives the same numbers — and the same bytes in every report —
-/// on every platform.
+/// A small, fast, seedable generator (SplitMix64, Steele–Lea–Flood 2014): integer
+/// arithmetic only, so the same seed gives the same uniform and integer draws on every
+/// platform.
+///
+/// **Determinism, stated precisely.** `uniform()` and `integer(in:)` are bit-identical
+/// everywhere. `gaussian()` (Box–Muller) goes through the platform's libm `log` and `cos`,
+/// which are not correctly rounded and may differ in the last bit between C libraries (and,
+/// through CPU-specific code paths, between CPUs): Gaussian draws — and what is computed
+/// from them — are the same bytes on one machine and thread setting, and equal within
+/// rounding elsewhere. Outputs that the tests compare across machines are printed so that
+/// such differences do not show (Documentation/Theory.md#bounds).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
 
@@ -19,7 +27,8 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// Uniform on `[0, 1)` with 53 random bits.
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 
-    /// Standard normal by the Box–Muller transform (deterministic given the state).
+    /// Standard normal by the Box–Muller transform (deterministic given the state and the C
+    /// library: it uses libm's `log` and `cos`, see the type's note).
     public mutating func gaussian() -> Double {
         var u1 = uniform()
         while u1 == 0 { u1 = uniform() }

@@ -122,7 +122,7 @@ public enum Experiment43 {
         }
     }
 
-    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-3, the authors' script): as Experiment 4.1 — K1, K2 ~ U[0,1)^9, x ~ U[0,1)^64 per run, valid 1-D correlation — but plain SGD with learning rate 0.01 for 300 steps on the `pairs` Convolutional Similarity ‖K1 ⋆ K2‖² (all 17 lags; value and gradient from `DirectSimilarity`). Activations: ReLU, ELU (α = 1), LeakyReLU (slope 0.01), applied to the feature maps."
+    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-3, the authors' script): as Experiment 4.1 — K1, K2 ~ U[0,1)^9, x ~ U[0,1)^64 per run, valid 1-D correlation — but plain SGD with learning rate 0.01 for 300 steps on the `pairs` Convolutional Similarity ‖K1 ⋆ K2‖² (all 17 lags; value and gradient from the direct definition). Activations: ReLU, ELU (α = 1), LeakyReLU (slope 0.01), applied to the feature maps."
 
     static func outcome(_ runs: [Run], seed: UInt64) -> ExperimentOutcome {
         let s = Statistics(runs)

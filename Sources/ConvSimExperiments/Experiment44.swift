@@ -134,7 +134,7 @@ public enum Experiment44 {
         }
     }
 
-    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-4, the authors' script): four kernels K1…K4 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (for the feature-map cosines; valid 1-D correlation), plain SGD with learning rate 0.01 on the adjacent pairs' Convolutional Similarity ‖K1⋆K2‖², ‖K2⋆K3‖², ‖K3⋆K4‖² (values and gradients from `DirectSimilarity`); CS matrix entries S_ij = ‖K_i ⋆ K_j‖² over all 17 lags."
+    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-4, the authors' script): four kernels K1…K4 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (for the feature-map cosines; valid 1-D correlation), plain SGD with learning rate 0.01 on the adjacent pairs' Convolutional Similarity ‖K1⋆K2‖², ‖K2⋆K3‖², ‖K3⋆K4‖² (values and gradients from the direct definition); CS matrix entries S_ij = ‖K_i ⋆ K_j‖² over all 17 lags."
     static let roundsText = "**The 10 rounds, as the authors' script runs them:** one optimizer per adjacent pair; in each round the pairs (1,2), (2,3), (3,4) are stepped one after another, each from the kernels as the previous step left them (Documentation/Theory.md#errata-11). Every run also replays the other reading — one step per round on the summed adjacent loss — from the same draws; the last table row says how far the two end apart."
 
     static func pairName(_ p: (Int, Int)) -> String { "\(p.0 + 1)-\(p.1 + 1)" }
