@@ -57,15 +57,25 @@ public struct ExactInstance: Sendable {
 
     /// `G_ij = <F_i, F_j>` under `padding` (the data's padding by default).
     public func gram(_ i: Int, _ j: Int, padding p: Padding? = nil) -> Rational {
+        gramMatrix(i == j ? [i] : [i, j], padding: p)[0][i == j ? 0 : 1]
+    }
+
+    /// The Gram of kernels `ks` (in that order), each feature map computed once.
+    public func gramMatrix(_ ks: [Int], padding p: Padding? = nil) -> [[Rational]] {
         let p = p ?? padding
         let scale = 2 * (ek + ex)
-        if fitsInt(kFactors: 2, xFactors: 2, terms: outputsFull * kernelLengthD * kernelLengthD) {
-            let ki = k.map { Int($0) }, xi = x.map { Int($0) }
-            let fi = ExactKernels.featureMap(ki, i, xi, self, p), fj = i == j ? fi : ExactKernels.featureMap(ki, j, xi, self, p)
-            return Rational(BigInt(ExactKernels.dot(fi, fj)), exp2: scale)
+        func matrix<T: SignedInteger>(_ kk: [T], _ xx: [T], _ exact: (T) -> BigInt) -> [[Rational]] {
+            let maps = ks.map { ExactKernels.featureMap(kk, $0, xx, self, p) }
+            var g = [[Rational]](repeating: [Rational](repeating: .zero, count: ks.count), count: ks.count)
+            for a in ks.indices { for b in a..<ks.count {
+                g[a][b] = Rational(exact(ExactKernels.dot(maps[a], maps[b])), exp2: scale); g[b][a] = g[a][b]
+            } }
+            return g
         }
-        let fi = ExactKernels.featureMap(k, i, x, self, p), fj = i == j ? fi : ExactKernels.featureMap(k, j, x, self, p)
-        return Rational(ExactKernels.dot(fi, fj), exp2: scale)
+        if fitsInt(kFactors: 2, xFactors: 2, terms: outputsFull * kernelLengthD * kernelLengthD) {
+            return matrix(k.map { Int($0) }, x.map { Int($0) }) { BigInt($0) }
+        }
+        return matrix(k, x) { $0 }
     }
 
     /// `Σ_{q ∈ Ω_full ∖ Ω_P} F^full_i(q) F^full_j(q)`, the border term of T1b (0 for full padding).

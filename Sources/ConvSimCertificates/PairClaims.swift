@@ -66,7 +66,8 @@ public struct SimilarPairVerifier: ClaimVerifier {
     public static func certificate(kind: ClaimKind, kernels: KernelBank, input: Signal, padding: Padding, threshold: Rational,
                                    eigenvalues: (Double, Double)? = nil, provenance: Provenance) -> Certificate? {
         let e = ExactInstance(kernels: kernels, input: input, padding: padding)
-        let g00 = e.gram(0, 0), g01 = e.gram(0, 1), g11 = e.gram(1, 1)
+        let g = e.gramMatrix([0, 1])
+        let g00 = g[0][0], g01 = g[0][1], g11 = g[1][1]
         guard g00.sign > 0, g11.sign > 0 else { return nil }
         var claimed = [
             JSONMember("kernel_dot", CommonChecks.json(e.kernelDot(0, 1))),
@@ -95,7 +96,8 @@ public enum PairChecks {
     public static func orthogonalAndSimilar(_ e: ExactInstance, dot: Rational, g00: Rational, g01: Rational, g11: Rational,
                                             cosine: ClosedRange<Rational>?, tau: Rational?) -> [CertificateCheck] {
         let kd = e.kernelDot(0, 1)
-        let c00 = e.gram(0, 0), c01 = e.gram(0, 1), c11 = e.gram(1, 1)
+        let g = e.gramMatrix([0, 1])
+        let c00 = g[0][0], c01 = g[0][1], c11 = g[1][1]
         var checks = [
             CommonChecks.exact("kernel dot ⟨K_0, K_1⟩", stated: dot, computed: kd),
             CertificateCheck("kernel dot product is exactly 0", kd.isZero, "⟨K_0, K_1⟩ = \(kd)"),

@@ -90,11 +90,12 @@ public struct OrthogonalizationRunVerifier: ClaimVerifier {
         ]
         let e = ExactInstance(kernels: c.kernels, input: c.input, padding: c.padding)
         let kd = (0..<4).map { e.kernelDot($0, $0) }
-        let g = (0..<4).map { e.gram($0, $0) }
+        let gm = e.gramMatrix([0, 1, 2, 3])
+        let g = (0..<4).map { gm[$0][$0] }
         let nonZero = kd.allSatisfy { $0.sign > 0 } && g.allSatisfy { $0.sign > 0 }
         checks.append(CertificateCheck("the four kernels and feature maps are non-zero", nonZero, "‖K‖² = \(kd.map(\.description)), ‖F‖² = \(g.map(\.description))"))
         guard nonZero else { return checks }
-        let kb01 = e.kernelDot(0, 1), ka23 = e.kernelDot(2, 3), g01 = e.gram(0, 1), g23 = e.gram(2, 3)
+        let kb01 = e.kernelDot(0, 1), ka23 = e.kernelDot(2, 3), g01 = gm[0][1], g23 = gm[2][3]
         checks.append(CommonChecks.cosineInterval("kernel cosine before (0,1)", kb01, kd[0] * kd[1], kb))
         checks.append(CommonChecks.cosineInterval("kernel cosine after (2,3)", ka23, kd[2] * kd[3], ka))
         checks.append(CommonChecks.cosineInterval("feature-map cosine before (0,1)", g01, g[0] * g[1], fb))
@@ -116,9 +117,10 @@ public struct OrthogonalizationRunVerifier: ClaimVerifier {
         let bank = KernelBank(count: 4, channels: 1, kernelHeight: 1, kernelWidth: l, values: k0 + k1 + k2 + k3)
         let input = Signal(channels: 1, height: 1, width: x.count, values: x)
         let e = ExactInstance(kernels: bank, input: input, padding: .valid)
-        let kd = (0..<4).map { e.kernelDot($0, $0) }, g = (0..<4).map { e.gram($0, $0) }
+        let gm = e.gramMatrix([0, 1, 2, 3])
+        let kd = (0..<4).map { e.kernelDot($0, $0) }, g = (0..<4).map { gm[$0][$0] }
         guard kd.allSatisfy({ $0.sign > 0 }), g.allSatisfy({ $0.sign > 0 }) else { return nil }
-        let g01 = e.gram(0, 1), g23 = e.gram(2, 3)
+        let g01 = gm[0][1], g23 = gm[2][3]
         let rose = g23 * g23 * g[0] * g[1] > g01 * g01 * g[2] * g[3]
         let claimed = [
             JSONMember("protocol", .object([JSONMember("steps", .integer(steps)), JSONMember("learning_rate", .number(learningRate))])),

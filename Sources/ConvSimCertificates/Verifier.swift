@@ -139,12 +139,11 @@ public enum CommonChecks {
     }
 
     /// The JSON of an exact number.
-    public static func json(_ r: Rational) -> JSONValue { .string(decimal(r)) }
+    public static func json(_ r: Rational) -> JSONValue { .string(r.text) }
 
     /// The JSON of an interval (endpoints as the shortest decimals of doubles).
     public static func json(_ iv: ClosedRange<Rational>) -> JSONValue {
-        .object([JSONMember("lower", .string(decimal(iv.lowerBound))), JSONMember("upper", .string(decimal(iv.upperBound)))])
+        .object([JSONMember("lower", .string(iv.lowerBound.text)), JSONMember("upper", .string(iv.upperBound.text))])
     }
 
-    static func decimal(_ r: Rational) -> String { r.text }
 }

@@ -103,7 +103,8 @@ public struct TheoremCounterexampleVerifier: ClaimVerifier {
         case .wielandt(let dot, let g00, let g01, let g11, let lmin, let lmax):
             checks += PairChecks.orthogonalAndSimilar(e, dot: dot, g00: g00, g01: g01, g11: g11, cosine: nil, tau: nil)
             checks += PairChecks.wielandt(e, lmin: lmin, lmax: lmax, bound: nil)
-            let c00 = e.gram(0, 0), c01 = e.gram(0, 1), c11 = e.gram(1, 1)
+            let gm = e.gramMatrix([0, 1])
+            let c00 = gm[0][0], c01 = gm[0][1], c11 = gm[1][1]
             if let w = PairChecks.enclosure(lmin, lmax)?.upperBound, c00.sign > 0, c11.sign > 0 {
                 let ok = c01 * c01 > w * w * c00 * c11
                 checks.append(CertificateCheck("T4 fails: cos_01² > w_hi² (w_hi = \(w))", ok, "exact: G_01² \(ok ? ">" : "≤") w_hi²·G_00·G_11"))
@@ -170,9 +171,10 @@ public enum TheoremCertificates {
             claimed.append(JSONMember("pair_symmetric_cs", .array(v)))
         case "T4":
             claimed.append(JSONMember("kernel_dot", CommonChecks.json(e.kernelDot(0, 1))))
-            claimed.append(JSONMember("gram", .object([JSONMember("g00", CommonChecks.json(e.gram(0, 0))),
-                                                       JSONMember("g01", CommonChecks.json(e.gram(0, 1))),
-                                                       JSONMember("g11", CommonChecks.json(e.gram(1, 1)))])))
+            let gm = e.gramMatrix([0, 1])
+            claimed.append(JSONMember("gram", .object([JSONMember("g00", CommonChecks.json(gm[0][0])),
+                                                       JSONMember("g01", CommonChecks.json(gm[0][1])),
+                                                       JSONMember("g11", CommonChecks.json(gm[1][1]))])))
             let (lmin, lmax) = eigenIntervals(e)
             claimed.append(JSONMember("lambda_min", CommonChecks.json(lmin)))
             claimed.append(JSONMember("lambda_max", CommonChecks.json(lmax)))
