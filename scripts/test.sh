@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs missing system packages, checks that the fast
-# notebooks (marked `<!-- notebook: fast -->`) still
+# The test command: installs missing system packages, checks that the README's
+# examples and the fast notebooks (marked `<!-- notebook: fast -->`) still
 # produce their stored outputs, then runs every test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,17 +10,15 @@ bash scripts/check_anchors.sh
 swift build --build-tests
 bin="$(swift build --show-bin-path)/convsim"
 fast=$(grep -l '<!-- notebook: fast -->' notebooks-md/*.md 2>/dev/null || true)
-if [ -n "$fast" ]; then
-  rm -rf /tmp/convsim-nb*   # the notebooks' scratch folders: start from nothing
-  "$bin" notebook check $fast
-fi
-# Both certificate checkers on every certificate the notebooks wrote (the test suite runs them
+rm -rf /tmp/convsim-nb* /tmp/convsim-readme*   # the examples' scratch folders: start from nothing
+"$bin" notebook check README.md $fast
+# Both certificate checkers on every certificate the README and the notebooks wrote (the test suite runs them
 # on its own certificates and on a tamper corpus).
-certs=$(ls /tmp/convsim-nb*/certificates/*.json 2>/dev/null || true)
+certs=$(ls /tmp/convsim-nb*/certificates/*.json /tmp/convsim-readme/certificates/*.json 2>/dev/null || true)
 if [ -n "$certs" ]; then
   "$bin" replay --quiet $certs
   python3 scripts/check_certificate.py --quiet $certs > /dev/null
-  echo "both certificate checkers accept the $(echo $certs | wc -w) notebook certificate(s)"
+  echo "both certificate checkers accept the $(echo $certs | wc -w) certificate(s) of the README and the notebooks"
 fi
 # Every file that once broke the CLI (Tests/Regressions): a clear message, never a trap.
 bash scripts/check_regressions.sh "$bin"

@@ -17,6 +17,7 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
     case fileTooLarge(path: String, bytes: Int, limit: Int)
     case writeFailed(path: String, reason: String)
     case layerRequired(path: String, available: [String])
+    case outOfMemory(what: String)
 
     public var description: String {
         switch self {
@@ -53,6 +54,8 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
             return "file \(p) is \(b) bytes, larger than the supported limit of \(l) bytes (\(tenthsGiB / 10).\(tenthsGiB % 10) GiB); split it or extract the data you need"
         case .writeFailed(let p, let r):
             return "cannot write \(p): \(r)"
+        case .outOfMemory(let w):
+            return "out of memory: \(w); use smaller inputs or kernels, or a machine with more memory"
         case .layerRequired(let p, let a):
             return "\(p) contains \(a.count) convolution layers (\(a.joined(separator: ", "))); pass --layer NAME to choose one"
         }

@@ -95,7 +95,7 @@ public final class CorrelationAccumulator {
     var channelSpectra: [[Double]]
     var normProducts: [Double]    // per pair: Σ ‖x_c‖‖x_c'‖
 
-    public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool) {
+    public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool) throws {
         self.channels = channels
         self.height = height
         self.width = width
@@ -103,7 +103,7 @@ public final class CorrelationAccumulator {
         self.circular = circular
         let n1 = circular ? height : RealFFT2D.smoothSize(atLeast: height + lags.maxLagY)
         let n2 = circular ? width : RealFFT2D.smoothSize(atLeast: width + lags.maxLagX)
-        fft = RealFFT2D(n1, n2)
+        fft = try RealFFT2D(n1, n2)
         let spec = 2 * n1 * fft.halfWidth
         let pairs = channels * (channels + 1) / 2
         sums = [[Double]](repeating: [Double](repeating: 0, count: spec), count: pairs)

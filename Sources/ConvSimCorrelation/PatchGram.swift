@@ -78,7 +78,7 @@ public final class PatchGramAccumulator {
         let key = SizeKey(h: x.height, w: x.width)
         let acc: CorrelationAccumulator
         if let a = accumulators[key] { acc = a } else {
-            acc = CorrelationAccumulator(channels: channels, height: x.height, width: x.width,
+            acc = try CorrelationAccumulator(channels: channels, height: x.height, width: x.width,
                                          lags: LagWindow(kernelHeight: kernelHeight, kernelWidth: kernelWidth),
                                          circular: padding == .circular)
             accumulators[key] = acc

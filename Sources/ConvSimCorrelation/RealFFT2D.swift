@@ -26,18 +26,45 @@ public final class RealFFT2D {
     /// `FFTW_ESTIMATE` = `1U << 6` in fftw3.h.
     static let estimate: UInt32 = 1 << 6
 
-    public init(_ n1: Int, _ n2: Int) {
-        precondition(n1 > 0 && n2 > 0)
+    /// - Throws: `invalidArgument` for a size that is not positive or too large for FFTW's
+    ///   `int` dimensions, `outOfMemory` when the buffers cannot be allocated or FFTW cannot
+    ///   plan (both return NULL under memory pressure).
+    public init(_ n1: Int, _ n2: Int) throws {
+        let what = "a \(n1)×\(n2) FFT"
+        guard n1 > 0, n2 > 0, n1 <= Int(Int32.max), n2 <= Int(Int32.max) else {
+            throw ConvSimError.invalidArgument("cannot plan \(what): each size must be in 1…\(Int32.max)")
+        }
+        let (count, o1) = n1.multipliedReportingOverflow(by: n2)
+        let (complexCount, o2) = n1.multipliedReportingOverflow(by: n2 / 2 + 1)
+        guard !o1, !o2, count <= Int.max / 16, complexCount <= Int.max / 16 else {
+            throw ConvSimError.outOfMemory(what: "\(what) needs more than \(Int.max) bytes")
+        }
+        guard let r = fftw_alloc_real(count) else {
+            throw ConvSimError.outOfMemory(what: "\(what) needs \(count * 8) bytes for its real buffer")
+        }
+        guard let c = fftw_alloc_complex(complexCount) else {
+            fftw_free(r)
+            throw ConvSimError.outOfMemory(what: "\(what) needs \(complexCount * 16) bytes for its spectrum")
+        }
+        RealFFT2D.plannerLock.lock()
+        let f = fftw_plan_dft_r2c_2d(Int32(n1), Int32(n2), r, c, RealFFT2D.estimate)
+        let b = fftw_plan_dft_c2r_2d(Int32(n1), Int32(n2), c, r, RealFFT2D.estimate)
+        guard let f, let b else {
+            if let f { fftw_destroy_plan(f) }
+            if let b { fftw_destroy_plan(b) }
+            RealFFT2D.plannerLock.unlock()
+            fftw_free(r); fftw_free(c)
+            throw ConvSimError.outOfMemory(what: "FFTW could not plan \(what)")
+        }
+        RealFFT2D.plannerLock.unlock()
         self.n1 = n1
         self.n2 = n2
         self.halfWidth = n2 / 2 + 1
-        real = fftw_alloc_real(n1 * n2)!
-        complexBuffer = fftw_alloc_complex(n1 * (n2 / 2 + 1))!
-        spectrum = UnsafeMutableRawPointer(complexBuffer).bindMemory(to: Double.self, capacity: 2 * n1 * (n2 / 2 + 1))
-        RealFFT2D.plannerLock.lock()
-        forwardPlan = fftw_plan_dft_r2c_2d(Int32(n1), Int32(n2), real, complexBuffer, RealFFT2D.estimate)!
-        backwardPlan = fftw_plan_dft_c2r_2d(Int32(n1), Int32(n2), complexBuffer, real, RealFFT2D.estimate)!
-        RealFFT2D.plannerLock.unlock()
+        real = r
+        complexBuffer = c
+        spectrum = UnsafeMutableRawPointer(c).bindMemory(to: Double.self, capacity: 2 * complexCount)
+        forwardPlan = f
+        backwardPlan = b
     }
 
     deinit {

@@ -129,3 +129,12 @@ extension Experiment41 {
     /// Valid 1-D correlation (the protocol's feature maps).
     public static func features(_ k: [Double], _ x: [Double]) -> [Double] { OneD.features(k, x) }
 }
+
+extension Experiment41.Run: CompactableRun {
+    func compacted() -> Self {
+        var r = self
+        r.featureCurve = featureCurve.ends
+        r.kernelCurve = kernelCurve.ends
+        return r
+    }
+}

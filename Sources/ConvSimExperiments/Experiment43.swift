@@ -194,3 +194,13 @@ public enum Experiment43 {
         return ExperimentOutcome(id: "4.3", report: rep, summary: summary, lines: lines)
     }
 }
+
+extension Experiment43.Run: CompactableRun {
+    func compacted() -> Self {
+        var r = self
+        r.featureCurve = featureCurve.ends
+        r.kernelCurve = kernelCurve.ends
+        r.csCurve = csCurve.ends
+        return r
+    }
+}

@@ -211,3 +211,11 @@ public enum Experiment44 {
         return ExperimentOutcome(id: "4.4", report: rep, summary: summary, lines: lines)
     }
 }
+
+extension Experiment44.Run: CompactableRun {
+    func compacted() -> Self {
+        var r = self
+        r.lossCurve = lossCurve.ends
+        return r
+    }
+}

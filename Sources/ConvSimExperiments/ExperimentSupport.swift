@@ -88,14 +88,18 @@ public enum Experiments {
     }
 
     /// Runs `body` for `reps` repetitions from one stream, reporting progress every 10%.
-    static func repeated<R>(_ reps: Int, seed: UInt64, label: String, progress: ((String) -> Void)?,
-                            _ body: (inout SeededRandom) -> R) -> [R] {
+    /// Runs whose whole curves are kept for the figures; every later run keeps its summary
+    /// only (`CompactableRun.compacted`), so memory grows by about 1 KB per run.
+    public static let shownRuns = 12
+
+    static func repeated<R: CompactableRun>(_ reps: Int, seed: UInt64, label: String, progress: ((String) -> Void)?,
+                                            _ body: (inout SeededRandom) -> R) -> [R] {
         var rng = SeededRandom(seed: seed)
-        var out: [R] = []
-        out.reserveCapacity(reps)
+        var out: [R] = []   // grows with the runs done: nothing is reserved for what is asked
         let every = max(1, reps / 10)
         for r in 0..<reps {
-            out.append(body(&rng))
+            let run = body(&rng)
+            out.append(r < shownRuns ? run : run.compacted())
             if (r + 1) % every == 0 || r + 1 == reps { progress?("experiment \(label): \(r + 1)/\(reps) runs") }
         }
         return out
@@ -132,4 +136,15 @@ enum ReportKit {
     static func matrixText(_ m: [[Double]], digits: Int = 4) -> [String] {
         m.map { row in "    " + row.map { let s = Fmt.f($0, digits); return String(repeating: " ", count: max(0, 10 - s.count)) + s }.joined(separator: " ") }
     }
+}
+
+/// A repetition's result that can drop its per-step curves, keeping what the statistics use
+/// (each curve's first and last values, the final matrices and vectors).
+protocol CompactableRun {
+    func compacted() -> Self
+}
+
+extension Array where Element == Double {
+    /// The first and last values (what a statistic over a curve uses).
+    var ends: [Double] { count <= 2 ? self : [self[0], self[count - 1]] }
 }

@@ -26,9 +26,16 @@ public enum FuzzEntries {
         }),
         ("json", { data in _ = try? StrictJSON.parse(data) }),
         ("checkpoint", { data in
-            // The validation behind the content hash: decode without the hash check, then resume
-            // (validation), run and shrink on a small fixed context.
-            guard let cp = try? JSONDecoder().decode(SearchCheckpoint.self, from: data), let ctx = checkpointContext,
+            // Head and log in one input (split at the first zero byte): read with both hash
+            // checks, then resume (validation), run and shrink on a small fixed context. The
+            // validation behind the hashes is fuzzed too: an input starting with "*" skips them.
+            let cp: SearchCheckpoint?
+            if data.first == UInt8(ascii: "*") {
+                cp = try? CheckpointStore.read(blob: data.dropFirst(), path: "fuzz", checkingHashes: false)
+            } else {
+                cp = try? CheckpointStore.read(blob: data, path: "fuzz")
+            }
+            guard let cp, let ctx = checkpointContext,
                   var run = try? SearchRun(context: ctx, strategies: Strategies.all, resumeFrom: cp) else { return }
             run.checkpointInterval = .infinity
             _ = try? run.run()
@@ -54,8 +61,7 @@ public enum FuzzEntries {
         run.checkpointInterval = 0
         run.onCheckpoint = { saved.append($0) }
         try run.run()
-        let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
-        return try e.encode((saved.count > 1 ? saved[saved.count / 2] : run.checkpoint).sealed)
+        return try CheckpointStore.blob(saved.count > 1 ? saved[saved.count / 2] : run.checkpoint)
     }
 
     public static func target(named name: String) -> (@Sendable (Data) -> Void)? {

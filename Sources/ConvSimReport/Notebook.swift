@@ -4,7 +4,7 @@ import Foundation
 /// of commands, each followed by a fenced ```` ```output ```` block holding what
 /// the commands printed. `run` re-executes every block and rewrites the
 /// outputs; `check` re-executes and reports the blocks whose stored output no
-/// longer matches.
+/// longer matches (a stored line `…` matches any number of lines: `matches`).
 public struct Notebook: Equatable {
     public enum Part: Equatable {
         case text(String)
@@ -85,6 +85,32 @@ public struct Notebook: Equatable {
         cmds.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map(words)
     }
 
+    /// Whether an output matches a stored one. A stored line that is exactly `…` stands for
+    /// any number of lines (zero or more), so a long output can be shown in part, as in the
+    /// README; every other line must be equal. (Dynamic programming over the lines, no
+    /// recursion: `ok[i][j]` — the first `i` stored lines match the first `j` actual ones.)
+    public static func matches(stored: String, actual: String) -> Bool {
+        let s = stored.components(separatedBy: "\n"), a = actual.components(separatedBy: "\n")
+        if !s.contains(Notebook.elision) { return s == a }
+        var previous = [Bool](repeating: false, count: a.count + 1)
+        previous[0] = true
+        for i in 1...s.count {
+            var row = [Bool](repeating: false, count: a.count + 1)
+            let wild = s[i - 1] == Notebook.elision
+            row[0] = wild && previous[0]
+            if a.count > 0 {
+                for j in 1...a.count {
+                    row[j] = wild ? (previous[j] || row[j - 1]) : (previous[j - 1] && s[i - 1] == a[j - 1])
+                }
+            }
+            previous = row
+        }
+        return previous[a.count]
+    }
+
+    /// The stored-output line that stands for any number of lines.
+    public static let elision = "…"
+
     /// Executes every cell with `execute` (argument vector → printed text) and
     /// returns the new notebook and the indices of cells whose output changed.
     public func executed(_ execute: ([String]) throws -> String) rethrows -> (Notebook, [Int]) {
@@ -96,8 +122,12 @@ public struct Notebook: Equatable {
             var outs: [String] = []
             for argv in Notebook.executable(cmds) { outs.append(try execute(argv)) }
             let new = outs.joined(separator: "\n").trimmingCharacters(in: .newlines)
-            if new != old { changed.append(cell) }
-            copy.parts[k] = .cell(commands: cmds, output: new)
+            if let old, Notebook.matches(stored: old, actual: new) {
+                // Unchanged: the stored text stays as written (with its elisions).
+            } else {
+                changed.append(cell)
+                copy.parts[k] = .cell(commands: cmds, output: new)
+            }
             cell += 1
         }
         return (copy, changed)

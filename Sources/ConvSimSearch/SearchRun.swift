@@ -2,45 +2,12 @@ import ConvSimCore
 import ConvSimReport
 import Foundation
 
-/// The checkpoint of a search: its configuration and each strategy's state.
-public struct SearchCheckpoint: Codable, Sendable, Equatable {
-    public static let currentFormat = "convsimkit-search-checkpoint/2"
-    public var format = SearchCheckpoint.currentFormat
+/// The checkpoint of a search: its configuration and each strategy's state (in memory; on
+/// disk it is `CheckpointStore`'s two files).
+public struct SearchCheckpoint: Sendable, Equatable {
     public var config: SearchConfig
     public var states: [String: StrategyState]
-    /// FNV-1a (64-bit) of the canonical JSON of `config` and `states`: a damaged checkpoint
-    /// (a changed byte, a truncated value) no longer matches and is refused, never used.
-    public var contentHash = ""
     public init(config: SearchConfig, states: [String: StrategyState]) { self.config = config; self.states = states }
-
-    public var computedHash: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for part in [try? e.encode(config), try? e.encode(states)] {
-            for b in part ?? Data() { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        }
-        return String(h, radix: 16)
-    }
-
-    /// The checkpoint with its hash set, as written to disk.
-    public var sealed: SearchCheckpoint { var c = self; c.contentHash = computedHash; return c }
-
-    /// Reads a checkpoint file: the format, the hash and then every strategy's state are
-    /// checked before anything is used (`SearchRun` validates the states against the run).
-    public static func read(_ data: Data, path: String) throws -> SearchCheckpoint {
-        let cp: SearchCheckpoint
-        do { cp = try JSONDecoder().decode(SearchCheckpoint.self, from: data) } catch {
-            throw ConvSimError.malformedFile(path: path, reason: "not a search checkpoint (\(error)); run without --resume to start again")
-        }
-        guard cp.format == currentFormat else {
-            throw ConvSimError.malformedFile(path: path, reason: "checkpoint format '\(cp.format)', expected '\(currentFormat)'; run without --resume to start again")
-        }
-        guard cp.contentHash == cp.computedHash else {
-            throw ConvSimError.malformedFile(path: path, reason: "the checkpoint is damaged (its content hash does not match); run without --resume to start again")
-        }
-        return cp
-    }
 }
 
 /// Runs strategies in chunks, checkpointing after every chunk, and produces
@@ -55,17 +22,25 @@ public struct SearchRun {
     /// Called after each chunk: strategy name, units done, units in all.
     public var onProgress: (String, Int, Int) -> Void = { _, _, _ in }
     public var chunk = 250
-    /// Seconds between checkpoints (one is always written when a strategy completes). A
-    /// checkpoint holds every strategy's collected values, so writing one after every chunk
-    /// would make the cost of a long run grow quadratically; by time it stays linear.
-    public var checkpointInterval: Double = 5
+    /// Seconds between checkpoints (one is always written when a strategy completes). Saving
+    /// costs what was added since the last one (`CheckpointStore`); the interval bounds the
+    /// work a kill loses and keeps the number of file writes small.
+    public var checkpointInterval: Double = 2
 
     public init(context: SearchContext, strategies: [any SearchStrategy], resumeFrom: SearchCheckpoint? = nil) throws {
         self.context = context
         self.strategies = strategies
         if let r = resumeFrom {
-            guard r.config == context.config else {
+            // The same settings, except that --trials may grow: a finished or interrupted run is
+            // extended to what one run of the larger count gives (units draw from the strategy's
+            // own stream, one after the other, so nothing depends on where a run stopped).
+            var asked = context.config
+            asked.trials = r.config.trials
+            guard asked == r.config else {
                 throw ConvSimError.invalidArgument("the checkpoint was made with different settings (\(r.config.strategies.joined(separator: ",")), seed \(r.config.seed), trials \(r.config.trials), inputs \(r.config.inputs.joined(separator: ", "))); run without --resume or with the same flags")
+            }
+            guard context.config.trials >= r.config.trials else {
+                throw ConvSimError.invalidArgument("--resume: the checkpoint has --trials \(r.config.trials); a run can be extended (a larger --trials), not shortened; run without --resume for \(context.config.trials) trials")
             }
             for s in strategies {
                 guard let st = r.states[s.name] else {
@@ -73,7 +48,7 @@ public struct SearchRun {
                 }
                 try st.validate(for: s, context: context)
             }
-            checkpoint = r
+            checkpoint = SearchCheckpoint(config: context.config, states: r.states)
         } else {
             var states: [String: StrategyState] = [:]
             for (i, s) in strategies.enumerated() {

@@ -17,7 +17,7 @@ public enum ConvolutionalSimilarity {
         }
         let k = normalize ? try Normalization.unitNorm(bank) : bank
         switch method {
-        case .fast: return FastSimilarity(shapeOf: k).evaluate(k, variant: variant, gradient: gradient)
+        case .fast: return try FastSimilarity(shapeOf: k).evaluate(k, variant: variant, gradient: gradient)
         case .direct: return DirectSimilarity.evaluate(k, variant: variant, gradient: gradient)
         }
     }

@@ -66,12 +66,12 @@ public final class FastSimilarity {
     public var sameChannelAlgorithm: SameChannelAlgorithm = .automatic
 
     /// Plans the transforms for `kh×kw` kernels (do this once, reuse the instance).
-    public init(kernelHeight: Int, kernelWidth: Int) {
+    public init(kernelHeight: Int, kernelWidth: Int) throws {
         self.kernelHeight = kernelHeight
         self.kernelWidth = kernelWidth
         n1 = RealFFT2D.smoothSize(atLeast: 2 * kernelHeight - 1)
         n2 = RealFFT2D.smoothSize(atLeast: 2 * kernelWidth - 1)
-        fft = RealFFT2D(n1, n2)
+        fft = try RealFFT2D(n1, n2)
         let hw = n2 / 2 + 1
         halfCount = n1 * hw
         var w = [Double](repeating: 1, count: halfCount)
@@ -82,8 +82,8 @@ public final class FastSimilarity {
         weights = w
     }
 
-    public convenience init(shapeOf bank: KernelBank) {
-        self.init(kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
+    public convenience init(shapeOf bank: KernelBank) throws {
+        try self.init(kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
     }
 
     /// `N = n1·n2`.
@@ -133,7 +133,8 @@ public final class FastSimilarity {
     }
 
     /// One transform pair per channel group (each planned once, under `RealFFT2D`'s planner lock).
-    lazy var groupTransforms: [RealFFT2D] = (0..<FastSimilarity.groups).map { _ in RealFFT2D(n1, n2) }
+    /// (If memory does not allow them, the pass runs in one group on the main transform pair.)
+    lazy var groupTransforms: [RealFFT2D] = (try? (0..<FastSimilarity.groups).map { _ in try RealFFT2D(n1, n2) }) ?? [fft]
     /// Channel groups of the parallel pass: fixed, so that results do not depend on the core count.
     static let groups = 8
 
@@ -142,8 +143,9 @@ public final class FastSimilarity {
     /// own transforms and partial sums, merged in group order (deterministic).
     func sameChannel(_ k: KernelBank, variant: CSVariant, gradient: Bool) -> Accumulated {
         let m = k.count, cc = k.channels, nh = halfCount
-        let t = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
-        let ffts = t > 1 ? groupTransforms : [fft]
+        let wanted = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
+        let ffts = wanted > 1 ? groupTransforms : [fft]
+        let t = min(wanted, ffts.count)
         var grad: [Double] = gradient ? [Double](repeating: 0, count: k.values.count) : []
         let parts = SameChannelPartials(workers: t)
         k.values.withUnsafeBufferPointer { kvb in

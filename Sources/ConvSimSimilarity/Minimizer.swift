@@ -29,7 +29,7 @@ public enum Minimizer {
     public static func minimize(_ bank: KernelBank, variant: CSVariant, optimizer kind: OptimizerKind = .adam,
                                 learningRate: Double = 0.002, steps: Int,
                                 onStep: ((Int, Double) -> Void)? = nil) throws -> MinimizeResult {
-        let fast = FastSimilarity(shapeOf: bank)
+        let fast = try FastSimilarity(shapeOf: bank)
         var opt = Optimizer(kind: kind, learningRate: learningRate)
         var current = bank
         var losses: [Double] = []

@@ -199,7 +199,7 @@ public struct IdentityChecker: Sendable {
 /// on the FFT correlations `CorrelationAccumulator` (T1 as the toolkit computes it).
 @Sendable func engineCorrelationPairing(_ inst: TheoremInstance) throws -> (value: Double, bound: Double) {
     let x = inst.input
-    let acc = CorrelationAccumulator(channels: x.channels, height: x.height, width: x.width,
+    let acc = try CorrelationAccumulator(channels: x.channels, height: x.height, width: x.width,
                                      lags: LagWindow(kernelHeight: inst.kernels.kernelHeight, kernelWidth: inst.kernels.kernelWidth),
                                      circular: inst.padding == .circular)
     acc.add(x)

@@ -48,8 +48,8 @@ public struct TwoKernelLimitTheorem: Theorem {
     /// `iterations` Riemannian gradient steps each; the best bank is re-evaluated by the direct
     /// reference with its certified bound.
     public static func estimateFloor(count m: Int, channels c: Int, kh: Int, kw: Int, starts: Int, iterations: Int,
-                                     rng: inout SeededRandom) -> FloorEstimate {
-        let fast = FastSimilarity(kernelHeight: kh, kernelWidth: kw)
+                                     rng: inout SeededRandom) throws -> FloorEstimate {
+        let fast = try FastSimilarity(kernelHeight: kh, kernelWidth: kw)
         let n = c * kh * kw
         var values: [Double] = []
         var bestBank: KernelBank?
@@ -99,7 +99,14 @@ public struct TwoKernelLimitTheorem: Theorem {
             (4, 1, 1, 1, 6), (4, 1, 2, 2, nil), (4, 1, 3, 3, nil), (3, 3, 3, 3, nil), (3, 1, 1, 3, nil), (3, 1, 1, 4, nil),
         ]
         for cs in cases {
-            let e = Self.estimateFloor(count: cs.m, channels: cs.c, kh: cs.kh, kw: cs.kw, starts: starts, iterations: 250, rng: &rng)
+            let e: FloorEstimate
+            do { e = try Self.estimateFloor(count: cs.m, channels: cs.c, kh: cs.kh, kw: cs.kw, starts: starts, iterations: 250, rng: &rng) } catch {
+                var r = CheckResult(id: id, name: "floor of the symmetric CS, M=\(cs.m), C=\(cs.c), \(cs.kh)×\(cs.kw)",
+                                    kind: .estimate, evidence: .float, passed: false, trials: 0, maxDiscrepancy: 0, bound: 0, details: [])
+                r.notRunReason = "\(error)"
+                out.append(r)
+                continue
+            }
             let positive = e.best > e.bound
             var passed = positive
             var details: [(String, DetailValue)] = [
@@ -133,11 +140,12 @@ public struct TwoKernelLimitTheorem: Theorem {
             let k = SymmetricPartTheorem.zeroSymmetricPair(channels: 1 + t % 3, kh: 1 + t % 2, kw: 2 + t % 3, rng: &rng)
             if SymmetricPartTheorem.doubledSymmetricPart(k, 0, 1)!.allSatisfy({ $0 == 0 }) { exactZero += 1 }
         }
-        let e = Self.estimateFloor(count: 2, channels: 1, kh: 1, kw: 3, starts: 4, iterations: 400, rng: &rng)
+        // (A 1×3 kernel needs a 5-point FFT; if even that cannot be planned, the estimate is left out.)
+        let e = try? Self.estimateFloor(count: 2, channels: 1, kh: 1, kw: 3, starts: 4, iterations: 400, rng: &rng)
         return CheckResult(id: id, name: "hypothesis dropped (M = 2): the symmetric CS reaches 0",
                            kind: .refute, evidence: .exact, passed: exactZero == ctx.exactTrials, trials: ctx.exactTrials,
                            maxDiscrepancy: 0, bound: 0,
-                           details: [("exact_zero_pairs", .int(exactZero)), ("minimized_M2_k3_best", .estimate(e.best))])
+                           details: [("exact_zero_pairs", .int(exactZero))] + (e.map { [("minimized_M2_k3_best", DetailValue.estimate($0.best))] } ?? []))
     }
 
 }

@@ -13,7 +13,7 @@ struct BenchCSCommand: ParsableCommand {
         1. A random M×C×3×3 bank (default 256×256): symmetric CS value + gradient, fast vs direct, \
         equal within the certified bounds (goal: fast ≥ 100× faster).
         2. A random 512×512×3×3 bank: pairs CS value + gradient (fast; for 3×3 kernels the lag-domain \
-        form ⟨A_i, A_j⟩ of autocorrelations, see FastSimilarity.prefersLagDomain) vs one pass of the direct \
+        form ⟨A_i, A_j⟩ of autocorrelations, chosen by kernel size) vs one pass of the direct \
         adjacent value (goal: faster, although it covers all M(M−1)/2 pairs instead of M−1).
         Times are wall-clock (monotonic clock), the direct symmetric pass runs on all cores \
         (it takes minutes at the default size); OpenBLAS threads serve the fast path.
@@ -44,7 +44,7 @@ struct BenchCSCommand: ParsableCommand {
                                   values: (0..<(m * c * 9)).map { _ in rng.gaussian() })
             progress("bench cs: symmetric CS + gradient of a random \(m)×\(c)×3×3 bank")
             var t0 = Clock.now()
-            let fastEngine = FastSimilarity(shapeOf: bank)
+            let fastEngine = try FastSimilarity(shapeOf: bank)
             let fast = fastEngine.evaluate(bank, variant: .symmetric, gradient: true)
             let tFast = Clock.since(t0)
             progress(String(format: "  fast    %.4f s", tFast))
@@ -74,7 +74,7 @@ struct BenchCSCommand: ParsableCommand {
             let big = KernelBank(count: pairsSize, channels: pairsSize, kernelHeight: 3, kernelWidth: 3,
                                  values: (0..<(pairsSize * pairsSize * 9)).map { _ in rng2.gaussian() })
             progress("bench cs: pairs CS + gradient (fast) vs one direct adjacent pass, \(pairsSize)×\(pairsSize)×3×3 (best of \(repeats) runs each, interleaved)")
-            let bigEngine = FastSimilarity(shapeOf: big)   // planned once, outside the timings
+            let bigEngine = try FastSimilarity(shapeOf: big)   // planned once, outside the timings
             var tPairs = Double.infinity, tAdj = Double.infinity
             var pairs = CSResult(variant: .pairs, value: .nan, bound: .nan)
             var adj: (value: Double, gradient: [Double]?) = (.nan, nil)

@@ -17,7 +17,7 @@ struct BenchGramCommand: ParsableCommand {
         N RGB 32×32 crops of a bundled image (seeded positions), a random 64×3×3×3 bank, \
         same padding. Prints each time, the ratios, the max relative difference between \
         methods and the peak resident memory of the FFT path for N and for --memory-n images.
-        Goals (issue 2): FFT ≥ 20× faster than direct and faster than NumPy at N = 1000; \
+        Goals: FFT ≥ 20× faster than direct and faster than NumPy at N = 1000; \
         peak memory at N = 10,000 within 1.5× of N = 1,000.
 
         Example:

@@ -13,7 +13,7 @@ struct BenchSearchCommand: ParsableCommand {
         Each trial draws a Haar-random orthogonal kernel pair and computes the feature-map cosine. \
         The fast path evaluates aᵀ𝐆b, aᵀ𝐆a, bᵀ𝐆b with the exact patch Gram (computed once, timed \
         separately); the naive path convolves the image with both kernels. Both paths see the same \
-        pairs, and the largest difference of their cosines is printed. Goal (issue 4): ≥ 1,000× more \
+        pairs, and the largest difference of their cosines is printed. Goal: ≥ 1,000× more \
         trials per second for k = 3 on a 512×512 image.
 
         Example:

@@ -25,7 +25,7 @@ struct ExperimentCommand: ParsableCommand {
         """)
 
     @Argument(help: "Experiment id: \(Experiments.ids.joined(separator: ", ")).") var id: String
-    @Option(parsing: .unconditional, help: "Repetitions (independent draws), 1…100000 (every run is kept for the report).") var reps = Experiments.defaultReps
+    @Option(parsing: .unconditional, help: "Repetitions (independent draws), 1…1000000 (every run's summary, about 1 KB, is kept for the quantiles).") var reps = Experiments.defaultReps
     @Option(help: "Seed of the random stream.") var seed: UInt64 = 1
     @Option(help: "Output folder for report.md and figures (default experiment-<id>).") var out: String?
     @Flag(help: "Write into --out even if it holds files convsim did not write.") var force = false
@@ -36,7 +36,7 @@ struct ExperimentCommand: ParsableCommand {
         if !Experiments.ids.contains(id) {
             throw ValidationError("unknown experiment '\(id)'; known: \(Experiments.ids.joined(separator: ", "))")
         }
-        try ArgumentLimits.check(reps, "--reps", 1...100_000, "every run's curves are kept for the report (about 5 KB each)")
+        try ArgumentLimits.check(reps, "--reps", 1...1_000_000, "every run's summary is kept for exact quantiles (about 1 KB each)")
     }
 
     func run() throws {

@@ -96,7 +96,7 @@ struct MinimizeCommand: ParsableCommand {
                 for (n, x) in signals.enumerated() { try acc.add(x, name: "input #\(n + 1)") }
                 patchGram = acc.result()
             }
-            let fast = FastSimilarity(shapeOf: bank)
+            let fast = try FastSimilarity(shapeOf: bank)
             let before = patchGram.map { FeatureCosineStatistics.compute(bank: bank, patchGram: $0) }
 
             var result: MinimizeResult

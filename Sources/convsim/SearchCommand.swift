@@ -17,12 +17,15 @@ struct SearchCommand: ParsableCommand {
         Each counterexample is shrunk (smaller kernel, smaller crop, small integers), checked in exact \
         integer arithmetic where the data allow, and written as a certificate that `convsim replay` \
         re-verifies. --out DIR receives report.md, figures/*.svg, certificates/*.json and a checkpoint \
-        (checkpoint.json) that --resume continues from. The same seed gives the same bytes.
+        (checkpoint.json and its append-only checkpoint.log) that --resume continues from; --resume with \
+        a larger --trials extends a finished run. The same seed gives the same bytes, interrupted or not, \
+        extended or not.
 
         Examples:
           convsim search --input data/images/astronaut.png --out report
           convsim search --strategy adversarial --input data/images/camera.png --kernel-size 5 --json
           convsim search --strategy random --trials 100000 --out big --resume
+          convsim search --strategy random --trials 200000 --out big --resume   # extend it
         """)
 
     @Option(help: "Strategy name, or 'all'.") var strategy = "all"
@@ -35,7 +38,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this; read as an exact decimal (0.9974399 is 9974399/10⁷), and every claim holds exactly at it.") var threshold = "0.9"
     @Option(name: .customLong("bank-size"), parsing: .unconditional, help: "Kernels per bank for the gradient strategy, 2…256 (at most C·k² of the inputs).") var bankSize = 4
     @Option(help: "Output folder for the report, figures, certificates and checkpoint.") var out = "report"
-    @Flag(help: "Continue an interrupted search from OUT/checkpoint.json.") var resume = false
+    @Flag(help: "Continue an interrupted search from OUT/checkpoint.json, or extend a finished one to a larger --trials.") var resume = false
     @Flag(help: "Write into --out even if it holds files convsim did not write.") var force = false
     @Flag(help: "No progress on stderr (errors are still reported).") var quiet = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
@@ -94,21 +97,29 @@ struct SearchCommand: ParsableCommand {
             if !quiet { progress("search: preparing exact patch statistics for \(loaded.count) input(s)") }
             let context = try SearchContext(config: config, inputs: loaded, command: commandLine)
             try OutputFolder.claim(out, force: force || resume)
-            let checkpointPath = out + "/checkpoint.json"
+            let checkpointPath = out + "/checkpoint.json", logPath = out + "/checkpoint.log"
             var resumeFrom: SearchCheckpoint? = nil
+            var store = CheckpointStore()
             if resume {
-                guard let data = FileManager.default.contents(atPath: checkpointPath) else {
+                guard FileManager.default.fileExists(atPath: checkpointPath) else {
                     throw ConvSimError.invalidArgument("--resume: no checkpoint at \(checkpointPath); run without --resume to start")
                 }
-                resumeFrom = try SearchCheckpoint.read(data, path: checkpointPath)
+                let head = try IOFiles.readFile(path: checkpointPath, limit: 1 << 30)
+                guard FileManager.default.fileExists(atPath: logPath) else {
+                    throw ConvSimError.malformedFile(path: logPath, reason: "missing (the checkpoint's series log); run without --resume to start again")
+                }
+                let log = try IOFiles.readFile(path: logPath, limit: 1 << 34)
+                (resumeFrom, store) = try CheckpointStore.read(head: head, log: log, path: checkpointPath)
             }
             var run = try SearchRun(context: context, strategies: names.compactMap(Strategies.named), resumeFrom: resumeFrom)
             let meter = ProgressMeter("search", quiet: quiet)
             run.onProgress = { meter.update($0, $1, $2) }
             run.onCheckpoint = { cp in
-                let e = JSONEncoder()
-                e.outputFormatting = [.sortedKeys]
-                try AtomicFile.write(try e.encode(cp.sealed), to: checkpointPath)
+                // The log first (cut back to what the last checkpoint covered, then appended and
+                // synced), then the head that covers it, atomically.
+                let (offset, append, head) = try store.save(cp)
+                try IOFiles.write(append, to: logPath, at: offset)
+                try AtomicFile.write(head, to: checkpointPath)
             }
             try run.run()
             if !quiet { progress("search: shrinking the findings and checking them exactly") }
@@ -117,7 +128,7 @@ struct SearchCommand: ParsableCommand {
             let summary = summaryJSON(results: results, findings: findings)
             var rep = report
             rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
-            try rep.write(to: out, keep: ["checkpoint.json"])
+            try rep.write(to: out, keep: ["checkpoint.json", "checkpoint.log"])
             if !quiet { progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))") }
             if json { print(summary.render()) } else { printSummary(findings, results: results) }
         }

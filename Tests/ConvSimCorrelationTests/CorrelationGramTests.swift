@@ -41,7 +41,7 @@ import ConvSimCore
             var rng = SeededRandom(seed: UInt64(seed))
             let xs = (0..<3).map { _ in Fixtures.gaussianSignal(c, h, w, &rng) }
             let lags = LagWindow(maxLagY: h == 1 ? 0 : ly, maxLagX: lx)
-            let acc = CorrelationAccumulator(channels: c, height: h, width: w, lags: lags, circular: circular)
+            let acc = try CorrelationAccumulator(channels: c, height: h, width: w, lags: lags, circular: circular)
             for x in xs { acc.add(x) }
             let fast = acc.result()
             let slow = InputCorrelations.direct(xs, lags: lags, circular: circular)
@@ -148,7 +148,7 @@ import ConvSimCore
         }
     }
 
-    @Test func channelMismatchAndOversizedKernelAreRefused() {
+    @Test func channelMismatchAndOversizedKernelAreRefused() throws {
         var rng = SeededRandom(seed: 1)
         let x = Fixtures.gaussianSignal(3, 4, 4, &rng)
         #expect(throws: ConvSimError.self) {
@@ -167,7 +167,7 @@ import ConvSimCore
             let x = Fixtures.gaussianSignal(c, h, w, &rng)
             let bank = Fixtures.gaussianBank(2, c, k, k, &rng)
             let lags = LagWindow(kernelHeight: k, kernelWidth: k)
-            let acc = CorrelationAccumulator(channels: c, height: h, width: w, lags: lags, circular: circular)
+            let acc = try CorrelationAccumulator(channels: c, height: h, width: w, lags: lags, circular: circular)
             acc.add(x)
             let t = KernelCorrelation(bank: bank, 0, 1)
             let (v, b) = t.pairedWith(acc.result())

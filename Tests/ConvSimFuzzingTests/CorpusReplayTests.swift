@@ -27,12 +27,14 @@ import Testing
     /// CONVSIM_WRITE_FUZZ_SEEDS=1 after a change to the checkpoint format; its last digits
     /// depend on the machine's BLAS, its validity does not).
     @Test func checkpointSeedIsValid() throws {
-        let path = Self.root.appendingPathComponent("Fuzz/corpus/checkpoint/seed.json")
+        let path = Self.root.appendingPathComponent("Fuzz/corpus/checkpoint/seed.bin")
         if ProcessInfo.processInfo.environment["CONVSIM_WRITE_FUZZ_SEEDS"] != nil {
             try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FuzzEntries.checkpointSeed().write(to: path)
+            // The same with hashes unchecked ("*"), so the fuzzer reaches the validation directly.
+            try (Data("*".utf8) + FuzzEntries.checkpointSeed()).write(to: path.deletingLastPathComponent().appendingPathComponent("unhashed.bin"))
         }
-        let cp = try SearchCheckpoint.read(try Data(contentsOf: path), path: path.path)
+        let cp = try CheckpointStore.read(blob: try Data(contentsOf: path), path: path.path)
         let ctx = try #require(FuzzEntries.checkpointContext)
         var run = try SearchRun(context: ctx, strategies: Strategies.all, resumeFrom: cp)
         try run.run()

@@ -4,7 +4,8 @@ import FoundationXML
 #endif
 import PropertyBased
 import Testing
-@testable import ConvSimReport
+@testable import ConvSimCore
+import ConvSimReport
 
 @Suite struct NotebookTests {
     static let sample = """
@@ -49,6 +50,35 @@ import Testing
         #expect(changed2.isEmpty)
         #expect(again == new)
         #expect(new.render().contains("```output\nran convsim verify\n```"))
+    }
+
+    /// A stored `…` line stands for any number of lines; everything else must be equal; a
+    /// matching elided output is kept as written by `run`.
+    @Test func elisionMatchesAnyNumberOfLines() throws {
+        let actual = "a\nb\nc\nd"
+        for stored in ["a\n…\nd", "…", "a\nb\nc\nd", "…\nd", "a\n…", "a\n…\nb\nc\n…\nd", "a\nb\n…\nc\nd"] {
+            #expect(Notebook.matches(stored: stored, actual: actual), "\(stored)")
+        }
+        for stored in ["a\n…\nc", "b\n…", "a\nb\nc", "a\nb\nc\nd\ne", "…\nx\n…", "a\n…\nd\n…\nd"] {
+            #expect(!Notebook.matches(stored: stored, actual: actual), "\(stored)")
+        }
+        #expect(Notebook.matches(stored: "…", actual: ""))
+        // Against a brute-force matcher on random short line lists.
+        var rng = SeededRandom(seed: 9)
+        func brute(_ s: ArraySlice<String>, _ a: ArraySlice<String>) -> Bool {
+            guard let first = s.first else { return a.isEmpty }
+            if first == "…" { return (0...a.count).contains { brute(s.dropFirst(), a.dropFirst($0)) } }
+            return a.first == first && brute(s.dropFirst(), a.dropFirst())
+        }
+        for _ in 0..<2000 {
+            let s = (0..<rng.integer(in: 0...5)).map { _ in ["x", "y", "…"][rng.integer(in: 0...2)] }
+            let a = (0..<rng.integer(in: 0...5)).map { _ in ["x", "y"][rng.integer(in: 0...1)] }
+            guard !s.isEmpty else { continue }
+            #expect(Notebook.matches(stored: s.joined(separator: "\n"), actual: a.joined(separator: "\n")) == brute(s[...], a[...]), "\(s) \(a)")
+        }
+        let nb = Notebook(parts: [.cell(commands: ["convsim x"], output: "ran\n…")])
+        let (same, changed) = nb.executed { _ in "ran\nconvsim x\nmore" }
+        #expect(changed.isEmpty && same == nb)
     }
 
     @Test func wordsSplitLikeAShellWithoutOne() async {

@@ -135,9 +135,9 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         try full.run()
         #expect(saved.count > 3)
         for cp in saved.dropLast() {
-            // Round-trip through JSON as the CLI does.
-            let data = try JSONEncoder().encode(cp)
-            let restored = try JSONDecoder().decode(SearchCheckpoint.self, from: data)
+            // Round-trip through the file format as the CLI does.
+            let restored = try CheckpointStore.read(blob: try CheckpointStore.blob(cp), path: "cp")
+            #expect(restored == cp)
             var resumed = try SearchRun(context: ctx, strategies: strategies, resumeFrom: restored)
             resumed.chunk = 50
             try resumed.run()
@@ -151,33 +151,35 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
     }
 
     /// A damaged checkpoint is refused with a message, never trapped on and never used: any
-    /// changed byte breaks its content hash; a resealed one with a damaged state (wrong vector
-    /// length, a non-finite value, `done` out of range, an unknown vector, a missing strategy)
-    /// is refused by the validation.
+    /// changed byte of the head or of the log breaks a hash; a resealed one with a damaged state
+    /// (wrong vector length, a non-finite value, `done` out of range, an unknown vector, a
+    /// missing strategy) is refused by the validation.
     @Test func damagedCheckpointsAreRefused() throws {
         let ctx = try context(strategies: Strategies.names, trials: 60)
         let strategies = Strategies.all
         var run = try SearchRun(context: ctx, strategies: strategies)
         try run.run()
-        let good = run.checkpoint.sealed
-        let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]
-        let bytes = try e.encode(good)
-        #expect(try SearchCheckpoint.read(bytes, path: "cp") == good)
-        // Byte flips: refused (or not JSON at all), never accepted.
+        let good = run.checkpoint
+        let bytes = try CheckpointStore.blob(good)
+        #expect(try CheckpointStore.read(blob: bytes, path: "cp") == good)
+        // Byte flips anywhere (head, separator, log): refused, never accepted.
         var rng = SeededRandom(seed: 5)
         var refused = 0
-        for _ in 0..<200 {
+        for _ in 0..<300 {
             var b = [UInt8](bytes)
             let i = rng.integer(in: 0...(b.count - 1))
             b[i] = b[i] == UInt8(ascii: "7") ? UInt8(ascii: "3") : UInt8(ascii: "7")
-            if (try? SearchCheckpoint.read(Data(b), path: "cp")) == nil { refused += 1 }
+            if (try? CheckpointStore.read(blob: Data(b), path: "cp")) == nil { refused += 1 }
         }
-        #expect(refused == 200)
+        #expect(refused == 300)
+        // A log cut short, or one byte longer than the head covers (a killed run's tail: ignored).
+        #expect(throws: ConvSimError.self) { try CheckpointStore.read(blob: bytes.dropLast(), path: "cp") }
+        #expect(try CheckpointStore.read(blob: bytes + Data([1]), path: "cp") == good)
         // Resealed, semantically damaged states.
         func damaged(_ change: (inout [String: StrategyState]) -> Void) -> SearchCheckpoint {
             var c = good
             change(&c.states)
-            return c.sealed
+            return c
         }
         let cases: [(String, SearchCheckpoint)] = [
             ("random vector cut", damaged { s in if let k = s["random"]?.vectors.keys.first { s["random"]!.vectors[k]!.removeLast() } }),
@@ -190,9 +192,54 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
             ("missing strategy", damaged { s in s["channel"] = nil }),
         ]
         for (label, cp) in cases {
-            // Through the file format where JSON can carry the damage (it cannot carry NaN or ∞).
-            let back = (try? e.encode(cp)).flatMap { try? SearchCheckpoint.read($0, path: "cp") } ?? cp
+            // Through the file format where it can carry the damage (JSON cannot carry NaN or ∞).
+            let back = (try? CheckpointStore.blob(cp)).flatMap { try? CheckpointStore.read(blob: $0, path: "cp") } ?? cp
             #expect(throws: ConvSimError.self, "\(label)") { try SearchRun(context: ctx, strategies: strategies, resumeFrom: back) }
+        }
+    }
+
+    /// Saving costs what was added: the second save of a grown checkpoint appends only the new
+    /// values, and reading head and log back gives the grown checkpoint.
+    @Test func checkpointLogIsAppendOnly() throws {
+        let ctx = try context(strategies: ["random"], trials: 400)
+        var run = try SearchRun(context: ctx, strategies: [RandomStrategy()])
+        run.chunk = 200
+        run.checkpointInterval = 0
+        var store = CheckpointStore()
+        var log = Data(), sizes: [Int] = []
+        var head = Data()
+        run.onCheckpoint = { cp in
+            let (offset, append, h) = try store.save(cp)
+            #expect(offset == log.count)
+            log += append; head = h; sizes.append(append.count)
+        }
+        try run.run()
+        #expect(sizes.count == 2)
+        // Three series (orthogonal, Gaussian, Gaussian kernel cosines), 8 bytes a value: the
+        // second save appends 200·3·8 bytes and three record headers, not the whole state.
+        #expect(sizes[1] >= 200 * 3 * 8 && sizes[1] < 200 * 3 * 8 + 150)
+        let (back, _) = try CheckpointStore.read(head: head, log: log, path: "cp")
+        #expect(back == run.checkpoint)
+    }
+
+    /// `--resume` with a larger `--trials` extends a finished run to exactly what one run of the
+    /// larger count gives; a smaller count is refused.
+    @Test func extendingAFinishedRunEqualsOneRun() throws {
+        let names = ["random", "gradient", "channel", "symmetric", "paper-4.1"]
+        let short = try context(strategies: names, trials: 130)
+        let long = try context(strategies: names, trials: 310)
+        var first = try SearchRun(context: short, strategies: names.compactMap(Strategies.named))
+        first.chunk = 50
+        try first.run()
+        let saved = try CheckpointStore.read(blob: try CheckpointStore.blob(first.checkpoint), path: "cp")
+        var extended = try SearchRun(context: long, strategies: names.compactMap(Strategies.named), resumeFrom: saved)
+        extended.chunk = 70
+        try extended.run()
+        var once = try SearchRun(context: long, strategies: names.compactMap(Strategies.named))
+        try once.run()
+        #expect(extended.checkpoint == once.checkpoint)
+        #expect(throws: ConvSimError.self) {
+            try SearchRun(context: short, strategies: names.compactMap(Strategies.named), resumeFrom: once.checkpoint)
         }
     }
 

@@ -6,8 +6,8 @@ import ConvSimCorrelation
 
 /// The lag-domain form of `pairs` / `adjacent` (`LagSimilarity.swift`).
 @Suite struct LagSimilarityTests {
-    static func engine(_ bank: KernelBank, _ algorithm: SameChannelAlgorithm) -> FastSimilarity {
-        let e = FastSimilarity(shapeOf: bank)
+    static func engine(_ bank: KernelBank, _ algorithm: SameChannelAlgorithm) throws -> FastSimilarity {
+        let e = try FastSimilarity(shapeOf: bank)
         e.sameChannelAlgorithm = algorithm
         return e
     }
@@ -20,7 +20,7 @@ import ConvSimCorrelation
                             Gen.int(in: 0...1), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let variant: CSVariant = vi == 0 ? .pairs : .adjacent
             let bank = CSFixtures.integerBank(m, c, kh, kw, seed: seed)
-            let lag = Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
+            let lag = try Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
             let direct = DirectSimilarity.evaluate(bank, variant: variant, gradient: true)
             #expect(lag.value == direct.value, "\(variant) M\(m) C\(c) \(kh)×\(kw)")
             #expect(lag.gradient! == direct.gradient!, "\(variant) M\(m) C\(c) \(kh)×\(kw) gradient")
@@ -33,7 +33,7 @@ import ConvSimCorrelation
                             Gen.int(in: 0...1), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let variant: CSVariant = vi == 0 ? .pairs : .adjacent
             let bank = CSFixtures.gaussianBank(m, c, kh, kw, seed: seed)
-            let lag = Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
+            let lag = try Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
             let direct = DirectSimilarity.evaluate(bank, variant: variant, gradient: true)
             #expect(abs(lag.value - direct.value) <= lag.bound + direct.bound)
             #expect(lag.bound <= 1e-10 * (direct.value + 1))
@@ -46,12 +46,12 @@ import ConvSimCorrelation
     }
 
     /// The lag form and the Fourier form agree within their bounds (and so do both variants).
-    @Test func lagAgreesWithFourier() {
+    @Test func lagAgreesWithFourier() throws {
         for (m, c, k) in [(5, 3, 3), (4, 2, 5), (3, 1, 1), (64, 70, 3)] {
             let bank = CSFixtures.gaussianBank(m, c, k, k, seed: m * 100 + k)
             for variant in [CSVariant.pairs, .adjacent] {
-                let lag = Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
-                let fft = Self.engine(bank, .fourier).evaluate(bank, variant: variant, gradient: true)
+                let lag = try Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
+                let fft = try Self.engine(bank, .fourier).evaluate(bank, variant: variant, gradient: true)
                 #expect(abs(lag.value - fft.value) <= lag.bound + fft.bound, "\(variant) \(m)×\(c)×\(k)")
                 let len = bank.kernelLength
                 for t in 0..<bank.values.count {
@@ -63,10 +63,10 @@ import ConvSimCorrelation
 
     /// Large banks run in fixed channel groups in parallel: repeated evaluations give the same
     /// bits, and so does a fresh engine (no state carried over).
-    @Test func deterministic() {
+    @Test func deterministic() throws {
         let bank = CSFixtures.gaussianBank(64, 80, 3, 3, seed: 3)   // M·C ≥ 4096: parallel groups
-        let a = Self.engine(bank, .lagDomain).evaluate(bank, variant: .pairs, gradient: true)
-        let e = Self.engine(bank, .lagDomain)
+        let a = try Self.engine(bank, .lagDomain).evaluate(bank, variant: .pairs, gradient: true)
+        let e = try Self.engine(bank, .lagDomain)
         for _ in 0..<3 {
             let b = e.evaluate(bank, variant: .pairs, gradient: true)
             #expect(a.value.bitPattern == b.value.bitPattern)
@@ -75,11 +75,11 @@ import ConvSimCorrelation
     }
 
     /// The automatic rule: lag domain for small kernels, Fourier for large ones; never for `symmetric`.
-    @Test func automaticRule() {
+    @Test func automaticRule() throws {
         #expect(FastSimilarity.prefersLagDomain(kernelHeight: 3, kernelWidth: 3))
         #expect(FastSimilarity.prefersLagDomain(kernelHeight: 1, kernelWidth: 9))
         #expect(!FastSimilarity.prefersLagDomain(kernelHeight: 15, kernelWidth: 15))
-        let e = FastSimilarity(kernelHeight: 3, kernelWidth: 3)
+        let e = try FastSimilarity(kernelHeight: 3, kernelWidth: 3)
         #expect(e.usesLagDomain(for: .pairs) && e.usesLagDomain(for: .adjacent) && !e.usesLagDomain(for: .symmetric))
         e.sameChannelAlgorithm = .fourier
         #expect(!e.usesLagDomain(for: .pairs))

@@ -6,9 +6,9 @@ import ConvSimCore
 @Suite struct LargeBankTests {
     /// M·C ≥ 4096 takes the parallel path: still equal to the direct sums within the
     /// certified bounds, and bit-for-bit reproducible.
-    @Test func parallelPathMatchesDirectAndIsDeterministic() {
+    @Test func parallelPathMatchesDirectAndIsDeterministic() throws {
         let bank = CSFixtures.gaussianBank(64, 70, 3, 3, seed: 42)
-        let engine = FastSimilarity(shapeOf: bank)
+        let engine = try FastSimilarity(shapeOf: bank)
         for v in [CSVariant.pairs, .adjacent] {
             let f = engine.evaluate(bank, variant: v, gradient: true)
             let again = engine.evaluate(bank, variant: v, gradient: true)
@@ -30,8 +30,8 @@ import ConvSimCore
     /// One engine (one FFTW plan) serves many banks of the same kernel shape; the
     /// cheap direct bound from the fast path on |K| is at least the direct one computed on |K| directly
     /// minus the fast bound (both are upper bounds of the same exact quantity).
-    @Test func planReuseAndBoundFromFast() {
-        let engine = FastSimilarity(kernelHeight: 2, kernelWidth: 3)
+    @Test func planReuseAndBoundFromFast() throws {
+        let engine = try FastSimilarity(kernelHeight: 2, kernelWidth: 3)
         for seed in 0..<5 {
             let bank = CSFixtures.gaussianBank(4, 3, 2, 3, seed: seed)
             let f = engine.evaluate(bank, variant: .symmetric, gradient: true)

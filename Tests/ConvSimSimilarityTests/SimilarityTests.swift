@@ -43,7 +43,7 @@ enum CSFixtures {
                             Gen.int(in: 0...2), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vIndex, seed in
             let variant = CSVariant.allCases[vIndex]
             let bank = CSFixtures.gaussianBank(m, c, kh, kw, seed: seed)
-            let fast = FastSimilarity(shapeOf: bank).evaluate(bank, variant: variant, gradient: true)
+            let fast = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: variant, gradient: true)
             let direct = DirectSimilarity.evaluate(bank, variant: variant, gradient: true)
             let diff = abs(fast.value - direct.value)
             #expect(diff <= fast.bound + direct.bound,
@@ -61,10 +61,10 @@ enum CSFixtures {
     }
 
     /// Both branches of the symmetric algorithm (A = Σ k kᵀ when C ≤ M, Z = K Kᴴ when M < C) agree with direct.
-    @Test func symmetricBothBranches() {
+    @Test func symmetricBothBranches() throws {
         for (m, c) in [(2, 5), (5, 2), (3, 3), (1, 4), (6, 1)] {
             let bank = CSFixtures.gaussianBank(m, c, 3, 2, seed: 7 * m + c)
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: .symmetric, gradient: true)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: .symmetric, gradient: true)
             let d = DirectSimilarity.evaluate(bank, variant: .symmetric, gradient: true)
             #expect(abs(f.value - d.value) <= f.bound + d.bound)
             for t in 0..<bank.values.count {
@@ -83,7 +83,7 @@ enum CSFixtures {
             let bank = CSFixtures.integerBank(m, c, kh, kw, seed: seed)
             let d = DirectSimilarity.evaluate(bank, variant: v, gradient: true)
             #expect(d.value * 4 == (d.value * 4).rounded())
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
             #expect(f.bound < 0.125)
             #expect((f.value * 4).rounded() == d.value * 4)
         }
@@ -104,7 +104,7 @@ enum CSFixtures {
             let v = CSVariant.allCases[vi]
             let bank = CSFixtures.integerBank(m, c, kh, kw, seed: seed)
             let d = DirectSimilarity.compute(bank, variant: v, gradient: true)
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: v, gradient: true)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v, gradient: true)
             for t in 0..<bank.values.count {
                 func val(_ h: Double) -> Double {
                     var b = bank; b.values[t] += h
@@ -128,7 +128,7 @@ enum CSFixtures {
             let v = CSVariant.allCases[vi]
             let bank = CSFixtures.dyadicBank(m, c, kh, kw, seed: seed)
             let h = 1.0 / 16
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: v, gradient: true)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v, gradient: true)
             let u = FloatingPointBounds.unitRoundoff
             for t in Swift.stride(from: 0, to: bank.values.count, by: max(1, bank.values.count / 12)) {
                 func val(_ s: Double) -> CSResult {
@@ -162,7 +162,7 @@ enum CSFixtures {
         for (v, expected) in [(CSVariant.pairs, 0.0), (.adjacent, 0), (.symmetric, 180.5)] {
             let d = DirectSimilarity.evaluate(bank, variant: v)
             #expect(d.value == expected)
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
             #expect(abs(f.value - expected) <= f.bound)
         }
         var ninth = bank
@@ -175,12 +175,12 @@ enum CSFixtures {
 
     /// T2: Gaussian vs Sobel (centrally symmetric vs antisymmetric): symmetric CS = 0
     /// exactly; pairs = adjacent = ‖[1,4,6,4,1]‖²·‖[1,2,0,−2,−1]‖² = 70·10 = 700.
-    @Test func t2GaussianVersusSobel() {
+    @Test func t2GaussianVersusSobel() throws {
         let bank = CSFixtures.pair(Self.gaussian, on: 0, Self.sobel, on: 0, channels: 1)
         for (v, expected) in [(CSVariant.pairs, 700.0), (.adjacent, 700), (.symmetric, 0)] {
             let d = DirectSimilarity.evaluate(bank, variant: v, gradient: true)
             #expect(d.value == expected)
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
             #expect(abs(f.value - expected) <= f.bound)
         }
         // With three channels (kernel on channel 0 only) nothing changes.
@@ -192,11 +192,11 @@ enum CSFixtures {
     /// 1-D Haar-like triple (1,1), (1,−1), (1,1): T01 = (1,0,−1), T02 = (1,2,1),
     /// T12 = (−1,0,1): pairs = 2+6+2 = 10, adjacent = 2+2 = 4, symmetric = 6 (only the
     /// symmetric T02 survives symmetrization).
-    @Test func haarTriple() {
+    @Test func haarTriple() throws {
         let bank = KernelBank(oneDimensional: [[[1, 1]], [[1, -1]], [[1, 1]]])
         for (v, expected) in [(CSVariant.pairs, 10.0), (.adjacent, 4), (.symmetric, 6)] {
             #expect(DirectSimilarity.evaluate(bank, variant: v).value == expected)
-            let f = FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
+            let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
             #expect(abs(f.value - expected) <= f.bound)
         }
     }
@@ -237,14 +237,14 @@ enum CSFixtures {
 @Suite struct OptimizerTests {
     let u = FloatingPointBounds.unitRoundoff
 
-    @Test func sgdOneStep() {
+    @Test func sgdOneStep() throws {
         var o = Optimizer(kind: .sgd, learningRate: 0.5)
         var p = [1.0, -2.0]
         o.apply(&p, gradient: [0.25, -1])
         #expect(p == [0.875, -1.5])          // exact: 1 − 0.125, −2 + 0.5
     }
 
-    @Test func momentumTwoSteps() {
+    @Test func momentumTwoSteps() throws {
         var o = Optimizer(kind: .momentum, learningRate: 0.5)
         var p = [1.0]
         o.apply(&p, gradient: [1])           // buffer = 1, p = 0.5
@@ -254,7 +254,7 @@ enum CSFixtures {
     }
 
     /// Adam's first step from zero state: m̂ = g, v̂ = g², so p ← p − lr·g/(|g| + ε).
-    @Test func adamOneStep() {
+    @Test func adamOneStep() throws {
         var o = Optimizer(kind: .adam, learningRate: 0.002)
         var p = [1.0, 0.0, -3.0]
         let g = [0.5, -4.0, 1e-9]
@@ -302,7 +302,7 @@ enum CSFixtures {
         #expect(r.bank.values.allSatisfy { $0.isFinite })
         #expect(r.losses.allSatisfy { $0.isFinite })
         #expect(r.stepsTaken < 50)
-        let check = FastSimilarity(shapeOf: r.bank).evaluate(r.bank, variant: .pairs)
+        let check = try FastSimilarity(shapeOf: r.bank).evaluate(r.bank, variant: .pairs)
         #expect(check.value == r.losses.last!)
     }
 }
@@ -332,12 +332,12 @@ enum CSFixtures {
 
     /// 1×1 kernels: the single shift of kernel 0 spans everything, so kernel 1 becomes
     /// exactly zero and cannot be normalized — a clear error, not NaN.
-    @Test func shiftGramSchmidtOneByOneFails() {
+    @Test func shiftGramSchmidtOneByOneFails() throws {
         let bank = CSFixtures.gaussianBank(2, 1, 1, 1, seed: 1)
         #expect(throws: ConvSimError.self) { _ = try ShiftGramSchmidt.apply(bank) }
     }
 
-    @Test func rollConvention() {
+    @Test func rollConvention() throws {
         #expect(ShiftGramSchmidt.roll([1, 2, 3, 4], 1) == [4, 1, 2, 3])
         #expect(ShiftGramSchmidt.roll([1, 2, 3, 4], -1) == [2, 3, 4, 1])
     }
@@ -370,7 +370,7 @@ enum CSFixtures {
         }
     }
 
-    @Test func dataOrthogonalRejectsTooManyKernels() {
+    @Test func dataOrthogonalRejectsTooManyKernels() throws {
         let bank = CSFixtures.gaussianBank(10, 1, 3, 3, seed: 1)
         let acc = PatchGramAccumulator(channels: 1, kernelHeight: 3, kernelWidth: 3, padding: .same)
         try! acc.add(Signal(channels: 1, height: 8, width: 8, values: (0..<64).map { Double($0 % 7) }))

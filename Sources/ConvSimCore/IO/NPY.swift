@@ -488,7 +488,7 @@ public enum IOFiles {
     ///
     /// - Parameter limit: refuse files larger than this many bytes (checked before reading; default 2 GiB, so no file is loaded blindly).
     /// - Throws: `fileNotFound`, `malformedFile` (a directory, or unreadable), `fileTooLarge`.
-    static func readFile(path: String, limit: Int? = 2 << 30) throws -> Data {
+    public static func readFile(path: String, limit: Int? = 2 << 30) throws -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConvSimError.fileNotFound(path: path)
@@ -529,7 +529,8 @@ public enum IOFiles {
         data.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                guard let base = raw.baseAddress else { return }
+                let n = posixWrite(fd, base + done, raw.count - done)
                 if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
                 done += n
             }
@@ -546,6 +547,29 @@ public enum IOFiles {
         }
     }
 
+    /// Writes `data` at byte `offset` of the file at `path` (created if missing), after cutting
+    /// the file to `offset` bytes, and syncs it to disk: the append of an append-only log whose
+    /// tail past `offset` (written by a run that was killed) is not referenced.
+    public static func write(_ data: Data, to path: String, at offset: Int) throws {
+        let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+        guard fd >= 0 else { throw ConvSimError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        if ftruncate(fd, off_t(offset)) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil {
+            data.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count, let base = raw.baseAddress {
+                    let n = pwrite(fd, base + done, raw.count - done, off_t(offset + done))
+                    if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
+                    done += n
+                }
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure { throw ConvSimError.writeFailed(path: path, reason: failure) }
+    }
+
     /// The cause of a Foundation file error, as the POSIX message when there is one.
     public static func reason(_ error: Error) -> String {
         let ns = error as NSError
@@ -555,3 +579,6 @@ public enum IOFiles {
         return ns.localizedDescription
     }
 }
+
+/// `write(2)` (named so that `IOFiles.write` does not shadow it).
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
