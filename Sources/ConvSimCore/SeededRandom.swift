@@ -10,7 +10,7 @@ import RealModule
 /// through CPU-specific code paths, between CPUs): Gaussian draws — and what is computed
 /// from them — are the same bytes on one machine and thread setting, and equal within
 /// rounding elsewhere. Outputs that the tests compare across machines are printed so that
-/// such differences do not show (Documentation/Theory.md#bounds).
+/// such differences do not show (Documentation/Theory.md#determinism).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
 

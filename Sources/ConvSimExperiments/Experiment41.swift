@@ -49,7 +49,7 @@ public enum Experiment41 {
         return Run(k1Before: b1, k2Before: b2, k1After: k1, k2After: k2, x: x, featureCurve: curve, kernelCurve: kcurve)
     }
 
-    public static func runs(_ reps: Int, seed: UInt64, progress: ((String) -> Void)? = nil) -> [Run] {
+    public static func runs(_ reps: Int, seed: UInt64, progress: ((Int, Int) -> Void)? = nil) -> [Run] {
         Experiments.repeated(reps, seed: seed, label: "4.1", progress: progress) { run(&$0) }
     }
 

@@ -87,7 +87,7 @@ public enum Experiment43 {
         return Run(before: start, after: b, x: x, featureCurve: fc, kernelCurve: kc, csCurve: cs, activated: act)
     }
 
-    public static func runs(_ reps: Int, seed: UInt64, progress: ((String) -> Void)? = nil) -> [Run] {
+    public static func runs(_ reps: Int, seed: UInt64, progress: ((Int, Int) -> Void)? = nil) -> [Run] {
         Experiments.repeated(reps, seed: seed, label: "4.3", progress: progress) { run(&$0) }
     }
 

@@ -99,7 +99,7 @@ public enum Experiment44 {
                    summedFinalLoss: DirectSimilarity.compute(summed, variant: variant, gradient: false).value)
     }
 
-    public static func runs(_ reps: Int, seed: UInt64, progress: ((String) -> Void)? = nil) -> [Run] {
+    public static func runs(_ reps: Int, seed: UInt64, progress: ((Int, Int) -> Void)? = nil) -> [Run] {
         Experiments.repeated(reps, seed: seed, label: "4.4", progress: progress) { run(&$0) }
     }
 

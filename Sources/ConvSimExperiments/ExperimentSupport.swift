@@ -77,7 +77,7 @@ public enum Experiments {
     /// Runs experiment `id` over `reps` repetitions drawn from one `SeededRandom(seed)` stream
     /// (repetition `r` continues the stream of repetition `r−1`): same seed, same bytes.
     /// - Throws: `ConvSimError.invalidArgument` for an unknown id or `reps ≤ 0`.
-    public static func run(id: String, reps: Int, seed: UInt64, progress: ((String) -> Void)? = nil) throws -> ExperimentOutcome {
+    public static func run(id: String, reps: Int, seed: UInt64, progress: ((Int, Int) -> Void)? = nil) throws -> ExperimentOutcome {
         guard reps > 0 else { throw ConvSimError.invalidArgument("--reps must be positive (got \(reps))") }
         switch id {
         case "4.1": return Experiment41.outcome(Experiment41.runs(reps, seed: seed, progress: progress), seed: seed)
@@ -87,20 +87,20 @@ public enum Experiments {
         }
     }
 
-    /// Runs `body` for `reps` repetitions from one stream, reporting progress every 10%.
+    /// Runs `body` for `reps` repetitions from one stream, reporting progress (runs done, runs asked) after each.
     /// Runs whose whole curves are kept for the figures; every later run keeps its summary
     /// only (`CompactableRun.compacted`), so memory grows by about 1 KB per run.
     public static let shownRuns = 12
 
-    static func repeated<R: CompactableRun>(_ reps: Int, seed: UInt64, label: String, progress: ((String) -> Void)?,
+    static func repeated<R: CompactableRun>(_ reps: Int, seed: UInt64, label: String, progress: ((Int, Int) -> Void)?,
                                             _ body: (inout SeededRandom) -> R) -> [R] {
         var rng = SeededRandom(seed: seed)
         var out: [R] = []   // grows with the runs done: nothing is reserved for what is asked
-        let every = max(1, reps / 10)
+        progress?(0, reps)
         for r in 0..<reps {
             let run = body(&rng)
             out.append(r < shownRuns ? run : run.compacted())
-            if (r + 1) % every == 0 || r + 1 == reps { progress?("experiment \(label): \(r + 1)/\(reps) runs") }
+            progress?(r + 1, reps)
         }
         return out
     }

@@ -68,6 +68,7 @@ public struct SearchRun {
                 throw ConvSimError.invalidArgument("the checkpoint has no state for strategy '\(s.name)'; run without --resume to start again")
             }
             var lastCheckpoint = Date()
+            onProgress(s.name, state.done, total)   // where this part starts (a resumed run: not at 0)
             while state.done < total {
                 let n = min(chunk, total - state.done)
                 s.advance(&state, context: context, count: n)

@@ -94,7 +94,7 @@ public enum DirectSimilarity {
         // Distribute first indices round-robin so chunks get similar numbers of pairs.
         let partial = PartialResults(count: chunks)
         let kt = variant.crossChannel ? transposed(bank) : []
-        DispatchQueue.concurrentPerform(iterations: chunks) { t in
+        Parallel.forEach(blocks: chunks) { t in
             let firsts = Array(stride(from: t, to: m, by: chunks))
             let r = variant.crossChannel
                 ? symmetricPart(bank, kt, firsts: firsts, gradient: gradient)

@@ -152,7 +152,7 @@ public final class FastSimilarity {
             grad.withUnsafeMutableBufferPointer { gpb in
                 let ptrs = SharedPointers(kernels: kvb.baseAddress!, gradient: gradient ? gpb.baseAddress : nil)
                 let ctx = WorkerContext(engine: self, ffts: ffts)
-                DispatchQueue.concurrentPerform(iterations: t) { w in
+                Parallel.forEach(blocks: t) { w in
                     // Each group uses only its own transform pair and writes disjoint gradient entries.
                     let r = ctx.engine.sameChannelWorker(k, isPairs: variant == .pairs, channels: Array((w * cc / t)..<((w + 1) * cc / t)),
                                                          fft: ctx.ffts[w], ptrs: ptrs)

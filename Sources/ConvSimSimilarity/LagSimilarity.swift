@@ -119,7 +119,7 @@ extension FastSimilarity {
         k.values.withUnsafeBufferPointer { kvb in
             grad.withUnsafeMutableBufferPointer { gpb in
                 let ptrs = SharedPointers(kernels: kvb.baseAddress!, gradient: gradient ? gpb.baseAddress : nil)
-                DispatchQueue.concurrentPerform(iterations: groupCount) { g in
+                Parallel.forEach(blocks: groupCount) { g in
                     let channels = (g * cc / groupCount)..<((g + 1) * cc / groupCount)
                     parts.set(g, FastSimilarity.lagWorker(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
                                                           channels: channels, ptrs: ptrs))

@@ -35,7 +35,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write a Markdown report (figures next to it).") var report: String?
     @Flag(help: "Print JSON.") var json = false
 
+    @OptionGroup var parallel: ThreadsOption
+
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             var overrides: [String: Int] = [:]
             for g in groups {

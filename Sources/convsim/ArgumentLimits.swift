@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvSimCore
 
 /// Documented ranges of the counts and sizes every command accepts: a value outside gets
 /// a message naming the flag, the range and why, before any work or allocation. Numeric
@@ -10,4 +11,18 @@ enum ArgumentLimits {
             throw ValidationError("\(flag) must be in \(range.lowerBound)…\(range.upperBound) (got \(value))\(why.isEmpty ? "" : "; \(why)")")
         }
     }
+}
+
+/// `--threads N`, shared by the commands whose work runs in parallel.
+struct ThreadsOption: ParsableArguments {
+    @Option(parsing: .unconditional,
+            help: "Threads for the parallel work (CS engine, BLAS), 1…256. Default: the number of cores. The toolkit's own loops give the same bytes for any N; BLAS may round differently with another N.")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads { try ArgumentLimits.check(threads, "--threads", 1...256) }
+    }
+
+    /// Sets the budget (before any work).
+    func apply() { if let threads { Parallel.setThreads(threads) } }
 }

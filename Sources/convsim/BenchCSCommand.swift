@@ -30,6 +30,8 @@ struct BenchCSCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Runs of each side of the pairs-vs-adjacent comparison (best time kept), 1…1000.") var repeats = 5
     @Flag(help: "Print one JSON object.") var json = false
 
+    @OptionGroup var parallel: ThreadsOption
+
     func validate() throws {
         try ArgumentLimits.check(m, "--m", 2...4096)
         try ArgumentLimits.check(c, "--c", 1...4096)
@@ -38,6 +40,7 @@ struct BenchCSCommand: ParsableCommand {
     }
 
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             var rng = SeededRandom(seed: seed)
             let bank = KernelBank(count: m, channels: c, kernelHeight: 3, kernelWidth: 3,

@@ -32,6 +32,8 @@ struct BenchGramCommand: ParsableCommand {
     @Option(help: "Seed for crop positions and the bank.") var seed: UInt64 = 1
     @Option(name: .customLong("numpy-script"), help: "The NumPy baseline script.") var numpyScript = "scripts/bench_gram_numpy.py"
 
+    @OptionGroup var parallel: ThreadsOption
+
     func validate() throws {
         try ArgumentLimits.check(n, "--n", 1...1_000_000)
         try ArgumentLimits.check(memoryN, "--memory-n", 0...1_000_000)
@@ -42,6 +44,7 @@ struct BenchGramCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             let setup = try BenchSetup(image: image, crop: crop, kernels: kernels, seed: seed)
             progress("bench gram: \(n) crops \(crop)×\(crop)×\(setup.source.channels) of \(image), bank \(kernels)×\(setup.source.channels)×3×3, same padding")

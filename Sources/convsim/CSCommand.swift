@@ -44,6 +44,8 @@ struct CSCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @OptionGroup var parallel: ThreadsOption
+
     func validate() throws {
         if allLayers && layer != nil { throw ValidationError("--layer and --all-layers exclude each other") }
         if allLayers && gradient != nil { throw ValidationError("--gradient needs a single layer (not --all-layers)") }
@@ -54,6 +56,7 @@ struct CSCommand: ParsableCommand {
     }
 
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             if allLayers {
                 let layers = try KernelLoader.loadAll(path: kernels)

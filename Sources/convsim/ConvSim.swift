@@ -48,6 +48,9 @@ final class ProgressMeter {
     let quiet: Bool
     let terminal = isatty(2) != 0
     var part = "", started = Date(), lastLine = Date.distantPast
+    /// Units done at the first update of a part (callers report where they start, so a resumed
+    /// run's ETA uses the rate since it resumed).
+    var base = 0
 
     init(_ label: String, quiet: Bool) { self.label = label; self.quiet = quiet }
 
@@ -60,11 +63,13 @@ final class ProgressMeter {
     func update(_ name: String, _ done: Int, _ total: Int) {
         guard !quiet else { return }
         let now = Date()
-        if name != part { part = name; started = now }
+        if name != part { part = name; started = now; base = done }
         let elapsed = now.timeIntervalSince(started)
-        let eta = done > 0 ? elapsed * Double(total - done) / Double(done) : .nan
+        let eta = done > base ? elapsed * Double(total - done) / Double(done - base) : .nan
         let line = "\(label): \(name) \(done)/\(total) (\(total > 0 ? 100 * done / total : 100)%)  elapsed \(Self.duration(elapsed))  ETA \(done == total ? "0s" : Self.duration(eta))"
         if terminal {
+            guard done == total || now.timeIntervalSince(lastLine) >= 0.1 else { return }   // at most 10 redraws a second
+            lastLine = now
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (done == total ? "\n" : "")).utf8))
         } else if done == total || now.timeIntervalSince(lastLine) >= 10 {
             lastLine = now

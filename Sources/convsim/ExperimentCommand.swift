@@ -43,7 +43,8 @@ struct ExperimentCommand: ParsableCommand {
         runReportingErrors {
             let dir = out ?? "experiment-\(id)"
             try OutputFolder.claim(dir, force: force)
-            let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { if !quiet { progress($0) } })
+            let meter = ProgressMeter("experiment", quiet: quiet)
+            let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { meter.update(id, $0, $1) })
             try outcome.report.write(to: dir)
             if !quiet { progress("experiment \(id): report written to \(dir)/report.md") }
             if json {

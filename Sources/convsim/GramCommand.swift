@@ -44,11 +44,14 @@ struct GramCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @OptionGroup var parallel: ThreadsOption
+
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one --input (an image, a .npy file or a directory)") }
     }
 
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
             let result = try computeGram(bank: bank).requireFinite()

@@ -72,6 +72,8 @@ struct MinimizeCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a summary.")
     var json = false
 
+    @OptionGroup var parallel: ThreadsOption
+
     func validate() throws {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         if ext != "npy" && ext != "safetensors" { throw ValidationError("--out must end in .npy or .safetensors (got \(out))") }
@@ -82,6 +84,7 @@ struct MinimizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
             if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {

@@ -43,6 +43,8 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "No progress on stderr (errors are still reported).") var quiet = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
+    @OptionGroup var parallel: ThreadsOption
+
     func validate() throws {
         if strategy != "all" && Strategies.named(strategy) == nil {
             throw ValidationError("unknown strategy '\(strategy)'; known: \(Strategies.names.joined(separator: ", ")), all")
@@ -75,6 +77,7 @@ struct SearchCommand: ParsableCommand {
     var effectiveInputs: [String] { inputs.isEmpty ? ["data/images/astronaut.png"] : inputs }
 
     func run() throws {
+        parallel.apply()
         runReportingErrors {
             // 1. Everything that can fail on bad input happens before --out is touched.
             var loaded: [(name: String, signal: Signal)] = []

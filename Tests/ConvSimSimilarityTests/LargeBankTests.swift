@@ -27,6 +27,28 @@ import ConvSimCore
         }
     }
 
+    /// The thread budget (`--threads`) changes the time only: the parallel paths (Fourier and
+    /// lag domain, and the direct sums) give the same bytes on 1, 2 and 3 threads.
+    @Test func sameBytesForAnyThreadCount() throws {
+        let bank = CSFixtures.gaussianBank(64, 70, 3, 3, seed: 7)
+        let before = Parallel.threads
+        defer { Parallel.setThreads(before) }
+        var seen: [[Double]] = []
+        for t in [1, 2, 3] {
+            Parallel.setThreads(t)
+            var out: [Double] = []
+            for algorithm in [SameChannelAlgorithm.fourier, .lagDomain] {
+                let e = try FastSimilarity(shapeOf: bank)
+                e.sameChannelAlgorithm = algorithm
+                let r = e.evaluate(bank, variant: .pairs, gradient: true)
+                out += [r.value] + r.gradient!
+            }
+            out.append(DirectSimilarity.compute(CSFixtures.gaussianBank(40, 30, 3, 3, seed: 8), variant: .symmetric, gradient: false).value)
+            seen.append(out)
+        }
+        #expect(seen[0] == seen[1] && seen[1] == seen[2])
+    }
+
     /// One engine (one FFTW plan) serves many banks of the same kernel shape; the
     /// cheap direct bound from the fast path on |K| is at least the direct one computed on |K| directly
     /// minus the fast bound (both are upper bounds of the same exact quantity).
