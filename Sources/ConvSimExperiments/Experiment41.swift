@@ -93,18 +93,19 @@ public enum Experiment41 {
             ReportKit.row("feature-map |cos| after", s.featureAfter),
         ])
         rep.figure("exp41-feature-reduction",
-                   svg: ReportKit.histogram([("feature-map cosine", runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) })],
+                   figure: ReportKit.histogram([("feature-map cosine", runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) })],
                                             title: "Experiment 4.1: relative reduction of the feature-map cosine", xLabel: "(|c0| − |c1|)/|c0|"),
                    caption: "Relative reduction of the feature-map cosine over \(runs.count) runs (negative = similarity rose).")
         rep.figure("exp41-kernel-reduction",
-                   svg: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
+                   figure: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
                                             title: "Experiment 4.1: relative reduction of the kernel cosine", xLabel: "(|c0| − |c1|)/|c0|"),
                    caption: "Relative reduction of the kernel cosine over \(runs.count) runs.")
         let shown = Array(runs.prefix(6).enumerated())
         rep.figure("exp41-curves",
-                   svg: SVG.lines(shown.flatMap { r in [("run \(r.offset + 1) feature", r.element.featureCurve), ("run \(r.offset + 1) kernel", r.element.kernelCurve)] }
+                   figure: SVG.lines(shown.flatMap { r in [("run \(r.offset + 1) feature", r.element.featureCurve), ("run \(r.offset + 1) kernel", r.element.kernelCurve)] }
                                     .prefix(6).map { (label: $0.0, values: $0.1) },
-                                  title: "Experiment 4.1: cosines during SGD (first runs)", xLabel: "SGD step", yLabel: "cosine"),
+                                  title: "Experiment 4.1: cosines during SGD (first runs)", xLabel: "SGD step", yLabel: "cosine",
+                                  references: [.y(0, "0")]),
                    caption: "Feature-map and kernel cosine against the SGD step for the first three runs.")
         let summary: [(String, SummaryValue)] = [
             ("experiment", .string("4.1")), ("seed", .uint(seed)), ("reps", .int(runs.count)),

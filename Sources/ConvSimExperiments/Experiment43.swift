@@ -146,26 +146,26 @@ public enum Experiment43 {
                   Activation.allCases.map { a in [a.rawValue, ReportKit.percent(s.fractionRoseScript[a]!), ReportKit.percent(s.fractionRoseConsistent[a]!),
                                                   Fmt.f(s.script[a]!.median - s.consistent[a]!.median)] })
         rep.figure("exp43-feature-reduction",
-                   svg: ReportKit.histogram([("no activation", runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) })] +
+                   figure: ReportKit.histogram([("no activation", runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) })] +
                                             Activation.allCases.map { a in ("\(a.rawValue) (consistent)", runs.map { $0.consistentReduction(a) }) },
                                             title: "Experiment 4.3: relative reduction of the feature-map cosine", xLabel: "(|c0| − |c1|)/|c0|"),
                    caption: "Relative reduction of the feature-map cosine, before activation and after each activation (consistent version), over \(runs.count) runs.")
         rep.figure("exp43-script-vs-consistent",
-                   svg: ReportKit.histogram(Activation.allCases.map { a in ("\(a.rawValue) (script)", runs.map { $0.scriptReduction(a) }) },
+                   figure: ReportKit.histogram(Activation.allCases.map { a in ("\(a.rawValue) (script)", runs.map { $0.scriptReduction(a) }) },
                                             title: "Experiment 4.3: activated reductions as the script measures them", xLabel: "(|c0 pre-activation| − |c1 activated|)/|c0|"),
                    caption: "The authors' measure: activated final cosine against the pre-activation initial cosine.")
         rep.figure("exp43-kernel-reduction",
-                   svg: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
+                   figure: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
                                             title: "Experiment 4.3: relative reduction of the kernel cosine", xLabel: "(|c0| − |c1|)/|c0|"),
                    caption: "Relative reduction of the kernel cosine over \(runs.count) runs.")
         let shown = Array(runs.prefix(3).enumerated())
         rep.figure("exp43-curves",
-                   svg: SVG.lines(shown.flatMap { r in [(label: "run \(r.offset + 1) feature", values: r.element.featureCurve),
+                   figure: SVG.lines(shown.flatMap { r in [(label: "run \(r.offset + 1) feature", values: r.element.featureCurve),
                                                         (label: "run \(r.offset + 1) kernel", values: r.element.kernelCurve)] },
                                   title: "Experiment 4.3: cosines during SGD on the CS (first runs)", xLabel: "SGD step", yLabel: "cosine"),
                    caption: "Feature-map and kernel cosine against the SGD step for the first three runs.")
         rep.figure("exp43-cs-curves",
-                   svg: SVG.lines(shown.map { (label: "run \($0.offset + 1)", values: $0.element.csCurve) },
+                   figure: SVG.lines(shown.map { (label: "run \($0.offset + 1)", values: $0.element.csCurve) },
                                   title: "Experiment 4.3: ‖K1 ⋆ K2‖² during SGD", xLabel: "SGD step", yLabel: "CS", logY: true),
                    caption: "The pairs CS against the SGD step for the first three runs.")
         var summary: [(String, SummaryValue)] = [

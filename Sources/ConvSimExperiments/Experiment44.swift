@@ -169,17 +169,17 @@ public enum Experiment44 {
                   [ReportKit.row("feature-cos reduction, adjacent pairs", s.featureReductionAdjacent),
                    ReportKit.row("feature-cos reduction, non-adjacent pairs", s.featureReductionNonAdjacent)])
         rep.figure("exp44-cs-change",
-                   svg: ReportKit.histogram([("adjacent (1-2, 2-3, 3-4)", runs.flatMap { $0.csChange(adjacentPairs) }),
+                   figure: ReportKit.histogram([("adjacent (1-2, 2-3, 3-4)", runs.flatMap { $0.csChange(adjacentPairs) }),
                                              ("non-adjacent (1-3, 1-4, 2-4)", runs.flatMap { $0.csChange(nonAdjacentPairs) })],
                                             title: "Experiment 4.4: relative change of the pairwise CS", xLabel: "(S_after − S_before)/S_before"),
                    caption: "Relative change of the CS entries after \(rounds) rounds, adjacent vs non-adjacent pairs, over \(runs.count) runs.")
         rep.figure("exp44-feature-reduction",
-                   svg: ReportKit.histogram([("adjacent", runs.flatMap { $0.featureReduction(adjacentPairs) }),
+                   figure: ReportKit.histogram([("adjacent", runs.flatMap { $0.featureReduction(adjacentPairs) }),
                                              ("non-adjacent", runs.flatMap { $0.featureReduction(nonAdjacentPairs) })],
                                             title: "Experiment 4.4: relative reduction of the feature-map cosine", xLabel: "(|c0| − |c1|)/|c0|"),
                    caption: "Relative reduction of the feature-map cosine per pair kind.")
         rep.figure("exp44-loss-curves",
-                   svg: SVG.lines(runs.prefix(6).enumerated().map { (label: "run \($0.offset + 1)", values: $0.element.lossCurve) },
+                   figure: SVG.lines(runs.prefix(6).enumerated().map { (label: "run \($0.offset + 1)", values: $0.element.lossCurve) },
                                   title: "Experiment 4.4: adjacent CS during SGD (first runs)", xLabel: "round", yLabel: "adjacent CS"),
                    caption: "The adjacent CS against the round for the first six runs.")
         let summary: [(String, SummaryValue)] = [

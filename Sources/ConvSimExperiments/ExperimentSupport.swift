@@ -118,13 +118,15 @@ enum ReportKit {
     static func percent(_ x: Double) -> String { Fmt.f(100 * x, 1) + "%" }
 
     /// A histogram over the data range (widened when all values coincide).
-    static func histogram(_ series: [(String, [Double])], title: String, xLabel: String) -> String {
+    /// Relative changes of every run: the bins span the data (widened when all values
+    /// coincide), and a reference line marks 0 (no change) when it is in range.
+    static func histogram(_ series: [(String, [Double])], title: String, xLabel: String) -> Figure {
         let all = series.flatMap { $0.1 }.filter { $0.isFinite }
         var lo = all.min() ?? 0, hi = all.max() ?? 1
-        if hi - lo < 1e-12 * max(1, abs(hi)) { lo -= 0.5; hi += 0.5 }
+        if hi - lo < 1e-12 * max(1, abs(hi)) { let pad = max(abs(hi) * 1e-3, 1e-9); lo -= pad; hi += pad }
         let pad = (hi - lo) * 1e-6
         return SVG.histogram(series.map { (label: $0.0, values: $0.1) }, lo: lo - pad, hi: hi + pad, bins: 40,
-                             title: title, xLabel: xLabel)
+                             title: title, xLabel: xLabel, references: [.x(0, "no change")])
     }
 
     static func matrixTable(_ m: [[Double]], digits: Int = 4) -> (header: [String], rows: [[String]]) {

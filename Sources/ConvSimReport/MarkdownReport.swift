@@ -25,11 +25,13 @@ public struct MarkdownReport {
         text += "\n"
     }
 
-    /// Adds an SVG figure under `figures/` and embeds it.
-    public mutating func figure(_ name: String, svg: String, caption: String) {
-        let path = "figures/\(name).svg"
-        files.append((path, Data(svg.utf8)))
-        text += "![\(caption)](\(path))\n\n*\(caption)*\n\n"
+    /// Adds a figure under `figures/` — the SVG, embedded, and its data as CSV beside it,
+    /// linked under the caption.
+    public mutating func figure(_ name: String, figure: Figure, caption: String) {
+        let path = "figures/\(name).svg", data = "figures/\(name).csv"
+        files.append((path, Data(figure.svg.utf8)))
+        files.append((data, Data(figure.csv.utf8)))
+        text += "![\(caption)](\(path))\n\n*\(caption)* Data: [\(name).csv](\(data)).\n\n"
     }
 
     /// Adds an attachment (e.g. a certificate) without embedding it.

@@ -19,16 +19,19 @@ public struct AdversarialStrategy: SearchStrategy {
         return (zip(vmax, vmin).map { $0 + $1 }, zip(vmax, vmin).map { $0 - $1 })
     }
 
+    public func initialData(_ context: SearchContext) -> StrategyData { .adversarial(AdversarialState()) }
+
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        guard case .adversarial(var data) = state.data else { return }   // `validate` refuses another kind
         for _ in 0..<count where state.done < context.stats.count {
             let st = context.stats[state.done]
             if let (a, b) = Self.pair(st) {
-                state.best["cos|\(st.name)"] = st.featureCosine(a, b)
-                state.best["bound|\(st.name)"] = st.wielandtBound
-                state.best["kdot|\(st.name)"] = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+                data.inputs[st.name] = AdversarialState.Pair(cosine: st.featureCosine(a, b), bound: st.wielandtBound,
+                                                             kernelDot: zip(a, b).reduce(0) { $0 + $1.0 * $1.1 })
             }
             state.done += 1
         }
+        state.data = .adversarial(data)
     }
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
@@ -42,13 +45,15 @@ public struct AdversarialStrategy: SearchStrategy {
         """)
         var rows: [[String]] = []
         var findings: [Finding] = []
+        guard case .adversarial(let data) = state.data else { return ([], section) }
         for (idx, st) in context.stats.enumerated() {
-            let cos = state.best["cos|\(st.name)"] ?? .nan, bound = state.best["bound|\(st.name)"] ?? .nan
+            let pair = data.inputs[st.name]
+            let cos = pair?.cosine ?? .nan, bound = pair?.bound ?? .nan
             rows.append([st.name, "\(st.input.channels)×\(context.config.kernelSize)×\(context.config.kernelSize)",
                          Fmt.e(st.eigenvalues.first ?? .nan), Fmt.e(st.eigenvalues.last ?? .nan),
-                         Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.resolved(state.best["kdot|\(st.name)"] ?? .nan, resolution: 1e-13)])
+                         Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.resolved(pair?.kernelDot ?? .nan, resolution: 1e-13)])
             section.figures.append((name: "adversarial-spectrum-\(idx)",
-                                    svg: SVG.spectrum(st.eigenvalues.reversed(), title: "Eigenvalues of the patch Gram — \(st.name)", yLabel: "λ"),
+                                    figure: SVG.spectrum(st.eigenvalues.reversed(), title: "Eigenvalues of the patch Gram — \(st.name)", yLabel: "λ"),
                                     caption: "Spectrum of 𝐆^P for \(st.name) (k = \(context.config.kernelSize), \(context.config.padding.rawValue) padding): the condition number sets the T4 bound \(Fmt.f(bound, 6))."))
             let sizes = Array((st.input.channels >= 2 ? 1 : 2)...context.config.kernelSize)
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: sizes,
@@ -67,5 +72,21 @@ public struct AdversarialStrategy: SearchStrategy {
         return (findings, section)
     }
 
-    public func vectorLengths(_ context: SearchContext) -> [String: Int] { [:] }
+    public func validate(_ state: StrategyState, context: SearchContext) throws {
+        let check = StateCheck(strategy: name)
+        guard case .adversarial(let data) = state.data else { throw check.fail("not the state of this strategy") }
+        try check.inputs(data.inputs, context)
+        for (k, p) in data.inputs {
+            try check.finite(p.cosine, "\(k).cosine"); try check.finite(p.bound, "\(k).bound"); try check.finite(p.kernelDot, "\(k).kernelDot")
+        }
+    }
+}
+
+/// What `adversarial` records per input: the Wielandt pair's feature-map cosine, the bound
+/// `(λmax−λmin)/(λmax+λmin)` and the pair's kernel dot product (float, eigenvector rounding).
+public struct AdversarialState: Codable, Sendable, Equatable {
+    public struct Pair: Codable, Sendable, Equatable {
+        public var cosine: Double, bound: Double, kernelDot: Double
+    }
+    public var inputs: [String: Pair] = [:]
 }

@@ -20,7 +20,10 @@ public struct ChannelStrategy: SearchStrategy {
         return (a, b)
     }
 
+    public func initialData(_ context: SearchContext) -> StrategyData { .channel(ChannelState()) }
+
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        guard case .channel(var data) = state.data else { return }   // `validate` refuses another kind
         var rng = SeededRandom(seed: state.rng)
         let k = context.config.kernelSize
         for _ in 0..<count {
@@ -33,16 +36,15 @@ public struct ChannelStrategy: SearchStrategy {
                 guard w1.contains(where: { $0 != 0 }), w2.contains(where: { $0 != 0 }) else { continue }
                 let (a, b) = Self.pair(order: st.order, channels: st.input.channels, k: k, c1: c1, c2: c2, w1: w1, w2: w2)
                 let c = abs(st.featureCosine(a, b))
-                state.series["cos|\(st.name)", default: []].append(c)
-                if c > state.best["cos|\(st.name)", default: -1] {
-                    state.best["cos|\(st.name)"] = c
-                    state.best["c1|\(st.name)"] = Double(c1); state.best["c2|\(st.name)"] = Double(c2)
-                    state.vectors["a|\(st.name)"] = a; state.vectors["b|\(st.name)"] = b
-                }
+                var rec = data.inputs[st.name] ?? ChannelState.Input()
+                rec.cosines.append(c)
+                if c > (rec.best?.cosine ?? -1) { rec.best = ChannelState.Best(cosine: c, channel1: c1, channel2: c2, a: a, b: b) }
+                data.inputs[st.name] = rec
             }
             state.done += 1
         }
         state.rng = rng.state
+        state.data = .channel(data)
     }
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
@@ -55,21 +57,23 @@ public struct ChannelStrategy: SearchStrategy {
         """)
         var findings: [Finding] = []
         var rows: [[String]] = []
-        let tau = context.config.threshold
         let k = context.config.kernelSize
         var any = false
+        guard case .channel(let data) = state.data else { return ([], section) }
         for (idx, st) in context.stats.enumerated() where st.input.channels >= 2 {
             any = true
-            let v = state.series["cos|\(st.name)"] ?? []
+            let rec = data.inputs[st.name] ?? ChannelState.Input()
+            let v = rec.cosines.values
             rows.append(Stats.summaryRow("feature-map |cos| — \(st.name)", v))
             section.figures.append((name: "channel-histogram-\(idx)",
-                                    svg: SVG.histogram([("different-channel pairs", v)], lo: 0, hi: 1, bins: 40,
-                                                       title: "Paper CS = 0 pairs: feature-map |cos| — \(st.name)", xLabel: "|cos(F_a, F_b)|"),
+                                    figure: SVG.histogram([("different-channel pairs", v)], lo: 0, hi: 1, bins: 40,
+                                                       title: "Paper CS = 0 pairs: feature-map |cos| — \(st.name)", xLabel: "|cos(F_a, F_b)|",
+                                                       references: [.x(context.config.threshold, "threshold \(Fmt.g(context.config.threshold))")]),
                                     caption: "Feature-map |cosine| of \(v.count) random kernel pairs on different channels (paper CS exactly 0) on \(st.name)."))
-            guard let c1 = state.best["c1|\(st.name)"].flatMap({ Int(exactly: $0) }), let c2 = state.best["c2|\(st.name)"].flatMap({ Int(exactly: $0) }),
-                  (0..<st.input.channels).contains(c1), (0..<st.input.channels).contains(c2) else { continue }
+            guard let found = rec.best else { continue }
+            let c1 = found.channel1, c2 = found.channel2   // in range and distinct (`validate`)
             // Shrink: smallest box blur on the same two channels that still exceeds the threshold.
-            let best = state.best["cos|\(st.name)"] ?? 0
+            let best = found.cosine
             let claimTau = ClaimThreshold.capped(context.config, best: best)
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: Array(1...k),
                                        construct: { s in
@@ -90,7 +94,35 @@ public struct ChannelStrategy: SearchStrategy {
         return (findings, section)
     }
 
-    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
-        Dictionary(context.stats.flatMap { st in [("a|\(st.name)", st.order), ("b|\(st.name)", st.order)] }, uniquingKeysWith: { a, _ in a })
+    public func validate(_ state: StrategyState, context: SearchContext) throws {
+        let check = StateCheck(strategy: name)
+        guard case .channel(let data) = state.data else { throw check.fail("not the state of this strategy") }
+        try check.inputs(data.inputs, context)
+        for st in context.stats {
+            guard let rec = data.inputs[st.name] else { continue }
+            guard st.input.channels >= 2 else { throw check.fail("a record for the one-channel input '\(st.name)'") }
+            try check.series(rec.cosines, "\(st.name).cosines", count: 0...(state.done * check.multiplicity(st.name, context)))
+            guard let b = rec.best else { continue }
+            try check.pair(BestPair(cosine: b.cosine, a: b.a, b: b.b), order: st.order, "\(st.name).best")
+            let channels = 0..<st.input.channels
+            guard channels.contains(b.channel1), channels.contains(b.channel2), b.channel1 != b.channel2 else {
+                throw check.fail("\(st.name).best channels \(b.channel1), \(b.channel2): expected two different channels in 0…\(st.input.channels - 1)")
+            }
+        }
     }
+}
+
+/// What `channel` collects per input: the feature-map |cos| of every pair on two different
+/// channels, and the most similar pair with its channels.
+public struct ChannelState: Codable, Sendable, Equatable {
+    public struct Best: Codable, Sendable, Equatable {
+        public var cosine: Double
+        public var channel1: Int, channel2: Int
+        public var a: [Double], b: [Double]
+    }
+    public struct Input: Codable, Sendable, Equatable {
+        public var cosines = Series()
+        public var best: Best?
+    }
+    public var inputs: [String: Input] = [:]
 }

@@ -57,23 +57,29 @@ public struct GradientStrategy: SearchStrategy {
         return (k, curve)
     }
 
+    /// Starts whose whole ascent curve is kept for the figure.
+    static let shownCurves = 6
+
+    public func initialData(_ context: SearchContext) -> StrategyData { .gradient(GradientState()) }
+
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        guard case .gradient(var data) = state.data else { return }   // `validate` refuses another kind
         var rng = SeededRandom(seed: state.rng)
         let m = max(2, context.config.bankSize)
         for _ in 0..<count {
             for st in context.stats where st.order >= m {
                 let (bank, curve) = Self.ascend(st, m: m, rng: &rng)
                 let final = curve.last ?? 0
-                state.series["final|\(st.name)", default: []].append(final)
-                if state.done < 6 { state.series["curve\(state.done)|\(st.name)"] = curve }
-                if final > state.best["final|\(st.name)", default: -1] {
-                    state.best["final|\(st.name)"] = final
-                    state.vectors["bank|\(st.name)"] = bank.flatMap { $0 }
-                }
+                var rec = data.inputs[st.name] ?? GradientState.Input()
+                rec.finalMeanCosine.append(final)
+                if state.done < Self.shownCurves { rec.curves.append(curve) }
+                if final > (rec.best?.meanCosine ?? -1) { rec.best = GradientState.Bank(meanCosine: final, kernels: bank.flatMap { $0 }) }
+                data.inputs[st.name] = rec
             }
             state.done += 1
         }
         state.rng = rng.state
+        state.data = .gradient(data)
     }
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
@@ -86,14 +92,17 @@ public struct GradientStrategy: SearchStrategy {
         """)
         var rows: [[String]] = []
         var findings: [Finding] = []
-        let tau = context.config.threshold
+        guard case .gradient(let data) = state.data else { return ([], section) }
         for (idx, st) in context.stats.enumerated() where st.order >= m {
-            rows.append(Stats.summaryRow("mean pairwise |cos| at the end — \(st.name)", state.series["final|\(st.name)"] ?? []))
-            let curves = (0..<6).compactMap { c in state.series["curve\(c)|\(st.name)"].map { ("start \(c + 1)", $0) } }
+            let rec = data.inputs[st.name] ?? GradientState.Input()
+            rows.append(Stats.summaryRow("mean pairwise |cos| at the end — \(st.name)", rec.finalMeanCosine.values))
+            let curves = rec.curves.enumerated().map { ("start \($0.offset + 1)", $0.element) }
             section.figures.append((name: "gradient-curves-\(idx)",
-                                    svg: SVG.lines(curves, title: "Projected gradient ascent — \(st.name)", xLabel: "step", yLabel: "mean pairwise |cos|"),
+                                    figure: SVG.lines(curves, title: "Projected gradient ascent — \(st.name)", xLabel: "step", yLabel: "mean pairwise |cos|",
+                                                      references: [.y(st.wielandtBound, "T4 bound")]),
                                     caption: "Mean pairwise feature-map |cosine| of an orthonormal bank of \(m) kernels along the ascent (\(st.name))."))
-            guard let flat = state.vectors["bank|\(st.name)"] else { continue }
+            guard let bestBank = rec.best else { continue }
+            let flat = bestBank.kernels
             let n = st.order
             let bank = (0..<m).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
             // The most similar pair of the best bank becomes the certificate.
@@ -106,8 +115,8 @@ public struct GradientStrategy: SearchStrategy {
                                        holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }),
                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: claimTau,
                                          context: context,
-                                         notes: ["best bank on \(st.name): mean pairwise |cos| \(Fmt.f(state.best["final|\(st.name)"] ?? .nan, 6)); pair (\(bi), \(bj)) |cos| \(Fmt.f(bc, 6)); Wielandt bound \(Fmt.f(st.wielandtBound, 6))"]) {
-                f.extra["bank_mean_abs_cosine"] = state.best["final|\(st.name)"] ?? .nan
+                                         notes: ["best bank on \(st.name): mean pairwise |cos| \(Fmt.f(bestBank.meanCosine, 6)); pair (\(bi), \(bj)) |cos| \(Fmt.f(bc, 6)); Wielandt bound \(Fmt.f(st.wielandtBound, 6))"]) {
+                f.extra["bank_mean_abs_cosine"] = bestBank.meanCosine
                 findings.append(f)
             }
         }
@@ -115,8 +124,45 @@ public struct GradientStrategy: SearchStrategy {
         return (findings, section)
     }
 
-    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+    public func validate(_ state: StrategyState, context: SearchContext) throws {
+        let check = StateCheck(strategy: name)
+        guard case .gradient(let data) = state.data else { throw check.fail("not the state of this strategy") }
+        try check.inputs(data.inputs, context)
         let m = max(2, context.config.bankSize)
-        return Dictionary(context.stats.map { ("bank|\($0.name)", m * $0.order) }, uniquingKeysWith: { a, _ in a })
+        for st in context.stats {
+            guard let rec = data.inputs[st.name] else {
+                if state.done > 0 && st.order >= m { throw check.fail("no record for input '\(st.name)'") }
+                continue
+            }
+            guard st.order >= m else { throw check.fail("a record for input '\(st.name)', too small for banks of \(m)") }
+            let times = check.multiplicity(st.name, context)
+            try check.series(rec.finalMeanCosine, "\(st.name).finalMeanCosine", count: (state.done * times)...(state.done * times))
+            guard rec.curves.count == min(state.done, Self.shownCurves) * times else {
+                throw check.fail("\(st.name).curves has \(rec.curves.count) curves, expected \(min(state.done, Self.shownCurves) * times)")
+            }
+            for (i, c) in rec.curves.enumerated() {
+                guard (1...(Self.steps + 1)).contains(c.count) else { throw check.fail("\(st.name).curves[\(i)] has \(c.count) points, expected 1…\(Self.steps + 1)") }
+                try check.finite(c, "\(st.name).curves[\(i)]")
+            }
+            if let b = rec.best {
+                try check.finite(b.meanCosine, "\(st.name).best.meanCosine")
+                try check.length(b.kernels, m * st.order, "\(st.name).best.kernels")
+            }
+        }
     }
+}
+
+/// What `gradient` collects per input: each start's final mean pairwise |cos|, the ascent curves
+/// of the first starts, and the best orthonormal bank (M kernels, flattened).
+public struct GradientState: Codable, Sendable, Equatable {
+    public struct Bank: Codable, Sendable, Equatable {
+        public var meanCosine: Double
+        public var kernels: [Double]
+    }
+    public struct Input: Codable, Sendable, Equatable {
+        public var finalMeanCosine = Series()
+        public var curves: [[Double]] = []
+        public var best: Bank?
+    }
+    public var inputs: [String: Input] = [:]
 }

@@ -29,40 +29,41 @@ public struct Paper41Strategy: SearchStrategy {
         return ((r.k1Before, r.k2Before), (r.k1After, r.k2After), r.x, r.featureCurve)
     }
 
+    /// Runs whose whole feature-cosine curve is kept for the figure.
+    static let shownCurves = 12
+
+    public func initialData(_ context: SearchContext) -> StrategyData { .paper41(Paper41State()) }
+
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        guard case .paper41(var data) = state.data else { return }   // `validate` refuses another kind
         var rng = SeededRandom(seed: state.rng)
         for _ in 0..<count {
             let r = Self.run(&rng)
             let kb = Self.cos(r.before.0, r.before.1), ka = Self.cos(r.after.0, r.after.1)
-            let fb = r.curve.first!, fa = r.curve.last!
-            state.series["kernel_before", default: []].append(kb)
-            state.series["kernel_after", default: []].append(ka)
-            state.series["feature_before", default: []].append(fb)
-            state.series["feature_after", default: []].append(fa)
-            state.series["feature_change", default: []].append(abs(fa) - abs(fb))
-            if state.done < 12 { state.series["curve\(state.done)"] = r.curve }
+            let fb = r.curve.first ?? .nan, fa = r.curve.last ?? .nan
+            data.kernelBefore.append(kb)
+            data.kernelAfter.append(ka)
+            data.featureBefore.append(fb)
+            data.featureAfter.append(fa)
+            data.featureChange.append(abs(fa) - abs(fb))
+            if state.done < Self.shownCurves { data.curves.append(r.curve) }
             let rise = abs(fa) - abs(fb)
-            if abs(fa) > state.best["final", default: -.infinity] {
-                state.best["final"] = abs(fa)
-                state.vectors["bankFinal"] = r.before.0 + r.before.1 + r.after.0 + r.after.1
-                state.vectors["xFinal"] = r.x
-            }
-            if rise > state.best["rise", default: -.infinity] {
-                state.best["rise"] = rise
-                state.vectors["bank"] = r.before.0 + r.before.1 + r.after.0 + r.after.1
-                state.vectors["x"] = r.x
-            }
+            let kept = Paper41State.Run(score: 0, kernels: r.before.0 + r.before.1 + r.after.0 + r.after.1, input: r.x)
+            if abs(fa) > (data.mostSimilar?.score ?? -.infinity) { var k = kept; k.score = abs(fa); data.mostSimilar = k }
+            if rise > (data.largestRise?.score ?? -.infinity) { var k = kept; k.score = rise; data.largestRise = k }
             state.done += 1
         }
         state.rng = rng.state
+        state.data = .paper41(data)
     }
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
         var section = Section(title: "paper-4.1 — the paper's Experiment 4.1 over \(state.done) seeds")
-        let change = state.series["feature_change"] ?? []
+        guard case .paper41(let data) = state.data else { return ([], section) }
+        let change = data.featureChange.values
         let rose = change.filter { $0 > 0 }.count
-        let kRed = zip(state.series["kernel_before"] ?? [], state.series["kernel_after"] ?? []).map { abs($0) - abs($1) }
-        let after = (state.series["feature_after"] ?? []).map(abs).sorted()
+        let kRed = zip(data.kernelBefore.values, data.kernelAfter.values).map { abs($0) - abs($1) }
+        let after = data.featureAfter.values.map(abs).sorted()
         let protocolText = "Protocol (Documentation/Theory.md#exp-4-1, from the authors' script): two kernels U[0,1)^9, input U[0,1)^64, valid 1-D correlation, SGD lr 0.1 for 300 steps on cos(K1,K2)²."
         if rose > 0 {
             section.paragraphs.append("""
@@ -76,7 +77,7 @@ public struct Paper41Strategy: SearchStrategy {
             section.paragraphs.append("""
             **Claim refuted:** \(Claims.orthogonalityBelief) \(protocolText) Over \(state.done) seeds the kernels end \
             orthogonal (kernel |cos| below 1e-12) yet the feature-map |cosine| stays high: median \(Fmt.f(Stats.quantile(after, 0.5))), \
-            minimum \(Fmt.f(after.first ?? .nan)) (before: median \(Fmt.f(Stats.quantile((state.series["feature_before"] ?? []).map(abs).sorted(), 0.5)))). \
+            minimum \(Fmt.f(after.first ?? .nan)) (before: median \(Fmt.f(Stats.quantile(data.featureBefore.values.map(abs).sorted(), 0.5)))). \
             **Not reproduced:** the paper reports that the feature-map similarity does not reliably fall; in this \
             reproduction it fell in every run, by a median of \(Fmt.f(-Stats.quantile(change.sorted(), 0.5))) — orthogonalization lowers the \
             similarity a little and leaves it high. (The inputs are positive, so every feature map carries a large common \
@@ -84,10 +85,10 @@ public struct Paper41Strategy: SearchStrategy {
             """)
         }
         section.tables.append((Stats.summaryHeader, [
-            Stats.summaryRow("kernel cos before", state.series["kernel_before"] ?? []),
-            Stats.summaryRow("kernel cos after", state.series["kernel_after"] ?? []),
-            Stats.summaryRow("feature-map cos before", state.series["feature_before"] ?? []),
-            Stats.summaryRow("feature-map cos after", state.series["feature_after"] ?? []),
+            Stats.summaryRow("kernel cos before", data.kernelBefore.values),
+            Stats.summaryRow("kernel cos after", data.kernelAfter.values),
+            Stats.summaryRow("feature-map cos before", data.featureBefore.values),
+            Stats.summaryRow("feature-map cos after", data.featureAfter.values),
             Stats.summaryRow("change of feature-map |cos| (after − before)", change),
         ]))
         section.json = [("runs", Double(state.done)), ("runs_feature_similarity_rose", Double(rose)),
@@ -95,19 +96,22 @@ public struct Paper41Strategy: SearchStrategy {
                         ("median_feature_change", Stats.quantile(change.sorted(), 0.5))]
         let lo = min(change.min() ?? -1, 0), hi = max(change.max() ?? 1, 0)
         section.figures.append((name: "paper41-change",
-                                svg: SVG.histogram([("after − before", change)], lo: lo, hi: hi + 1e-9, bins: 40,
-                                                   title: "Change of feature-map |cos| after orthogonalization", xLabel: "Δ|cos(F1, F2)|"),
+                                figure: SVG.histogram([("after − before", change)], lo: lo, hi: hi + 1e-9, bins: 40,
+                                                   title: "Change of feature-map |cos| after orthogonalization", xLabel: "Δ|cos(F1, F2)|",
+                                                   references: [.x(0, "no change")]),
                                 caption: "Experiment 4.1 over \(state.done) seeds: change of feature-map |cosine| (positive = orthogonalization raised similarity)."))
-        let curves = (0..<12).compactMap { c in state.series["curve\(c)"].map { ("seed run \(c + 1)", $0) } }
+        let curves = data.curves.enumerated().map { ("seed run \($0.offset + 1)", $0.element) }
         section.figures.append((name: "paper41-curves",
-                                svg: SVG.lines(curves, title: "Feature-map cosine during SGD on cos(K1,K2)²", xLabel: "SGD step", yLabel: "cos(F1, F2)"),
+                                figure: SVG.lines(curves, title: "Feature-map cosine during SGD on cos(K1,K2)²", xLabel: "SGD step", yLabel: "cos(F1, F2)",
+                                                  references: [.y(0, "0")]),
                                 caption: "Feature-map cosine along the optimization for the first runs."))
         var findings: [Finding] = []
         let tau = context.config.threshold
         // Two kinds of run are kept: the one whose feature-map similarity rose most (if any rose) and the one
         // whose orthogonalized kernels left the most similar feature maps.
-        for (key, bankKey, xKey) in [("rise", "bank", "x"), ("final", "bankFinal", "xFinal")] {
-            guard let bank = state.vectors[bankKey], let x = state.vectors[xKey], let score = state.best[key] else { continue }
+        for (key, kept) in [("rise", data.largestRise), ("final", data.mostSimilar)] {
+            guard let kept else { continue }
+            let bank = kept.kernels, x = kept.input, score = kept.score
             if key == "rise" && score <= 0 { continue }
             let k = Self.kernelLength
             let b0 = Array(bank[0..<k]), b1 = Array(bank[k..<(2 * k)]), a0 = Array(bank[(2 * k)..<(3 * k)]), a1 = Array(bank[(3 * k)..<(4 * k)])
@@ -140,7 +144,39 @@ public struct Paper41Strategy: SearchStrategy {
         return (findings, section)
     }
 
-    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
-        ["bank": 4 * Self.kernelLength, "bankFinal": 4 * Self.kernelLength, "x": Experiment41.signalLength, "xFinal": Experiment41.signalLength]
+    public func validate(_ state: StrategyState, context: SearchContext) throws {
+        let check = StateCheck(strategy: name)
+        guard case .paper41(let data) = state.data else { throw check.fail("not the state of this strategy") }
+        for (s, what) in [(data.kernelBefore, "kernelBefore"), (data.kernelAfter, "kernelAfter"), (data.featureBefore, "featureBefore"),
+                          (data.featureAfter, "featureAfter"), (data.featureChange, "featureChange")] {
+            try check.series(s, what, count: state.done...state.done)
+        }
+        guard data.curves.count == min(state.done, Self.shownCurves) else {
+            throw check.fail("curves has \(data.curves.count) curves, expected \(min(state.done, Self.shownCurves))")
+        }
+        for (i, c) in data.curves.enumerated() { try check.length(c, Experiment41.steps + 1, "curves[\(i)]") }
+        for (run, what) in [(data.largestRise, "largestRise"), (data.mostSimilar, "mostSimilar")] {
+            guard let run else { continue }
+            try check.finite(run.score, "\(what).score")
+            try check.length(run.kernels, 4 * Self.kernelLength, "\(what).kernels")
+            try check.length(run.input, Experiment41.signalLength, "\(what).input")
+        }
     }
+}
+
+/// What `paper-4.1` collects: per run the kernel and feature-map cosines before and after and
+/// the change of the feature-map |cos|; the curves of the first runs; and two runs kept whole
+/// (kernels before and after, flattened, and the input): the largest rise of the feature-map
+/// |cos| and the most similar feature maps after orthogonalization.
+public struct Paper41State: Codable, Sendable, Equatable {
+    public struct Run: Codable, Sendable, Equatable {
+        public var score: Double
+        public var kernels: [Double]
+        public var input: [Double]
+    }
+    public var kernelBefore = Series(), kernelAfter = Series(), featureBefore = Series(), featureAfter = Series()
+    public var featureChange = Series()
+    public var curves: [[Double]] = []
+    public var largestRise: Run?
+    public var mostSimilar: Run?
 }

@@ -12,25 +12,27 @@ public struct RandomStrategy: SearchStrategy {
 
     public func units(_ context: SearchContext) -> Int { context.config.trials }
 
+    public func initialData(_ context: SearchContext) -> StrategyData { .random(RandomState()) }
+
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        guard case .random(var data) = state.data else { return }   // `validate` refuses another kind
         var rng = SeededRandom(seed: state.rng)
         for _ in 0..<count {
             for st in context.stats {
+                var rec = data.inputs[st.name] ?? RandomState.Input()
                 let (a, b) = rng.orthonormalPair(st.order)
                 let c = abs(st.featureCosine(a, b))
-                state.series["orth|\(st.name)", default: []].append(c)
-                if c > state.best["orth|\(st.name)", default: -1] {
-                    state.best["orth|\(st.name)"] = c
-                    state.vectors["a|\(st.name)"] = a
-                    state.vectors["b|\(st.name)"] = b
-                }
+                rec.orthogonal.append(c)
+                if c > (rec.best?.cosine ?? -1) { rec.best = BestPair(cosine: c, a: a, b: b) }
                 let g1 = (0..<st.order).map { _ in rng.gaussian() }, g2 = (0..<st.order).map { _ in rng.gaussian() }
-                state.series["gauss|\(st.name)", default: []].append(abs(st.featureCosine(g1, g2)))
-                state.series["gaussk|\(st.name)", default: []].append(abs(OneD.cosine(g1, g2)))
+                rec.gaussian.append(abs(st.featureCosine(g1, g2)))
+                rec.gaussianKernel.append(abs(OneD.cosine(g1, g2)))
+                data.inputs[st.name] = rec
             }
             state.done += 1
         }
         state.rng = rng.state
+        state.data = .random(data)
     }
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
@@ -42,19 +44,22 @@ public struct RandomStrategy: SearchStrategy {
         """)
         var rows: [[String]] = []
         var findings: [Finding] = []
+        guard case .random(let data) = state.data else { return ([], section) }
         for (idx, st) in context.stats.enumerated() {
-            let o = state.series["orth|\(st.name)"] ?? [], g = state.series["gauss|\(st.name)"] ?? []
+            let rec = data.inputs[st.name] ?? RandomState.Input()
+            let o = rec.orthogonal.values, g = rec.gaussian.values
             rows.append(Stats.summaryRow("orthogonal pairs — \(st.name)", o))
             rows.append(Stats.summaryRow("Gaussian pairs — \(st.name)", g))
-            rows.append(Stats.summaryRow("Gaussian pairs, kernel |cos| — \(st.name)", state.series["gaussk|\(st.name)"] ?? []))
+            rows.append(Stats.summaryRow("Gaussian pairs, kernel |cos| — \(st.name)", rec.gaussianKernel.values))
             let over = o.filter { $0 >= tau }.count
             section.paragraphs.append("\(st.name): \(over) of \(o.count) orthogonal pairs (\(Fmt.f(100 * Double(over) / Double(max(o.count, 1)), 2))%) have feature-map |cos| ≥ \(tau).")
             section.figures.append((name: "random-histogram-\(idx)",
-                                    svg: SVG.histogram([("orthogonal kernels", o), ("Gaussian kernels", g)], lo: 0, hi: 1, bins: 40,
-                                                       title: "Feature-map |cos| of random kernel pairs — \(st.name)", xLabel: "|cos(F_a, F_b)|"),
+                                    figure: SVG.histogram([("orthogonal kernels", o), ("Gaussian kernels", g)], lo: 0, hi: 1, bins: 40,
+                                                       title: "Feature-map |cos| of random kernel pairs — \(st.name)", xLabel: "|cos(F_a, F_b)|",
+                                                       references: [.x(tau, "threshold \(Fmt.g(context.config.threshold))"), .x(st.wielandtBound, "T4 bound")]),
                                     caption: "Feature-map |cosine| of \(o.count) Haar-orthogonal and \(g.count) Gaussian kernel pairs on \(st.name)."))
-            guard let a = state.vectors["a|\(st.name)"], let b = state.vectors["b|\(st.name)"] else { continue }
-            let best = state.best["orth|\(st.name)"] ?? 0
+            guard let bestPair = rec.best else { continue }
+            let a = bestPair.a, b = bestPair.b, best = bestPair.cosine
             let claimTau = ClaimThreshold.capped(context.config, best: best)
             let k = context.config.kernelSize
             if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
@@ -70,7 +75,30 @@ public struct RandomStrategy: SearchStrategy {
         return (findings, section)
     }
 
-    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
-        Dictionary(context.stats.flatMap { st in [("a|\(st.name)", st.order), ("b|\(st.name)", st.order)] }, uniquingKeysWith: { a, _ in a })
+    public func validate(_ state: StrategyState, context: SearchContext) throws {
+        let check = StateCheck(strategy: name)
+        guard case .random(let data) = state.data else { throw check.fail("not the state of this strategy") }
+        try check.inputs(data.inputs, context)
+        for st in context.stats {
+            guard let rec = data.inputs[st.name] else {
+                if state.done > 0 { throw check.fail("no record for input '\(st.name)'") }
+                continue
+            }
+            for (s, what) in [(rec.orthogonal, "orthogonal"), (rec.gaussian, "gaussian"), (rec.gaussianKernel, "gaussianKernel")] {
+                let n = state.done * check.multiplicity(st.name, context)
+                try check.series(s, "\(st.name).\(what)", count: n...n)
+            }
+            try check.pair(rec.best, order: st.order, "\(st.name).best")
+        }
     }
+}
+
+/// What `random` collects, per input: the feature-map |cos| of every Haar-orthogonal pair and
+/// of every Gaussian pair, the Gaussian pairs' kernel |cos|, and the most similar orthogonal pair.
+public struct RandomState: Codable, Sendable, Equatable {
+    public struct Input: Codable, Sendable, Equatable {
+        public var orthogonal = Series(), gaussian = Series(), gaussianKernel = Series()
+        public var best: BestPair?
+    }
+    public var inputs: [String: Input] = [:]
 }

@@ -46,7 +46,7 @@ public enum SearchReport {
             md.heading(r.section.title)
             for p in r.section.paragraphs { md.paragraph(p) }
             for t in r.section.tables { md.table(t.header, t.rows) }
-            for f in r.section.figures { md.figure(f.name, svg: f.svg, caption: f.caption) }
+            for f in r.section.figures { md.figure(f.name, figure: f.figure, caption: f.caption) }
             for (i, f) in r.findings.enumerated() {
                 let path = "certificates/\(r.strategy)-\(i + 1).json"
                 md.heading("Counterexample \(r.strategy)-\(i + 1)", level: 3)
@@ -73,7 +73,7 @@ public enum SearchReport {
                             panels += Panels.of(v, channels: shape[1], k: shape[2], label: "k\(kk)")
                         }
                     }
-                    md.figure("\(r.strategy)-\(i + 1)-kernels", svg: SVG.heatmaps(panels, title: "Counterexample \(r.strategy)-\(i + 1): kernels"),
+                    md.figure("\(r.strategy)-\(i + 1)-kernels", figure: SVG.heatmaps(panels, title: "Counterexample \(r.strategy)-\(i + 1): kernels"),
                               caption: "Kernels of counterexample \(r.strategy)-\(i + 1) (per input channel).")
                 }
             }

@@ -54,7 +54,7 @@ public struct SearchRun {
             for (i, s) in strategies.enumerated() {
                 // Independent streams per strategy, derived from the seed.
                 var mix = SeededRandom(seed: context.config.seed &+ UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15)
-                states[s.name] = StrategyState(seed: mix.next())
+                states[s.name] = StrategyState(seed: mix.next(), data: s.initialData(context))
             }
             checkpoint = SearchCheckpoint(config: context.config, states: states)
         }

@@ -50,34 +50,134 @@ public struct SearchContext: Sendable {
     }
 }
 
-/// The resumable state of one strategy: how many units are done, the RNG
-/// state, and what has been collected. Plain data, so a checkpoint is JSON.
+/// The resumable state of one strategy: how many units are done, the RNG state, and what
+/// the strategy has collected — typed, one Codable struct per strategy (`StrategyData`).
 public struct StrategyState: Codable, Sendable, Equatable {
     public var done = 0
     public var rng: UInt64
-    public var series: [String: [Double]] = [:]
-    public var best: [String: Double] = [:]
-    public var vectors: [String: [Double]] = [:]
-    public init(seed: UInt64) { rng = seed }
+    public var data: StrategyData
+    public init(seed: UInt64, data: StrategyData) { rng = seed; self.data = data }
+}
+
+/// What each strategy collects (its own typed state). A checkpoint stores these; on resume
+/// `SearchStrategy.validate` checks them against the run before any use.
+public enum StrategyData: Codable, Sendable, Equatable {
+    case adversarial(AdversarialState)
+    case random(RandomState)
+    case gradient(GradientState)
+    case paper41(Paper41State)
+    case channel(ChannelState)
+    case symmetric(SymmetricState)
+
+    // Written by hand, as `{"random": {…}}`: the synthesized form leaves the case out of the
+    // encoder's coding path, and `Series` keys the log by that path.
+    enum CodingKeys: String, CodingKey { case adversarial, random, gradient, paper41, channel, symmetric }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .adversarial(let s): try c.encode(s, forKey: .adversarial)
+        case .random(let s): try c.encode(s, forKey: .random)
+        case .gradient(let s): try c.encode(s, forKey: .gradient)
+        case .paper41(let s): try c.encode(s, forKey: .paper41)
+        case .channel(let s): try c.encode(s, forKey: .channel)
+        case .symmetric(let s): try c.encode(s, forKey: .symmetric)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard c.allKeys.count == 1, let key = c.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a strategy state names exactly one strategy kind"))
+        }
+        switch key {
+        case .adversarial: self = .adversarial(try c.decode(AdversarialState.self, forKey: key))
+        case .random: self = .random(try c.decode(RandomState.self, forKey: key))
+        case .gradient: self = .gradient(try c.decode(GradientState.self, forKey: key))
+        case .paper41: self = .paper41(try c.decode(Paper41State.self, forKey: key))
+        case .channel: self = .channel(try c.decode(ChannelState.self, forKey: key))
+        case .symmetric: self = .symmetric(try c.decode(SymmetricState.self, forKey: key))
+        }
+    }
+}
+
+/// An append-only list of values (one per unit, or per unit and input). In a checkpoint its
+/// values live in the append-only log (`CheckpointStore`) and the head states only its length.
+public struct Series: Codable, Sendable, Equatable {
+    public private(set) var values: [Double] = []
+    public init(_ values: [Double] = []) { self.values = values }
+    public mutating func append(_ x: Double) { values.append(x) }
+    public var count: Int { values.count }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let key = SeriesLog.key, let log = encoder.userInfo[key] as? SeriesLog {
+            log.collect(path: SeriesLog.path(encoder.codingPath), values: values)
+            try c.encode(values.count)
+        } else {
+            try c.encode(values)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let key = SeriesLog.key, let log = decoder.userInfo[key] as? SeriesLog {
+            let n = try c.decode(Int.self)
+            values = try log.take(path: SeriesLog.path(decoder.codingPath), count: n)
+        } else {
+            values = try c.decode([Double].self)
+        }
+    }
+}
+
+/// A kernel pair and the feature-map |cosine| it reached.
+public struct BestPair: Codable, Sendable, Equatable {
+    public var cosine: Double
+    public var a: [Double], b: [Double]
+}
+
+/// Checks shared by the strategies' `validate`: throw a message naming the strategy and the field.
+struct StateCheck {
+    let strategy: String
+    func fail(_ what: String) -> ConvSimError {
+        .invalidArgument("the checkpoint's state of strategy '\(strategy)' is damaged (\(what)); run without --resume to start again")
+    }
+    func finite(_ v: [Double], _ what: String) throws {
+        guard v.allSatisfy(\.isFinite) else { throw fail("\(what) holds a non-finite value") }
+    }
+    func finite(_ v: Double, _ what: String) throws {
+        guard v.isFinite else { throw fail("\(what) = \(v)") }
+    }
+    func length(_ v: [Double], _ n: Int, _ what: String) throws {
+        guard v.count == n else { throw fail("\(what) has \(v.count) values, expected \(n)") }
+        try finite(v, what)
+    }
+    func series(_ s: Series, _ what: String, count expected: ClosedRange<Int>) throws {
+        guard expected.contains(s.count) else { throw fail("\(what) has \(s.count) values, expected \(expected.lowerBound)…\(expected.upperBound) for the units done") }
+        try finite(s.values, what)
+    }
+    func pair(_ p: BestPair?, order n: Int, _ what: String) throws {
+        guard let p else { return }
+        try finite(p.cosine, "\(what).cosine")
+        try length(p.a, n, "\(what).a"); try length(p.b, n, "\(what).b")
+    }
+    /// How many inputs of the run carry this name (records of same-named inputs are shared).
+    func multiplicity(_ name: String, _ context: SearchContext) -> Int { context.stats.filter { $0.name == name }.count }
+    /// Every per-input key names an input of the run.
+    func inputs<V>(_ d: [String: V], _ context: SearchContext) throws {
+        let names = Set(context.stats.map(\.name))
+        for k in d.keys where !names.contains(k) { throw fail("a record for input '\(k)', which this run does not have") }
+    }
 }
 
 extension StrategyState {
-    /// Checks a state read from a checkpoint before any strategy uses it: `done` within the
-    /// run's units, every number finite, every vector of the length its strategy writes and
-    /// no unknown vector. Throws a message naming the strategy and the key.
+    /// `done` within the run's units and the data of the strategy's own kind, then the
+    /// strategy's checks of its typed fields.
     public func validate(for s: any SearchStrategy, context: SearchContext) throws {
-        func bad(_ what: String) -> ConvSimError {
-            .invalidArgument("the checkpoint's state of strategy '\(s.name)' is damaged (\(what)); run without --resume to start again")
-        }
-        guard (0...s.units(context)).contains(done) else { throw bad("done = \(done) outside 0…\(s.units(context))") }
-        for (k, v) in best where !v.isFinite { throw bad("best[\(k)] = \(v)") }
-        for (k, v) in series { if v.contains(where: { !$0.isFinite }) { throw bad("series[\(k)] holds a non-finite value") } }
-        let lengths = s.vectorLengths(context)
-        for (k, v) in vectors {
-            guard let n = lengths[k] else { throw bad("unknown vector \(k)") }
-            guard v.count == n else { throw bad("vector \(k) has \(v.count) values, expected \(n)") }
-            guard v.allSatisfy(\.isFinite) else { throw bad("vector \(k) holds a non-finite value") }
-        }
+        let check = StateCheck(strategy: s.name)
+        guard (0...s.units(context)).contains(done) else { throw check.fail("done = \(done) outside 0…\(s.units(context))") }
+        try s.validate(self, context: context)
     }
 }
 
@@ -86,7 +186,7 @@ public struct Section {
     public var title: String
     public var paragraphs: [String] = []
     public var tables: [(header: [String], rows: [[String]])] = []
-    public var figures: [(name: String, svg: String, caption: String)] = []
+    public var figures: [(name: String, figure: Figure, caption: String)] = []
     public var json: [(String, Double)] = []
     public init(title: String) { self.title = title }
 }
@@ -102,8 +202,11 @@ public protocol SearchStrategy: Sendable {
     func advance(_ state: inout StrategyState, context: SearchContext, count: Int)
     /// Findings (shrunk) and the report section.
     func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section)
-    /// The lengths the state's vectors must have (by key), for validating a checkpoint.
-    func vectorLengths(_ context: SearchContext) -> [String: Int]
+    /// The state a run starts from.
+    func initialData(_ context: SearchContext) -> StrategyData
+    /// Checks a state read from a checkpoint (its kind, every length, range and value) before
+    /// any use; throws a message naming the field (`StateCheck`).
+    func validate(_ state: StrategyState, context: SearchContext) throws
 }
 
 public enum Strategies {

@@ -53,7 +53,10 @@ public struct SymmetricStrategy: SearchStrategy {
         return (e.paperCS(0, 1), e.symmetricCS(0, 1), e.kernelDot(0, 0), e.kernelDot(1, 1), e.kernelDot(0, 1))
     }
 
+    public func initialData(_ context: SearchContext) -> StrategyData { .symmetric(SymmetricState()) }
+
     public func advance(_ state: inout StrategyState, context: SearchContext, count: Int) {
+        guard case .symmetric(var data) = state.data else { return }   // `validate` refuses another kind
         var rng = SeededRandom(seed: state.rng)
         let k = context.config.kernelSize
         let channels = context.stats.first?.input.channels ?? 1
@@ -65,22 +68,21 @@ public struct SymmetricStrategy: SearchStrategy {
             let e = Self.exactMeasures(a, b, channels: channels, n: k + 2)
             // Normalized paper CS: CS / (‖a‖²‖b‖²), scale-free (it can exceed 1: ‖a ⋆ b‖₂ ≤ ‖a‖₁‖b‖₂ only).
             let norm = (e.paper / (e.aa * e.bb)).approximate
-            state.series["paper_cs_normalized", default: []].append(norm)
-            state.series["sym_is_zero", default: []].append(e.sym.isZero ? 1 : 0)
-            if norm > state.best["paper_cs_normalized", default: -1] {
-                state.best["paper_cs_normalized"] = norm
-                state.vectors["a"] = a; state.vectors["b"] = b
-            }
+            data.paperCSNormalized.append(norm)
+            if e.sym.isZero { data.symmetricPartZero += 1 }
+            if norm > (data.best?.cosine ?? -1) { data.best = BestPair(cosine: norm, a: a, b: b) }
             state.done += 1
         }
         state.rng = rng.state
+        state.data = .symmetric(data)
     }
 
     public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
         var section = Section(title: "symmetric — orthogonal for every input, penalized by the paper's CS (T2)")
         let k = context.config.kernelSize, n = k + 2
-        let v = state.series["paper_cs_normalized"] ?? []
-        let zeros = (state.series["sym_is_zero"] ?? []).filter { $0 == 1 }.count
+        guard case .symmetric(let data) = state.data else { return ([], section) }
+        let v = data.paperCSNormalized.values
+        let zeros = data.symmetricPartZero
         section.paragraphs.append("""
         **Claims refuted:** (1) "Feature maps are decorrelated only when the kernels are (close to) orthogonal in the \
         paper's CS sense" and (2) "a pair with positive Convolutional Similarity has redundant feature maps". \
@@ -91,17 +93,18 @@ public struct SymmetricStrategy: SearchStrategy {
         """)
         section.tables.append((Stats.summaryHeader, [Stats.summaryRow("paper CS / (‖a‖²‖b‖²)", v)]))
         section.figures.append((name: "symmetric-paper-cs",
-                                svg: SVG.histogram([("pairs with S ≡ 0", v)], lo: 0, hi: max(v.max() ?? 1, 1e-9), bins: 40,
+                                figure: SVG.histogram([("pairs with S ≡ 0", v)], lo: 0, hi: max(v.max() ?? 1, 1e-9), bins: 40,
                                                    title: "Paper CS of pairs that are orthogonal for every input", xLabel: "CS / (‖a‖²‖b‖²)"),
                                 caption: "Normalized paper Convolutional Similarity of \(v.count) pairs whose feature maps are exactly orthogonal on every input."))
         var findings: [Finding] = []
-        if let a = state.vectors["a"], let b = state.vectors["b"], let st = context.stats.first {
+        if let best = data.best, let st = context.stats.first {
+            let a = best.a, b = best.b
             let c = st.input.channels
             var panels = Panels.of(a, channels: c, k: n, label: "a")
             panels += Panels.of(b, channels: c, k: n, label: "b = a∗h")
             section.figures.append((name: "symmetric-best-kernels",
-                                    svg: SVG.heatmaps(panels, title: "Most penalized pair with S ≡ 0"),
-                                    caption: "The found pair the paper's CS penalizes most (normalized CS \(Fmt.f(state.best["paper_cs_normalized"] ?? .nan, 4))), yet orthogonal for every input."))
+                                    figure: SVG.heatmaps(panels, title: "Most penalized pair with S ≡ 0"),
+                                    caption: "The found pair the paper's CS penalizes most (normalized CS \(Fmt.f(best.cosine, 4))), yet orthogonal for every input."))
             // Cosines of the found pair under the search padding (T2 needs full/circular; same/valid are off by a border term).
             let bank = KernelBank(count: 2, channels: c, kernelHeight: n, kernelWidth: n, values: a + b)
             var rows: [[String]] = []
@@ -128,7 +131,7 @@ public struct SymmetricStrategy: SearchStrategy {
                                         refutes: "A positive Convolutional Similarity means redundant feature maps.",
                                         kernels: sb, inputName: "every input (checked on \(st.name) crop \(crop)×\(crop))",
                                         featureCosine: 0, kernelCosine: 0, exact: true,
-                                        notes: ["most penalized found pair: normalized paper CS \(Fmt.f(state.best["paper_cs_normalized"] ?? .nan, 4)) with S ≡ 0",
+                                        notes: ["most penalized found pair: normalized paper CS \(Fmt.f(best.cosine, 4)) with S ≡ 0",
                                                 "shrunk to a = centre delta, b = horizontal difference [1, 0, −1] on channel 0: paper CS \(e.paper), S ≡ 0: \(e.sym.isZero), exact <F_a,F_b> full = \(gFull), circular = \(gCirc)"],
                                         extra: ["paper_cs": e.paper.approximate], certificate: cert))
             }
@@ -143,8 +146,23 @@ public struct SymmetricStrategy: SearchStrategy {
         return (a, b)
     }
 
-    public func vectorLengths(_ context: SearchContext) -> [String: Int] {
+    public func validate(_ state: StrategyState, context: SearchContext) throws {
+        let check = StateCheck(strategy: name)
+        guard case .symmetric(let data) = state.data else { throw check.fail("not the state of this strategy") }
+        try check.series(data.paperCSNormalized, "paperCSNormalized", count: 0...state.done)
+        guard (0...data.paperCSNormalized.count).contains(data.symmetricPartZero) else {
+            throw check.fail("symmetricPartZero = \(data.symmetricPartZero) outside 0…\(data.paperCSNormalized.count)")
+        }
         let c = context.stats.first?.input.channels ?? 1, n = context.config.kernelSize + 2
-        return ["a": c * n * n, "b": c * n * n]
+        try check.pair(data.best, order: c * n * n, "best")
     }
+}
+
+/// What `symmetric` collects: the normalized paper CS `CS/(‖a‖²‖b‖²)` of every pair, how many
+/// had `S ≡ 0` checked exactly, and the pair the paper's CS penalizes most (`best.cosine` holds
+/// its normalized CS).
+public struct SymmetricState: Codable, Sendable, Equatable {
+    public var paperCSNormalized = Series()
+    public var symmetricPartZero = 0
+    public var best: BestPair?
 }

@@ -37,8 +37,11 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var parallel: ThreadsOption
 
+    @OptionGroup var figures: FigureOption
+
     func run() throws {
         parallel.apply()
+        figures.apply()
         runReportingErrors {
             var overrides: [String: Int] = [:]
             for g in groups {
@@ -162,8 +165,8 @@ struct AnalyzeCommand: ParsableCommand {
             if !items.isEmpty { md.bullet(items) }
             if let f = r.featureCosine {
                 md.figure("layer-\(k)-feature-cosine",
-                          svg: SVG.heatmaps([(caption: r.name, rows: f.count, cols: f.count, values: f.flatMap { $0 })],
-                                            title: "Feature-map cosine matrix", cell: max(6, min(22, 400 / Double(f.count)))),
+                          figure: SVG.heatmaps([(caption: r.name, rows: f.count, cols: f.count, values: f.flatMap { $0 })],
+                                            title: "Feature-map cosine matrix (rows, columns: kernel index)"),
                           caption: "Exact feature-map cosines of \(r.name) on the inputs (\(padding.rawValue) padding).")
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvSimCore
+import ConvSimReport
 
 /// Documented ranges of the counts and sizes every command accepts: a value outside gets
 /// a message naming the flag, the range and why, before any work or allocation. Numeric
@@ -25,4 +26,31 @@ struct ThreadsOption: ParsableArguments {
 
     /// Sets the budget (before any work).
     func apply() { if let threads { Parallel.setThreads(threads) } }
+}
+
+/// `--figure-size WxH`, shared by the commands that write figures.
+struct FigureOption: ParsableArguments {
+    @Option(name: .customLong("figure-size"),
+            help: "Size of the SVG figures in pixels, WIDTHxHEIGHT, each 200…4000 (default 720x405); the font scales with the height.")
+    var figureSize: String?
+
+    var parsed: (width: Int, height: Int)? {
+        guard let figureSize else { return nil }
+        let parts = figureSize.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else { return nil }
+        return (w, h)
+    }
+
+    func validate() throws {
+        guard let figureSize else { return }
+        guard let (w, h) = parsed else { throw ValidationError("--figure-size must be WIDTHxHEIGHT in pixels, like 720x405 (got '\(figureSize)')") }
+        try ArgumentLimits.check(w, "--figure-size width", 200...4000)
+        try ArgumentLimits.check(h, "--figure-size height", 200...4000)
+    }
+
+    /// Sets the style of every figure drawn afterwards.
+    func apply() {
+        guard let (w, h) = parsed else { return }
+        SVG.style = SVG.Style(width: Double(w), height: Double(h), fontSize: max(9, min(28, Double(h) * 13 / 405)))
+    }
 }

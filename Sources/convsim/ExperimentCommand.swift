@@ -32,6 +32,8 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
+    @OptionGroup var figures: FigureOption
+
     func validate() throws {
         if !Experiments.ids.contains(id) {
             throw ValidationError("unknown experiment '\(id)'; known: \(Experiments.ids.joined(separator: ", "))")
@@ -40,6 +42,7 @@ struct ExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
+        figures.apply()
         runReportingErrors {
             let dir = out ?? "experiment-\(id)"
             try OutputFolder.claim(dir, force: force)

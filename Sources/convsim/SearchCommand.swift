@@ -45,6 +45,8 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var parallel: ThreadsOption
 
+    @OptionGroup var figures: FigureOption
+
     func validate() throws {
         if strategy != "all" && Strategies.named(strategy) == nil {
             throw ValidationError("unknown strategy '\(strategy)'; known: \(Strategies.names.joined(separator: ", ")), all")
@@ -78,6 +80,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
+        figures.apply()
         runReportingErrors {
             // 1. Everything that can fail on bad input happens before --out is touched.
             var loaded: [(name: String, signal: Signal)] = []

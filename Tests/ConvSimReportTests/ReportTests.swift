@@ -5,7 +5,7 @@ import FoundationXML
 import PropertyBased
 import Testing
 @testable import ConvSimCore
-import ConvSimReport
+@testable import ConvSimReport
 
 @Suite struct NotebookTests {
     static let sample = """
@@ -90,14 +90,88 @@ import ConvSimReport
 }
 
 @Suite struct SVGTests {
+    static let kinds: [(String, Figure)] = [
+        ("histogram", SVG.histogram([("x", [0.1, 0.5, 0.9, 0.95])], lo: 0, hi: 1, bins: 10, title: "t <&>", xLabel: "x",
+                                    references: [.x(0.9, "threshold 0.9"), .x(2, "off the axis")])),
+        ("histogram2", SVG.histogram([("a", [0.1, 0.2, 0.2]), ("b, \"quoted\"", [0.8, 0.9])], lo: 0, hi: 1, bins: 20, title: "two", xLabel: "x")),
+        ("lines", SVG.lines([("a", [1, 2, 3]), ("b", [0.5, 4])], title: "l", xLabel: "x", yLabel: "y", logY: true, references: [.y(2, "two")])),
+        ("lines-flat", SVG.lines([("a", [0.99999999, 1.0, 1.00000001])], title: "flat", xLabel: "x", yLabel: "y")),
+        ("spectrum", SVG.spectrum([3, 2, 1e-3, 0], title: "s", yLabel: "λ")),
+        ("heatmaps", SVG.heatmaps([("k R", 2, 2, [1, -1, 0.5, 0]), ("k G", 3, 3, (0..<9).map { Double($0) - 4 })], title: "h")),
+        ("heatmap-large", SVG.heatmaps([("cos", 40, 40, (0..<1600).map { sin(Double($0)) })], title: "large")),
+    ]
+
     @Test func figuresAreDeterministicAndWellFormed() throws {
-        let h = SVG.histogram([("x", [0.1, 0.5, 0.9, 0.95])], lo: 0, hi: 1, bins: 10, title: "t <&>", xLabel: "x")
-        #expect(h == SVG.histogram([("x", [0.1, 0.5, 0.9, 0.95])], lo: 0, hi: 1, bins: 10, title: "t <&>", xLabel: "x"))
-        for svg in [h, SVG.lines([("a", [1, 2, 3])], title: "l", xLabel: "x", yLabel: "y", logY: true),
-                    SVG.spectrum([3, 2, 1e-3], title: "s", yLabel: "λ"),
-                    SVG.heatmaps([("k", 2, 2, [1, -1, 0.5, 0])], title: "h")] {
-            let doc = try XMLDocument(xmlString: svg)
-            #expect(doc.rootElement()?.name == "svg")
+        let h = SVG.histogram([("x", [0.1, 0.5, 0.9, 0.95])], lo: 0, hi: 1, bins: 10, title: "t <&>", xLabel: "x",
+                              references: [.x(0.9, "threshold 0.9"), .x(2, "off the axis")])
+        #expect(h == Self.kinds[0].1)
+        for (name, fig) in Self.kinds {
+            let doc = try XMLDocument(xmlString: fig.svg)
+            #expect(doc.rootElement()?.name == "svg", "\(name)")
+            #expect(fig.csv.hasSuffix("\n") && fig.csv.split(separator: "\n").count >= 2, "\(name)")
+        }
+        // The CSV holds the plotted fractions: 4 values, one in each of four bins.
+        let rows = h.csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == 10 && rows.compactMap { Double($0[2]) }.reduce(0, +) == 1)
+    }
+
+    /// Nice ticks: steps of 1, 2 or 5 × 10ᵏ, an axis that contains the data, at most 7 ticks, and
+    /// labels that differ — also for ranges far narrower than the values (the "every tick reads 1" defect).
+    @Test func niceTicksCoverTheDataWithDistinctLabels() async {
+        await propertyCheck(input: Gen.double(in: -1e6...1e6), Gen.double(in: 1e-9...1e7)) { lo, width in
+            let hi = lo + width
+            let t = SVG.niceTicks(lo, hi)
+            #expect(t.lo <= lo && t.hi >= hi, "\(lo) \(hi) → \(t.lo) \(t.hi)")
+            let mantissa = t.step / pow(10, floor(log10(t.step)))
+            #expect([1, 2, 5, 10].contains { abs(mantissa - $0) < 1e-9 }, "step \(t.step)")
+            #expect(t.ticks.count >= 2 && t.ticks.count <= 7)
+            let labels = SVG.tickLabels(t.ticks, step: t.step)
+            #expect(Set(labels).count == labels.count, "\(labels)")
+        }
+        let narrow = SVG.niceTicks(0.99999999, 1.00000001)
+        #expect(Set(SVG.tickLabels(narrow.ticks, step: narrow.step)).count == narrow.ticks.count)
+    }
+
+    /// Data inside the frame, legends outside it: the tallest histogram bar reaches at most the
+    /// frame's top, and every legend entry starts right of the plotted area.
+    @Test func barsInsideLegendsOutside() throws {
+        let fig = SVG.histogram([("a", [0.5, 0.5, 0.5, 0.1]), ("b", [0.2])], lo: 0, hi: 1, bins: 10, title: "t", xLabel: "x")
+        func attributes(_ tag: String, where marker: String) -> [[String: Double]] {
+            fig.svg.split(separator: "\n").flatMap { $0.components(separatedBy: "<\(tag) ").dropFirst() }.filter { $0.contains(marker) }.map { el in
+                var out: [String: Double] = [:]
+                for part in el.components(separatedBy: "\" ") {
+                    let kv = part.components(separatedBy: "=\"")
+                    if kv.count == 2, let v = Double(kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"/>"))) { out[kv[0].trimmingCharacters(in: .whitespaces)] = v }
+                }
+                return out
+            }
+        }
+        let frame = try #require(attributes("rect", where: "fill=\"none\"").first)
+        let top = try #require(frame["y"]), right = try #require(frame["x"]).advanced(by: try #require(frame["width"]))
+        let paths = fig.svg.components(separatedBy: "<path d=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
+        #expect(paths.count == 2)
+        for d in paths {
+            let ys = d.split(whereSeparator: { $0 == " " || $0 == "M" || $0 == "L" }).compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
+            #expect(!ys.isEmpty && ys.allSatisfy { $0 >= top - 0.01 }, "a bar above the frame's top \(top)")
+        }
+        let legend = attributes("line", where: "stroke-width=\"2.2\"")
+        #expect(legend.count == 2 && legend.allSatisfy { ($0["x1"] ?? 0) > right }, "legend inside the plot (right edge \(right))")
+    }
+
+    /// Every kind of figure renders to a PNG of the styled size through librsvg (`rsvg-convert`,
+    /// installed by scripts/install-deps.sh): a broken SVG fails here.
+    @Test func everyFigureRendersToPNG() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-svg-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, fig) in Self.kinds {
+            let svg = dir.appendingPathComponent("\(name).svg"), png = dir.appendingPathComponent("\(name).png")
+            try fig.svg.write(to: svg, atomically: true, encoding: .utf8)
+            try SVG.renderPNG(svg: svg.path, png: png.path)
+            let bytes = try Data(contentsOf: png)
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name): not a PNG")
+            let width = bytes.count > 24 ? bytes[16..<20].reduce(0) { $0 << 8 | Int($1) } : 0
+            if !name.hasPrefix("heatmap") { #expect(width == Int(SVG.style.width), "\(name): width \(width)") }
         }
     }
 }

@@ -181,16 +181,38 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
             change(&c.states)
             return c
         }
+        func edit(_ name: String, _ change: (inout StrategyData) -> Void) -> SearchCheckpoint {
+            damaged { s in if var st = s[name] { change(&st.data); s[name] = st } }
+        }
         let cases: [(String, SearchCheckpoint)] = [
-            ("random vector cut", damaged { s in if let k = s["random"]?.vectors.keys.first { s["random"]!.vectors[k]!.removeLast() } }),
-            ("paper-4.1 bank cut", damaged { s in s["paper-4.1"]?.vectors["bank"] = [1, 2, 3] }),
-            ("NaN best", damaged { s in s["channel"]?.best["c1|synthetic"] = .nan }),
-            ("infinite series value", damaged { s in s["random"]?.series["orth|synthetic", default: []].append(.infinity) }),
+            ("random best vector cut", edit("random") { d in
+                if case .random(var r) = d, var rec = r.inputs["synthetic"], var b = rec.best { b.a.removeLast(); rec.best = b; r.inputs["synthetic"] = rec; d = .random(r) } }),
+            ("random series one value short", edit("random") { d in
+                if case .random(var r) = d, var rec = r.inputs["synthetic"] { rec.orthogonal = Series(rec.orthogonal.values.dropLast()); r.inputs["synthetic"] = rec; d = .random(r) } }),
+            ("random record for an unknown input", edit("random") { d in
+                if case .random(var r) = d { r.inputs["elsewhere"] = r.inputs["synthetic"]; d = .random(r) } }),
+            ("paper-4.1 bank cut", edit("paper-4.1") { d in
+                if case .paper41(var p) = d { p.mostSimilar = Paper41State.Run(score: 1, kernels: [1, 2, 3], input: []); d = .paper41(p) } }),
+            ("paper-4.1 curve missing", edit("paper-4.1") { d in
+                if case .paper41(var p) = d { p.curves.removeLast(); d = .paper41(p) } }),
+            ("channel index out of range", edit("channel") { d in
+                if case .channel(var c) = d, var rec = c.inputs["synthetic"], var b = rec.best { b.channel1 = 7; rec.best = b; c.inputs["synthetic"] = rec; d = .channel(c) } }),
+            ("channel indices equal", edit("channel") { d in
+                if case .channel(var c) = d, var rec = c.inputs["synthetic"], var b = rec.best { b.channel2 = b.channel1; rec.best = b; c.inputs["synthetic"] = rec; d = .channel(c) } }),
+            ("NaN best", edit("channel") { d in
+                if case .channel(var c) = d, var rec = c.inputs["synthetic"], var b = rec.best { b.cosine = .nan; rec.best = b; c.inputs["synthetic"] = rec; d = .channel(c) } }),
+            ("infinite series value", edit("random") { d in
+                if case .random(var r) = d, var rec = r.inputs["synthetic"] { var v = rec.orthogonal.values; v[0] = .infinity; rec.orthogonal = Series(v); r.inputs["synthetic"] = rec; d = .random(r) } }),
+            ("symmetric zero count too large", edit("symmetric") { d in
+                if case .symmetric(var y) = d { y.symmetricPartZero = y.paperCSNormalized.count + 1; d = .symmetric(y) } }),
+            ("gradient bank cut", edit("gradient") { d in
+                if case .gradient(var g) = d, var rec = g.inputs["synthetic"], var b = rec.best { b.kernels.removeLast(); rec.best = b; g.inputs["synthetic"] = rec; d = .gradient(g) } }),
+            ("another strategy's state", edit("adversarial") { d in d = .symmetric(SymmetricState()) }),
             ("done negative", damaged { s in s["gradient"]?.done = -1 }),
             ("done too large", damaged { s in s["symmetric"]?.done = 1_000_000 }),
-            ("unknown vector", damaged { s in s["adversarial"]?.vectors["z"] = [0] }),
             ("missing strategy", damaged { s in s["channel"] = nil }),
         ]
+        for (label, cp) in cases { #expect(cp != good, "\(label): the damage did not apply") }
         for (label, cp) in cases {
             // Through the file format where it can carry the damage (JSON cannot carry NaN or ∞).
             let back = (try? CheckpointStore.blob(cp)).flatMap { try? CheckpointStore.read(blob: $0, path: "cp") } ?? cp
@@ -216,8 +238,9 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         try run.run()
         #expect(sizes.count == 2)
         // Three series (orthogonal, Gaussian, Gaussian kernel cosines), 8 bytes a value: the
-        // second save appends 200·3·8 bytes and three record headers, not the whole state.
-        #expect(sizes[1] >= 200 * 3 * 8 && sizes[1] < 200 * 3 * 8 + 150)
+        // second save appends 200·3·8 bytes and three record headers (path and count, under
+        // 100 bytes each), not the whole state.
+        #expect(sizes[1] >= 200 * 3 * 8 && sizes[1] < 200 * 3 * 8 + 300)
         let (back, _) = try CheckpointStore.read(head: head, log: log, path: "cp")
         #expect(back == run.checkpoint)
     }
