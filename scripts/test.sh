@@ -20,6 +20,9 @@ if [ -n "$certs" ]; then
   python3 scripts/check_certificate.py --quiet $certs > /dev/null
   echo "both certificate checkers accept the $(echo $certs | wc -w) certificate(s) of the README and the notebooks"
 fi
+# Every command's JSON and data exports match their documentation (Documentation/JSON.md).
+rm -rf /tmp/convsim-jsondoc && mkdir -p /tmp/convsim-jsondoc
+python3 scripts/check_json_doc.py "$bin"
 # Every file that once broke the CLI (Tests/Regressions): a clear message, never a trap.
 bash scripts/check_regressions.sh "$bin"
 swift test --skip-build "$@"

@@ -17,6 +17,9 @@ public struct LayerAnalysis: Sendable {
     public let groupsDetected: Bool
     public let kernelCosineMean: Double
     public let kernelCosineMax: Double
+    /// Kernel cosine matrix `<K_i, K_j>/(‖K_i‖‖K_j‖)` over all kernels (NaN where a kernel is
+    /// zero); the means and the pairs use only pairs within a group.
+    public let kernelCosine: [[Double]]
     /// CS variants on unit-norm kernels, summed over groups (nil when no group has two kernels).
     public let cs: [CSVariant: CSResult]
     /// Exact feature-map cosine matrix on the inputs (first layers only).
@@ -110,8 +113,7 @@ public enum ModelAnalysis {
             fMax = fn > 0 ? fm : nil
             orthMax = on > 0 ? om : nil
             let e = try LinearAlgebra.symmetricEigen(p.matrix, order: p.order)
-            let lo = max(e.values.first ?? 0, 0), hi = e.values.last ?? 0
-            t4 = hi + lo > 0 ? (hi - lo) / (hi + lo) : nil
+            t4 = Wielandt.bound(ascendingEigenvalues: e.values)
         } else if patchGram != nil && g > 1 {
             notes.append("grouped layer: the image part needs an ordinary (groups = 1) first layer")
         }
@@ -127,8 +129,26 @@ public enum ModelAnalysis {
         return LayerAnalysis(name: name, shape: [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth],
                              groups: g, groupsDetected: detected,
                              kernelCosineMean: n > 0 ? s / Double(n) : .nan, kernelCosineMax: n > 0 ? mx : .nan,
+                             kernelCosine: kc,
                              cs: cs, featureCosine: fc, featureCosineMean: fMean, featureCosineMax: fMax,
                              t4Bound: t4, maxFeatureCosineOfOrthogonalPairs: orthMax,
                              redundantPairs: Array(pairs.prefix(5)), notes: notes)
+    }
+}
+
+extension LayerAnalysis {
+    /// Every pair `i < j` within a group of every layer: `layer, group, i, j, kernel_cosine,
+    /// feature_cosine` (the feature cosine empty where the layer does not read the inputs).
+    /// `analyze --export csv|jsonl` writes it beside the report.
+    public static func pairsTable(_ layers: [LayerAnalysis]) -> DataTable {
+        var t = DataTable(columns: ["layer", "group", "i", "j", "kernel_cosine", "feature_cosine"])
+        for r in layers {
+            let m = r.kernelCosine.count, per = max(1, m / max(r.groups, 1))
+            for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per {
+                t.append([.text(r.name), .integer(i / per), .integer(i), .integer(j), .number(r.kernelCosine[i][j]),
+                          r.featureCosine.map { .number($0[i][j]) } ?? .missing])
+            } }
+        }
+        return t
     }
 }

@@ -10,44 +10,14 @@ import ConvSimReport
 /// This is the single implementation of the protocol: `convsim search --strategy paper-4.1`
 /// (`Paper41Strategy`) and `convsim experiment 4.1` both call `run`.
 public enum Experiment41 {
-    public static let kernelLength = 9, signalLength = 64, steps = 300, learningRate = 0.1
+    public static let kernelLength = OrthogonalizationProtocol.kernelLength, signalLength = OrthogonalizationProtocol.signalLength,
+        steps = OrthogonalizationProtocol.steps, learningRate = OrthogonalizationProtocol.learningRate
 
-    /// One repetition: the kernels before and after, the input, and the cosines at every step
-    /// (`featureCurve[t]`, `kernelCurve[t]` before step `t`; the last entry after step 300).
-    public struct Run: Sendable {
-        public var k1Before: [Double], k2Before: [Double]
-        public var k1After: [Double], k2After: [Double]
-        public var x: [Double]
-        public var featureCurve: [Double]
-        public var kernelCurve: [Double]
-
-        public var kernelCosineBefore: Double { kernelCurve.first! }
-        public var kernelCosineAfter: Double { kernelCurve.last! }
-        public var featureCosineBefore: Double { featureCurve.first! }
-        public var featureCosineAfter: Double { featureCurve.last! }
-    }
-
-    /// One SGD step on `cos(K1,K2)²` with learning rate `lr` (`CosineSquaredSGD`, the
-    /// protocol that certificates replay).
-    public static func sgdStep(_ k1: inout [Double], _ k2: inout [Double], learningRate lr: Double = learningRate) {
-        CosineSquaredSGD.step(&k1, &k2, learningRate: lr)
-    }
+    /// One repetition (`OrthogonalizationProtocol.Run`, in ConvSimCore beside the SGD step it uses).
+    public typealias Run = OrthogonalizationProtocol.Run
 
     /// One repetition of the protocol, drawing K1, K2, x from `rng`.
-    public static func run(_ rng: inout SeededRandom) -> Run {
-        var k1 = OneD.uniform(kernelLength, &rng)
-        var k2 = OneD.uniform(kernelLength, &rng)
-        let x = OneD.uniform(signalLength, &rng)
-        let b1 = k1, b2 = k2
-        var curve: [Double] = [OneD.cosine(OneD.features(k1, x), OneD.features(k2, x))]
-        var kcurve: [Double] = [OneD.cosine(k1, k2)]
-        for _ in 0..<steps {
-            sgdStep(&k1, &k2)
-            curve.append(OneD.cosine(OneD.features(k1, x), OneD.features(k2, x)))
-            kcurve.append(OneD.cosine(k1, k2))
-        }
-        return Run(k1Before: b1, k2Before: b2, k1After: k1, k2After: k2, x: x, featureCurve: curve, kernelCurve: kcurve)
-    }
+    public static func run(_ rng: inout SeededRandom) -> Run { OrthogonalizationProtocol.run(&rng) }
 
     public static func runs(_ reps: Int, seed: UInt64, progress: ((Int, Int) -> Void)? = nil) -> [Run] {
         Experiments.repeated(reps, seed: seed, label: "4.1", progress: progress) { run(&$0) }
@@ -72,7 +42,7 @@ public enum Experiment41 {
             kernelReductionAbsolute = Distribution(zip(kb, ka).map { Reduction.absolute(before: $0, after: $1) })
             featureReductionAbsolute = Distribution(zip(fb, fa).map { Reduction.absolute(before: $0, after: $1) })
             featureBefore = Distribution(fb.map(abs)); featureAfter = Distribution(fa.map(abs)); kernelAfter = Distribution(ka.map(abs))
-            fractionFeatureRose = ExperimentStats.fraction(zip(fb, fa).map { abs($1) - abs($0) }) { $0 > 0 }
+            fractionFeatureRose = SampleStatistics.fraction(zip(fb, fa).map { abs($1) - abs($0) }) { $0 > 0 }
         }
     }
 
@@ -122,7 +92,9 @@ public enum Experiment41 {
             "  feature-map cosine reduction  median \(ReportKit.percent(s.featureReduction.median))  mean \(ReportKit.percent(s.featureReduction.mean))  95% [\(ReportKit.percent(s.featureReduction.q025)), \(ReportKit.percent(s.featureReduction.q975))]",
             "  feature-map similarity rose in \(ReportKit.percent(s.fractionFeatureRose)) of runs; median feature |cos| after \(Fmt.f(s.featureAfter.median))",
         ]
-        return ExperimentOutcome(id: "4.1", report: rep, summary: summary, lines: lines)
+        var outcome = ExperimentOutcome(id: "4.1", report: rep, summary: summary, lines: lines)
+        outcome.runs = runsTable(runs)
+        return outcome
     }
 }
 
@@ -137,5 +109,20 @@ extension Experiment41.Run: CompactableRun {
         r.featureCurve = featureCurve.ends
         r.kernelCurve = kernelCurve.ends
         return r
+    }
+}
+
+extension Experiment41 {
+    /// Per run: the kernel and feature-map cosines before and after, and their relative reductions.
+    public static func runsTable(_ runs: [Run]) -> DataTable {
+        var t = DataTable(columns: ["run", "kernel_cos_before", "kernel_cos_after", "feature_cos_before", "feature_cos_after",
+                                    "kernel_reduction", "feature_reduction"])
+        for (i, r) in runs.enumerated() {
+            t.append([.integer(i + 1), .number(r.kernelCosineBefore), .number(r.kernelCosineAfter),
+                      .number(r.featureCosineBefore), .number(r.featureCosineAfter),
+                      .number(Reduction.relative(before: r.kernelCosineBefore, after: r.kernelCosineAfter)),
+                      .number(Reduction.relative(before: r.featureCosineBefore, after: r.featureCosineAfter))])
+        }
+        return t
     }
 }

@@ -110,13 +110,13 @@ public enum Experiment43 {
             let fr = runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) }
             featureReduction = Distribution(fr)
             csReduction = Distribution(runs.map { ($0.csCurve.first! - $0.csCurve.last!) / $0.csCurve.first! })
-            fractionFeatureRose = ExperimentStats.fraction(fr) { $0 < 0 }
+            fractionFeatureRose = SampleStatistics.fraction(fr) { $0 < 0 }
             var s: [Activation: Distribution] = [:], c = s
             var fs: [Activation: Double] = [:], fc = fs
             for a in Activation.allCases {
                 let rs = runs.map { $0.scriptReduction(a) }, rc = runs.map { $0.consistentReduction(a) }
                 s[a] = Distribution(rs); c[a] = Distribution(rc)
-                fs[a] = ExperimentStats.fraction(rs) { $0 < 0 }; fc[a] = ExperimentStats.fraction(rc) { $0 < 0 }
+                fs[a] = SampleStatistics.fraction(rs) { $0 < 0 }; fc[a] = SampleStatistics.fraction(rc) { $0 < 0 }
             }
             script = s; consistent = c; fractionRoseScript = fs; fractionRoseConsistent = fc
         }
@@ -191,7 +191,9 @@ public enum Experiment43 {
         for a in Activation.allCases {
             lines.append("  after \(a.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) script median \(ReportKit.percent(s.script[a]!.median)) (rose \(ReportKit.percent(s.fractionRoseScript[a]!))), consistent median \(ReportKit.percent(s.consistent[a]!.median)) 95% [\(ReportKit.percent(s.consistent[a]!.q025)), \(ReportKit.percent(s.consistent[a]!.q975))] (rose \(ReportKit.percent(s.fractionRoseConsistent[a]!)))")
         }
-        return ExperimentOutcome(id: "4.3", report: rep, summary: summary, lines: lines)
+        var outcome = ExperimentOutcome(id: "4.3", report: rep, summary: summary, lines: lines)
+        outcome.runs = runsTable(runs)
+        return outcome
     }
 }
 
@@ -202,5 +204,26 @@ extension Experiment43.Run: CompactableRun {
         r.kernelCurve = kernelCurve.ends
         r.csCurve = csCurve.ends
         return r
+    }
+}
+
+extension Experiment43 {
+    /// Per run: cosines and CS before and after, and per activation the cosine of the activated
+    /// feature maps before and after training.
+    public static func runsTable(_ runs: [Run]) -> DataTable {
+        var columns = ["run", "kernel_cos_before", "kernel_cos_after", "feature_cos_before", "feature_cos_after", "cs_before", "cs_after"]
+        for a in Activation.allCases { columns += ["\(a.rawValue)_feature_cos_before", "\(a.rawValue)_feature_cos_after"] }
+        var t = DataTable(columns: columns)
+        for (i, r) in runs.enumerated() {
+            var row: [DataTable.Cell] = [.integer(i + 1), .number(r.kernelCosineBefore), .number(r.kernelCosineAfter),
+                                         .number(r.featureCosineBefore), .number(r.featureCosineAfter),
+                                         .number(r.csCurve.first ?? .nan), .number(r.csCurve.last ?? .nan)]
+            for a in Activation.allCases {
+                let v = r.activated[a]
+                row += [v.map { .number($0.before) } ?? .missing, v.map { .number($0.after) } ?? .missing]
+            }
+            t.append(row)
+        }
+        return t
     }
 }

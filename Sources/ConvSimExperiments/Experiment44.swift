@@ -124,9 +124,9 @@ public enum Experiment44 {
             adjacentChange = Distribution(a); nonAdjacentChange = Distribution(n)
             perAdjacent = adjacentPairs.map { p in Distribution(runs.map { $0.csChange([p])[0] }) }
             perNonAdjacent = nonAdjacentPairs.map { p in Distribution(runs.map { $0.csChange([p])[0] }) }
-            fractionAdjacentFell = ExperimentStats.fraction(a) { $0 < 0 }
-            fractionNonAdjacentRose = ExperimentStats.fraction(n) { $0 > 0 }
-            fractionRunsAnyNonAdjacentRose = ExperimentStats.fraction(runs.map { $0.csChange(nonAdjacentPairs).max()! }) { $0 > 0 }
+            fractionAdjacentFell = SampleStatistics.fraction(a) { $0 < 0 }
+            fractionNonAdjacentRose = SampleStatistics.fraction(n) { $0 > 0 }
+            fractionRunsAnyNonAdjacentRose = SampleStatistics.fraction(runs.map { $0.csChange(nonAdjacentPairs).max()! }) { $0 > 0 }
             lossReduction = Distribution(runs.map { ($0.lossCurve.first! - $0.lossCurve.last!) / $0.lossCurve.first! })
             protocolDifference = Distribution(runs.map { ($0.summedFinalLoss - $0.lossCurve.last!) / $0.lossCurve.first! })
             featureReductionAdjacent = Distribution(runs.flatMap { $0.featureReduction(adjacentPairs) })
@@ -208,7 +208,9 @@ public enum Experiment44 {
             "  the summed-loss reading ends \(ReportKit.percent(s.protocolDifference.median)) of the initial adjacent CS away from the authors' (median; 95% [\(ReportKit.percent(s.protocolDifference.q025)), \(ReportKit.percent(s.protocolDifference.q975))])",
             "  non-adjacent entries: median change \(ReportKit.percent(s.nonAdjacentChange.median))  95% [\(ReportKit.percent(s.nonAdjacentChange.q025)), \(ReportKit.percent(s.nonAdjacentChange.q975))]  rose in \(ReportKit.percent(s.fractionNonAdjacentRose)) (runs with any rise \(ReportKit.percent(s.fractionRunsAnyNonAdjacentRose)))",
         ]
-        return ExperimentOutcome(id: "4.4", report: rep, summary: summary, lines: lines)
+        var outcome = ExperimentOutcome(id: "4.4", report: rep, summary: summary, lines: lines)
+        outcome.runs = runsTable(runs)
+        return outcome
     }
 }
 
@@ -217,5 +219,26 @@ extension Experiment44.Run: CompactableRun {
         var r = self
         r.lossCurve = lossCurve.ends
         return r
+    }
+}
+
+extension Experiment44 {
+    /// Per run: the adjacent CS before and after (both readings), and for every pair `i<j` its CS
+    /// entry `‖K_i ⋆ K_j‖²` and feature-map cosine before and after (kernels numbered from 1).
+    public static func runsTable(_ runs: [Run]) -> DataTable {
+        let pairs = (0..<kernels).flatMap { i in ((i + 1)..<kernels).map { (i, $0) } }
+        var columns = ["run", "adjacent_cs_before", "adjacent_cs_after", "adjacent_cs_after_summed_reading"]
+        for (i, j) in pairs {
+            columns += ["cs_\(i + 1)\(j + 1)_before", "cs_\(i + 1)\(j + 1)_after", "feature_cos_\(i + 1)\(j + 1)_before", "feature_cos_\(i + 1)\(j + 1)_after"]
+        }
+        var t = DataTable(columns: columns)
+        for (k, r) in runs.enumerated() {
+            var row: [DataTable.Cell] = [.integer(k + 1), .number(r.lossCurve.first ?? .nan), .number(r.lossCurve.last ?? .nan), .number(r.summedFinalLoss)]
+            for (i, j) in pairs {
+                row += [.number(r.csBefore[i][j]), .number(r.csAfter[i][j]), .number(r.featureBefore[i][j]), .number(r.featureAfter[i][j])]
+            }
+            t.append(row)
+        }
+        return t
     }
 }

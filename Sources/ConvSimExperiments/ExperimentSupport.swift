@@ -2,25 +2,6 @@ import ConvSimCore
 import ConvSimReport
 import Foundation
 
-/// 1-D helpers shared by the paper's experiments (Documentation/Theory.md#conventions: a CNN "convolution"
-/// is a cross-correlation; valid padding).
-public enum OneD {
-    /// Valid 1-D correlation `F(p) = Σ_u k(u)·x(p+u)`, `p = 0 … |x|−|k|`.
-    public static func features(_ k: [Double], _ x: [Double]) -> [Double] {
-        (0...(x.count - k.count)).map { p in (0..<k.count).reduce(0.0) { $0 + k[$1] * x[p + $1] } }
-    }
-
-    /// `cos(a, b) = <a,b>/(‖a‖‖b‖)` (NaN when a vector is zero).
-    public static func cosine(_ a: [Double], _ b: [Double]) -> Double {
-        var ab = 0.0, aa = 0.0, bb = 0.0
-        for i in 0..<a.count { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i] }
-        return ab / (aa.squareRoot() * bb.squareRoot())
-    }
-
-    /// `n` draws from `U[0,1)`.
-    public static func uniform(_ n: Int, _ rng: inout SeededRandom) -> [Double] { (0..<n).map { _ in rng.uniform() } }
-}
-
 /// The activations of Experiment 4.3 (PyTorch defaults).
 public enum Activation: String, CaseIterable, Sendable {
     /// `max(0, x)`
@@ -63,6 +44,9 @@ public struct ExperimentOutcome {
     public var report: MarkdownReport
     public var summary: [(String, SummaryValue)]
     public var lines: [String]
+    /// One row per run: every per-run value the statistics and figures are computed from
+    /// (`--export csv|jsonl` writes it as `runs.csv` / `runs.jsonl`).
+    public var runs = DataTable(columns: [])
 
     public init(id: String, report: MarkdownReport, summary: [(String, SummaryValue)], lines: [String]) {
         self.id = id; self.report = report; self.summary = summary; self.lines = lines

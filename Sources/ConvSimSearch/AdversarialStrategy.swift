@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimCorrelation
 import ConvSimReport
 
 /// `adversarial`: the Wielandt pair of T4 (Documentation/Theory.md#t4). For the patch Gram `𝐆`
@@ -15,8 +16,8 @@ public struct AdversarialStrategy: SearchStrategy {
 
     static func pair(_ st: PatchStatistics) -> ([Double], [Double])? {
         guard st.order >= 2, (st.eigenvalues.last ?? 0) > 0 else { return nil }
-        let vmin = st.eigenvector(0), vmax = st.eigenvector(st.order - 1)
-        return (zip(vmax, vmin).map { $0 + $1 }, zip(vmax, vmin).map { $0 - $1 })
+        let p = Wielandt.pair(vMin: st.eigenvector(0), vMax: st.eigenvector(st.order - 1))
+        return (p.a, p.b)
     }
 
     public func initialData(_ context: SearchContext) -> StrategyData { .adversarial(AdversarialState()) }
@@ -49,6 +50,8 @@ public struct AdversarialStrategy: SearchStrategy {
         for (idx, st) in context.stats.enumerated() {
             let pair = data.inputs[st.name]
             let cos = pair?.cosine ?? .nan, bound = pair?.bound ?? .nan
+            section.json += [("\(st.name)|wielandt_bound", bound), ("\(st.name)|attained_cosine", cos),
+                             ("\(st.name)|lambda_min", st.eigenvalues.first ?? .nan), ("\(st.name)|lambda_max", st.eigenvalues.last ?? .nan)]
             rows.append([st.name, "\(st.input.channels)×\(context.config.kernelSize)×\(context.config.kernelSize)",
                          Fmt.e(st.eigenvalues.first ?? .nan), Fmt.e(st.eigenvalues.last ?? .nan),
                          Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.resolved(pair?.kernelDot ?? .nan, resolution: 1e-13)])
@@ -56,7 +59,7 @@ public struct AdversarialStrategy: SearchStrategy {
                                     figure: SVG.spectrum(st.eigenvalues.reversed(), title: "Eigenvalues of the patch Gram — \(st.name)", yLabel: "λ"),
                                     caption: "Spectrum of 𝐆^P for \(st.name) (k = \(context.config.kernelSize), \(context.config.padding.rawValue) padding): the condition number sets the T4 bound \(Fmt.f(bound, 6))."))
             let sizes = Array((st.input.channels >= 2 ? 1 : 2)...context.config.kernelSize)
-            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: sizes,
+            if let r = PairShrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: sizes,
                                        construct: Self.pair, holds: { $0.dot == 0 && $0.cosineAtLeast(exactTau) }),
                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: exactTau,
                                          context: context, bound: r.stats.wielandtBound,

@@ -64,6 +64,10 @@ public struct ChannelStrategy: SearchStrategy {
             any = true
             let rec = data.inputs[st.name] ?? ChannelState.Input()
             let v = rec.cosines.values
+            section.json += [("\(st.name)|pairs", Double(v.count)),
+                             ("\(st.name)|median_abs_cosine", Stats.quantile(v.sorted(), 0.5)),
+                             ("\(st.name)|max_abs_cosine", v.max() ?? .nan),
+                             ("\(st.name)|fraction_at_least_threshold", Double(v.filter { $0 >= context.config.threshold }.count) / Double(max(v.count, 1)))]
             rows.append(Stats.summaryRow("feature-map |cos| — \(st.name)", v))
             section.figures.append((name: "channel-histogram-\(idx)",
                                     figure: SVG.histogram([("different-channel pairs", v)], lo: 0, hi: 1, bins: 40,
@@ -75,7 +79,7 @@ public struct ChannelStrategy: SearchStrategy {
             // Shrink: smallest box blur on the same two channels that still exceeds the threshold.
             let best = found.cosine
             let claimTau = ClaimThreshold.capped(context.config, best: best)
-            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: Array(1...k),
+            if let r = PairShrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: Array(1...k),
                                        construct: { s in
                                            let kk = s.kernelSize
                                            let ones = [Double](repeating: 1, count: kk * kk)

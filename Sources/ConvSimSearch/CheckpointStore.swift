@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimReport
 import Foundation
 
 /// The on-disk form of a search checkpoint, in two files whose size grows with the new data
@@ -235,5 +236,28 @@ enum FNV {
         var h = h
         for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return h
+    }
+}
+
+extension SearchCheckpoint {
+    /// Every per-trial value the strategies collected (each `Series` of their typed states), in
+    /// long form: `strategy, series, index, value` — the series named by its place in the state
+    /// (`inputs/astronaut.png/orthogonal`). `search --export csv|jsonl` writes it as `trials.*`.
+    public func trialsTable() throws -> DataTable {
+        let collector = SeriesLog()
+        let encoder = JSONEncoder()
+        if let key = SeriesLog.key { encoder.userInfo[key] = collector }
+        var table = DataTable(columns: ["strategy", "series", "index", "value"])
+        for name in states.keys.sorted() {
+            guard let state = states[name] else { continue }
+            collector.collected = []
+            _ = try encoder.encode(state.data)
+            // The path starts with the state's kind (`random/…`); the strategy is its own column.
+            for (path, values) in collector.collected.sorted(by: { $0.path < $1.path }) {
+                let series = path.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? path
+                for (i, v) in values.enumerated() { table.append([.text(name), .text(series), .integer(i), .number(v)]) }
+            }
+        }
+        return table
     }
 }

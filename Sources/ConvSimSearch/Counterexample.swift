@@ -84,7 +84,7 @@ public enum IntegerPairs {
 /// variants in order — smaller kernels, then smaller centred crops, then
 /// smaller integer entries — and keep the first that still refutes the claim,
 /// checked exactly.
-public enum Shrinker {
+public enum PairShrinker {
     public struct Result {
         public let stats: PatchStatistics
         public let a: [Double]

@@ -96,6 +96,10 @@ public struct GradientStrategy: SearchStrategy {
         for (idx, st) in context.stats.enumerated() where st.order >= m {
             let rec = data.inputs[st.name] ?? GradientState.Input()
             rows.append(Stats.summaryRow("mean pairwise |cos| at the end — \(st.name)", rec.finalMeanCosine.values))
+            section.json += [("\(st.name)|starts", Double(rec.finalMeanCosine.count)),
+                             ("\(st.name)|best_mean_abs_cosine", rec.best?.meanCosine ?? .nan),
+                             ("\(st.name)|median_final_mean_abs_cosine", Stats.quantile(rec.finalMeanCosine.values.sorted(), 0.5)),
+                             ("\(st.name)|wielandt_bound", st.wielandtBound)]
             let curves = rec.curves.enumerated().map { ("start \($0.offset + 1)", $0.element) }
             section.figures.append((name: "gradient-curves-\(idx)",
                                     figure: SVG.lines(curves, title: "Projected gradient ascent — \(st.name)", xLabel: "step", yLabel: "mean pairwise |cos|",
@@ -110,7 +114,7 @@ public struct GradientStrategy: SearchStrategy {
             for i in 0..<m { for j in (i + 1)..<m { let c = abs(st.featureCosine(bank[i], bank[j])); if c > bc { bc = c; bi = i; bj = j } } }
             let claimTau = ClaimThreshold.capped(context.config, best: bc)
             let k = context.config.kernelSize
-            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
+            if let r = PairShrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
                                        construct: { s in s.kernelSize == k ? (bank[bi], bank[bj]) : nil },
                                        holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }),
                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: claimTau,

@@ -25,7 +25,7 @@ extension Finding {
     /// A finding (and its certificate) from a shrunk exact integer pair; nil when the
     /// exact claim does not hold at `threshold` (no false certificate is ever made).
     static func exactPair(strategy: String, claim: ClaimKind = .orthogonalKernelsSimilarFeatureMaps, refutes: String,
-                          result r: Shrinker.Result, threshold: Rational, context: SearchContext,
+                          result r: PairShrinker.Result, threshold: Rational, context: SearchContext,
                           bound: Double? = nil, notes: [String] = []) -> Finding? {
         let st = r.stats
         let k = st.kernelSize, c = st.input.channels

@@ -1,6 +1,5 @@
 import ConvSimCertificates
 import ConvSimCore
-import ConvSimExperiments
 import ConvSimReport
 
 /// `paper-4.1`: the paper's Experiment 4.1 (Documentation/Theory.md#exp-4-1) over many seeds.
@@ -11,8 +10,8 @@ import ConvSimReport
 public struct Paper41Strategy: SearchStrategy {
     public let name = "paper-4.1"
     public let summary = "the paper's Experiment 4.1 over many seeds: does SGD orthogonalization lower feature-map similarity?"
-    public static let kernelLength = Experiment41.kernelLength, signalLength = Experiment41.signalLength,
-        steps = Experiment41.steps, learningRate = Experiment41.learningRate
+    public static let kernelLength = OrthogonalizationProtocol.kernelLength, signalLength = OrthogonalizationProtocol.signalLength,
+        steps = OrthogonalizationProtocol.steps, learningRate = OrthogonalizationProtocol.learningRate
     public init() {}
 
     /// One repetition per trial.
@@ -23,9 +22,9 @@ public struct Paper41Strategy: SearchStrategy {
     static func features(_ k: [Double], _ x: [Double]) -> [Double] { OneD.features(k, x) }
 
     /// One repetition of the protocol — the single implementation lives in
-    /// `ConvSimExperiments.Experiment41.run`: returns (k1, k2 before; k1, k2 after; x; feature-cos curve).
+    /// `ConvSimExperiments.OrthogonalizationProtocol.run`: returns (k1, k2 before; k1, k2 after; x; feature-cos curve).
     static func run(_ rng: inout SeededRandom) -> (before: ([Double], [Double]), after: ([Double], [Double]), x: [Double], curve: [Double]) {
-        let r = Experiment41.run(&rng)
+        let r = OrthogonalizationProtocol.run(&rng)
         return ((r.k1Before, r.k2Before), (r.k1After, r.k2After), r.x, r.featureCurve)
     }
 
@@ -128,7 +127,7 @@ public struct Paper41Strategy: SearchStrategy {
                 statement = "Refutes: orthogonal kernels give dissimilar feature maps. Kernels 0,1 are the initial pair, 2,3 the pair after 300 SGD steps on cos² (the paper's Experiment 4.1): the kernels are orthogonal (|cos| ≤ 1e-6) yet their feature maps on the stored input keep |cosine| \(Fmt.f(abs(fa), 6)) ≥ \(tau) (before: \(Fmt.f(abs(fb), 6)))."
             }
             guard let cert = OrthogonalizationRunVerifier.certificate(
-                before: b0, b1, after: a0, a1, input: x, steps: Experiment41.steps, learningRate: Experiment41.learningRate,
+                before: b0, b1, after: a0, a1, input: x, steps: OrthogonalizationProtocol.steps, learningRate: OrthogonalizationProtocol.learningRate,
                 kernelCosineAtMost: Rational(1, 1_000_000), featureCosineAtLeast: atLeast,
                 provenance: Provenance(command: context.command, seed: String(context.config.seed), statement: statement,
                                        inputDescription: "U[0,1)^64 signal of the run (paper protocol)", strategy: name)) else { continue }
@@ -154,12 +153,12 @@ public struct Paper41Strategy: SearchStrategy {
         guard data.curves.count == min(state.done, Self.shownCurves) else {
             throw check.fail("curves has \(data.curves.count) curves, expected \(min(state.done, Self.shownCurves))")
         }
-        for (i, c) in data.curves.enumerated() { try check.length(c, Experiment41.steps + 1, "curves[\(i)]") }
+        for (i, c) in data.curves.enumerated() { try check.length(c, OrthogonalizationProtocol.steps + 1, "curves[\(i)]") }
         for (run, what) in [(data.largestRise, "largestRise"), (data.mostSimilar, "mostSimilar")] {
             guard let run else { continue }
             try check.finite(run.score, "\(what).score")
             try check.length(run.kernels, 4 * Self.kernelLength, "\(what).kernels")
-            try check.length(run.input, Experiment41.signalLength, "\(what).input")
+            try check.length(run.input, OrthogonalizationProtocol.signalLength, "\(what).input")
         }
     }
 }

@@ -72,9 +72,6 @@ public struct PatchStatistics: Sendable {
         return ab / (aa.squareRoot() * bb.squareRoot())
     }
 
-    /// Wielandt's bound `(λmax − λmin)/(λmax + λmin)` (Documentation/Theory.md#t4).
-    public var wielandtBound: Double {
-        let lo = max(eigenvalues.first ?? 0, 0), hi = eigenvalues.last ?? 0
-        return hi + lo > 0 ? (hi - lo) / (hi + lo) : .nan
-    }
+    /// Wielandt's bound `(λmax − λmin)/(λmax + λmin)` (`Wielandt.bound`; NaN for a zero Gram).
+    public var wielandtBound: Double { Wielandt.bound(ascendingEigenvalues: eigenvalues) ?? .nan }
 }

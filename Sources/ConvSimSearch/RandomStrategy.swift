@@ -1,5 +1,4 @@
 import ConvSimCore
-import ConvSimExperiments
 import ConvSimReport
 
 /// `random`: Haar-random orthogonal kernel pairs (and random Gaussian pairs
@@ -52,6 +51,13 @@ public struct RandomStrategy: SearchStrategy {
             rows.append(Stats.summaryRow("Gaussian pairs — \(st.name)", g))
             rows.append(Stats.summaryRow("Gaussian pairs, kernel |cos| — \(st.name)", rec.gaussianKernel.values))
             let over = o.filter { $0 >= tau }.count
+            let sortedO = o.sorted(), sortedG = g.sorted()
+            section.json += [("\(st.name)|orthogonal_pairs", Double(o.count)),
+                             ("\(st.name)|fraction_at_least_threshold", Double(over) / Double(max(o.count, 1))),
+                             ("\(st.name)|orthogonal_median_abs_cosine", Stats.quantile(sortedO, 0.5)),
+                             ("\(st.name)|orthogonal_max_abs_cosine", sortedO.last ?? .nan),
+                             ("\(st.name)|gaussian_median_abs_cosine", Stats.quantile(sortedG, 0.5)),
+                             ("\(st.name)|wielandt_bound", st.wielandtBound)]
             section.paragraphs.append("\(st.name): \(over) of \(o.count) orthogonal pairs (\(Fmt.f(100 * Double(over) / Double(max(o.count, 1)), 2))%) have feature-map |cos| ≥ \(tau).")
             section.figures.append((name: "random-histogram-\(idx)",
                                     figure: SVG.histogram([("orthogonal kernels", o), ("Gaussian kernels", g)], lo: 0, hi: 1, bins: 40,
@@ -62,7 +68,7 @@ public struct RandomStrategy: SearchStrategy {
             let a = bestPair.a, b = bestPair.b, best = bestPair.cosine
             let claimTau = ClaimThreshold.capped(context.config, best: best)
             let k = context.config.kernelSize
-            if let r = Shrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
+            if let r = PairShrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: [k],
                                        construct: { s in s.kernelSize == k ? (a, b) : nil },
                                        holds: { $0.dot == 0 && $0.cosineAtLeast(claimTau) }),
                let f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r,

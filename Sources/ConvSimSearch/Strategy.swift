@@ -1,7 +1,6 @@
 import ConvSimCertificates
 import Foundation
 import ConvSimCore
-import ConvSimExperiments
 import ConvSimReport
 
 /// What a search run is asked to do (stored in the checkpoint; a resume must match it).
@@ -219,10 +218,10 @@ public enum Strategies {
 }
 
 /// Summary rows used in the search reports; the statistics themselves are
-/// `ExperimentStats`' (type-7 quantiles, as NumPy's default).
+/// `SampleStatistics`' (type-7 quantiles, as NumPy's default).
 public enum Stats {
-    public static func quantile(_ sorted: [Double], _ q: Double) -> Double { ExperimentStats.quantile(sorted: sorted, q) }
-    public static func mean(_ v: [Double]) -> Double { ExperimentStats.mean(v) }
+    public static func quantile(_ sorted: [Double], _ q: Double) -> Double { SampleStatistics.quantile(sorted: sorted, q) }
+    public static func mean(_ v: [Double]) -> Double { SampleStatistics.mean(v) }
     public static func summaryRow(_ label: String, _ v: [Double]) -> [String] {
         let s = v.sorted()
         return [label, String(v.count), Fmt.f(mean(v)), Fmt.f(quantile(s, 0.5)), Fmt.f(quantile(s, 0.025)),

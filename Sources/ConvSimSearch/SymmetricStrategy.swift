@@ -83,6 +83,8 @@ public struct SymmetricStrategy: SearchStrategy {
         guard case .symmetric(let data) = state.data else { return ([], section) }
         let v = data.paperCSNormalized.values
         let zeros = data.symmetricPartZero
+        section.json = [("pairs", Double(v.count)), ("pairs_symmetric_part_exactly_zero", Double(zeros)),
+                        ("median_normalized_paper_cs", Stats.quantile(v.sorted(), 0.5)), ("max_normalized_paper_cs", v.max() ?? .nan)]
         section.paragraphs.append("""
         **Claims refuted:** (1) "Feature maps are decorrelated only when the kernels are (close to) orthogonal in the \
         paper's CS sense" and (2) "a pair with positive Convolutional Similarity has redundant feature maps". \

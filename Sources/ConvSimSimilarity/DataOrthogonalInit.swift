@@ -68,9 +68,7 @@ public enum DataOrthogonalInit {
     /// `A^{−1/2}` of a symmetric positive-definite matrix.
     static func inverseSqrt(_ a: [Double], order n: Int) throws -> [Double] {
         let (lam, vec) = try LinearAlgebra.symmetricEigen(a, order: n)
-        guard let lo = lam.first, lo > 0 else {
-            throw ConvSimError.invalidArgument("data-orthogonal: the starting kernels' feature maps are linearly dependent on these inputs; start from a different bank or seed")
-        }
+        guard let lo = lam.first, lo > 0 else { throw DependentFeatureMaps() }
         var out = [Double](repeating: 0, count: n * n)
         for e in 0..<n {
             let s = 1 / lam[e].squareRoot()
@@ -82,4 +80,14 @@ public enum DataOrthogonalInit {
 
 @inline(__always) func Foundation_pow(_ x: Double, _ p: Double) -> Double {
     p == 0.5 ? x.squareRoot() : 1 / x.squareRoot()
+}
+
+/// The starting kernels' feature maps are linearly dependent on the inputs (their Gram
+/// `K𝐆Kᵀ` is singular), so `(K𝐆Kᵀ)^{−1/2}` does not exist: a caller can restart from other
+/// kernels (`convsim minimize` restarts from Gaussian ones).
+public struct DependentFeatureMaps: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String {
+        "data-orthogonal: the starting kernels' feature maps are linearly dependent on these inputs; start from a different bank or seed"
+    }
 }

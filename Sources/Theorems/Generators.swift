@@ -99,7 +99,7 @@ public enum InstanceGenerator {
 /// Greedy shrinking of a failing instance: fewer kernels (a pair), fewer channels,
 /// smaller kernels and inputs, then simpler values (rounded to small integers, zeroed,
 /// halved), keeping each change under which `fails` still holds.
-public enum Shrinker {
+public enum InstanceShrinker {
     public static func shrink(_ start: TheoremInstance, maxEvaluations: Int = 400,
                               fails: (TheoremInstance) -> Bool) -> TheoremInstance {
         var best = start

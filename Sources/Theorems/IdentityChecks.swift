@@ -159,7 +159,7 @@ public struct IdentityChecker: Sendable {
                             passed: failed.isEmpty, trials: proven.count + failed.count, maxDiscrepancy: Double(worst), bound: 0,
                             details: [("proven_sizes", .int(proven.count)), ("largest_expansion_monomials", .number(maxTerms))])
         if !failed.isEmpty { r.details.append(("failed", .text(failed.prefix(4).joined(separator: "; ")))) }
-        if let f = firstFailure { attach(&r, Shrinker.shrink(f) { self.exactFails($0) ?? false }, ctx) }
+        if let f = firstFailure { attach(&r, InstanceShrinker.shrink(f) { self.exactFails($0) ?? false }, ctx) }
         return r
     }
 
@@ -177,7 +177,7 @@ public struct IdentityChecker: Sendable {
         var r = CheckResult(id: id, name: name, evidence: .float, passed: t.failures == 0, trials: t.trials,
                             maxDiscrepancy: t.worstDiscrepancy, bound: t.worstBound,
                             details: [("worst_ratio", .number(max(t.worstRatio, 0))), ("failures", .int(t.failures))])
-        if let f = t.firstFailure { attach(&r, Shrinker.shrink(f, fails: fails), ctx) }
+        if let f = t.firstFailure { attach(&r, InstanceShrinker.shrink(f, fails: fails), ctx) }
         return r
     }
 
@@ -185,7 +185,7 @@ public struct IdentityChecker: Sendable {
                      fails: (TheoremInstance) -> Bool) -> CheckResult {
         var r = CheckResult(id: id, name: name, evidence: evidence, passed: t.failures == 0, trials: t.trials,
                             maxDiscrepancy: t.maxDiscrepancy, bound: 0, details: [("failures", .int(t.failures))])
-        if let f = t.firstFailure { attach(&r, Shrinker.shrink(f, fails: fails), ctx) }
+        if let f = t.firstFailure { attach(&r, InstanceShrinker.shrink(f, fails: fails), ctx) }
         return r
     }
 

@@ -66,13 +66,13 @@ public struct WielandtTheorem: Theorem {
         let e = abs(lmin) * dotV + etaMin
         let u = FloatingPointBounds.unitRoundoff
         let tau = 2 * (abs(lmin) * etaMax + abs(lmax) * etaMin) / (sum * sum) + 4 * e * e / (sum * sum) + 2 * abs(n1 - n2) + 4 * u
-        let beta = (lmax - lmin) / sum
+        let beta = Wielandt.bound(lambdaMin: lmin, lambdaMax: lmax) ?? .nan
         func cosOf(_ a: [Double], _ b: [Double]) -> (Double, Double) {
             let bank = KernelBank(count: 2, channels: p.channels, kernelHeight: p.kernelHeight, kernelWidth: p.kernelWidth, values: a + b)
             let g = CorrelationGram.gram(kernels: bank, patchGram: p)
             return cosine(g.gram, g.bound)
         }
-        let a = zip(vmax, vmin).map(+), b = zip(vmax, vmin).map(-)
+        let (a, b) = Wielandt.pair(vMin: vmin, vMax: vmax)
         let (att, attB) = cosOf(a, b)
         var rmax = 0.0, rsum = 0.0, viol = 0
         for _ in 0..<randomPairs {

@@ -38,11 +38,12 @@ struct AnalyzeCommand: ParsableCommand {
     @OptionGroup var parallel: ThreadsOption
 
     @OptionGroup var figures: FigureOption
+    @OptionGroup var exporting: ExportOption
 
     func run() throws {
         parallel.apply()
         figures.apply()
-        runReportingErrors {
+        do {
             var overrides: [String: Int] = [:]
             for g in groups {
                 let parts = g.split(separator: "=", maxSplits: 1).map(String.init)
@@ -85,6 +86,10 @@ struct AnalyzeCommand: ParsableCommand {
                                                          patchGram: pg, inputNote: note))
             }
             if let path = report { try writeReport(results, to: path, images: images.count) }
+            if let format = exporting.export {
+                let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
+                try IOFiles.writeAtomically(Data(LayerAnalysis.pairsTable(results).render(format).utf8), to: base + ".pairs.\(format.fileExtension)")
+            }
             if json { print(renderJSON(results).render()) } else { printTable(results) }
         }
     }
@@ -96,6 +101,7 @@ struct AnalyzeCommand: ParsableCommand {
                 var o: [(String, JSON)] = [
                     ("name", .string(r.name)), ("shape", .array(r.shape.map { .int($0) })), ("groups", .int(r.groups)),
                     ("kernel_cosine_mean", .number(r.kernelCosineMean)), ("kernel_cosine_max", .number(r.kernelCosineMax)),
+                    ("kernel_cosine", .matrix(r.kernelCosine)),
                     ("cs", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.value)) } })),
                     ("cs_bound", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.bound)) } })),
                 ]

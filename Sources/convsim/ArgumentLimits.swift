@@ -54,3 +54,11 @@ struct FigureOption: ParsableArguments {
         SVG.style = SVG.Style(width: Double(w), height: Double(h), fontSize: max(9, min(28, Double(h) * 13 / 405)))
     }
 }
+
+extension ExportFormat: ExpressibleByArgument {}
+
+/// `--export csv|jsonl`, shared by the commands that write per-run or per-trial data.
+struct ExportOption: ParsableArguments {
+    @Option(help: "Also write the per-run / per-trial values as data: csv or jsonl (see Documentation/JSON.md).")
+    var export: ExportFormat?
+}

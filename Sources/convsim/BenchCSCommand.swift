@@ -41,7 +41,7 @@ struct BenchCSCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
-        runReportingErrors {
+        do {
             var rng = SeededRandom(seed: seed)
             let bank = KernelBank(count: m, channels: c, kernelHeight: 3, kernelWidth: 3,
                                   values: (0..<(m * c * 9)).map { _ in rng.gaussian() })

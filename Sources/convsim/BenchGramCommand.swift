@@ -45,7 +45,7 @@ struct BenchGramCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
-        runReportingErrors {
+        do {
             let setup = try BenchSetup(image: image, crop: crop, kernels: kernels, seed: seed)
             progress("bench gram: \(n) crops \(crop)×\(crop)×\(setup.source.channels) of \(image), bank \(kernels)×\(setup.source.channels)×3×3, same padding")
 
@@ -150,7 +150,7 @@ struct BenchGramWorkerCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
 
     func run() throws {
-        runReportingErrors {
+        do {
             let setup = try BenchSetup(image: image, crop: crop, kernels: kernels, seed: seed)
             let t0 = Clock.now()
             _ = try setup.fftGram(count: n)

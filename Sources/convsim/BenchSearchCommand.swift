@@ -34,7 +34,7 @@ struct BenchSearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        runReportingErrors {
+        do {
             let x = try InputLoader.loadSignals(path: image)[0]
             let t0 = Clock.now()
             let st = try PatchStatistics(name: image, input: x, kernelSize: kernelSize, padding: padding)

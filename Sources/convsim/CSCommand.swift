@@ -57,7 +57,7 @@ struct CSCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
-        runReportingErrors {
+        do {
             if allLayers {
                 let layers = try KernelLoader.loadAll(path: kernels)
                 var rows: [(String, KernelBank, CSResult)] = []

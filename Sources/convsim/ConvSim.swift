@@ -19,20 +19,27 @@ struct ConvSim: ParsableCommand {
         subcommands: [SearchCommand.self, ReplayCommand.self, ExperimentCommand.self, GramCommand.self, VerifyCommand.self, CSCommand.self, MinimizeCommand.self, AnalyzeCommand.self, NotebookCommand.self, BenchCommand.self])
 }
 
-/// Prints a user error to stderr and exits with status 1, without a stack trace.
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(("error: " + message + "\n").data(using: .utf8)!)
-    Foundation.exit(1)
-}
+extension ConvSim {
+    /// Parses, runs, and reports errors in one place: every command throws (never exits). A
+    /// bad-input error (`ConvSimError` and the library's other errors) prints `error: MESSAGE`
+    /// on stderr, without a stack trace, and exits with status 1; `ExitCode(n)` exits with `n`;
+    /// argument errors, `--help` and `--version` go through swift-argument-parser.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as ConvSimError {
+            report(e.description)
+        } catch let e where e is ExitCode || e is CleanExit || e is ValidationError || String(reflecting: type(of: e)).hasPrefix("ArgumentParser.") {
+            exit(withError: e)
+        } catch {
+            report("\(error)")
+        }
+    }
 
-/// Runs `body`, turning `ConvSimError` into a clean message and a non-zero exit.
-func runReportingErrors<T>(_ body: () throws -> T) -> T {
-    do { return try body() } catch let e as ConvSimError {
-        fail(e.description)
-    } catch let e as ExitCode {
-        Foundation.exit(e.rawValue)
-    } catch {
-        fail("\(error)")
+    static func report(_ message: String) -> Never {
+        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+        Foundation.exit(1)
     }
 }
 

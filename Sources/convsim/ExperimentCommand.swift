@@ -34,6 +34,8 @@ struct ExperimentCommand: ParsableCommand {
 
     @OptionGroup var figures: FigureOption
 
+    @OptionGroup var exporting: ExportOption
+
     func validate() throws {
         if !Experiments.ids.contains(id) {
             throw ValidationError("unknown experiment '\(id)'; known: \(Experiments.ids.joined(separator: ", "))")
@@ -43,12 +45,16 @@ struct ExperimentCommand: ParsableCommand {
 
     func run() throws {
         figures.apply()
-        runReportingErrors {
+        do {
             let dir = out ?? "experiment-\(id)"
             try OutputFolder.claim(dir, force: force)
             let meter = ProgressMeter("experiment", quiet: quiet)
             let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { meter.update(id, $0, $1) })
-            try outcome.report.write(to: dir)
+            var report = outcome.report
+            if let format = exporting.export {
+                report.attach("runs.\(format.fileExtension)", data: Data(outcome.runs.render(format).utf8))
+            }
+            try report.write(to: dir)
             if !quiet { progress("experiment \(id): report written to \(dir)/report.md") }
             if json {
                 print(JSON.object(outcome.summary.map { ($0.0, Self.json($0.1)) } + [("report", .string(dir + "/report.md"))]).render())

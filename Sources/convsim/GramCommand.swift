@@ -52,7 +52,7 @@ struct GramCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
-        runReportingErrors {
+        do {
             let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
             let result = try computeGram(bank: bank).requireFinite()
             if json {

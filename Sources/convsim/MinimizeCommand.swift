@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvSimCore
 import ConvSimCorrelation
+import ConvSimReport
 import ConvSimSimilarity
 import Foundation
 
@@ -74,6 +75,8 @@ struct MinimizeCommand: ParsableCommand {
 
     @OptionGroup var parallel: ThreadsOption
 
+    @OptionGroup var exporting: ExportOption
+
     func validate() throws {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         if ext != "npy" && ext != "safetensors" { throw ValidationError("--out must end in .npy or .safetensors (got \(out))") }
@@ -85,7 +88,7 @@ struct MinimizeCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
-        runReportingErrors {
+        do {
             let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
             if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
                 throw ConvSimError.nonFinite(what: "layer '\(name)' in \(kernels)", index: bad)
@@ -114,7 +117,7 @@ struct MinimizeCommand: ParsableCommand {
                 result = closedForm(bank, z, fast)
             case .dataOrthogonal:
                 var z: KernelBank
-                do { z = try DataOrthogonalInit.apply(bank, patchGram: patchGram!) } catch ConvSimError.invalidArgument(let msg) where msg.contains("linearly dependent") {
+                do { z = try DataOrthogonalInit.apply(bank, patchGram: patchGram!) } catch is DependentFeatureMaps {
                     progress("data-orthogonal: the given kernels' feature maps are dependent; restarting from random Gaussian kernels (seed \(seed))")
                     var rng = SeededRandom(seed: seed)
                     var start = bank
@@ -125,6 +128,13 @@ struct MinimizeCommand: ParsableCommand {
             }
             let after = patchGram.map { FeatureCosineStatistics.compute(bank: result.bank, patchGram: $0) }
             try write(result.bank, name: name)
+            if let format = exporting.export {
+                // The whole loss curve (every step), beside the kernels: OUT without its extension + .loss.csv|jsonl.
+                var table = DataTable(columns: ["step", "loss"])
+                for (t, loss) in result.losses.enumerated() { table.append([.integer(t), .number(loss)]) }
+                let path = URL(fileURLWithPath: out).deletingPathExtension().path + ".loss.\(format.fileExtension)"
+                try IOFiles.writeAtomically(Data(table.render(format).utf8), to: path)
+            }
             if let msg = result.message { progress("warning: " + msg) }
             report(result, name: name, bank: bank, before: before, after: after)
             if result.stoppedNonFinite { throw ExitCode(3) }

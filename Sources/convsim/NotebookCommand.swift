@@ -25,7 +25,7 @@ struct NotebookCommand: ParsableCommand {
             discussion: "Example:\n  convsim notebook run notebooks-md/01-correlation-identity.md")
         @Argument(help: "Notebook files.") var files: [String]
         func run() throws {
-            runReportingErrors {
+            do {
                 for f in files {
                     let nb = try NotebookCommand.load(f)
                     let (new, changed) = try nb.executed(NotebookCommand.execute)
@@ -43,7 +43,7 @@ struct NotebookCommand: ParsableCommand {
         @Argument(help: "Notebook files.") var files: [String]
         func run() throws {
             var failed = false
-            runReportingErrors {
+            do {
                 for f in files {
                     let nb = try NotebookCommand.load(f)
                     let (new, changed) = try nb.executed(NotebookCommand.execute)

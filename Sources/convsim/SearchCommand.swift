@@ -46,6 +46,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var parallel: ThreadsOption
 
     @OptionGroup var figures: FigureOption
+    @OptionGroup var exporting: ExportOption
 
     func validate() throws {
         if strategy != "all" && Strategies.named(strategy) == nil {
@@ -81,7 +82,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         parallel.apply()
         figures.apply()
-        runReportingErrors {
+        do {
             // 1. Everything that can fail on bad input happens before --out is touched.
             var loaded: [(name: String, signal: Signal)] = []
             for path in effectiveInputs {
@@ -134,6 +135,9 @@ struct SearchCommand: ParsableCommand {
             let summary = summaryJSON(results: results, findings: findings)
             var rep = report
             rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
+            if let format = exporting.export {
+                rep.attach("trials.\(format.fileExtension)", data: Data(try run.checkpoint.trialsTable().render(format).utf8))
+            }
             try rep.write(to: out, keep: ["checkpoint.json", "checkpoint.log"])
             if !quiet { progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))") }
             if json { print(summary.render()) } else { printSummary(findings, results: results) }
@@ -153,6 +157,20 @@ struct SearchCommand: ParsableCommand {
         return .object(o)
     }
 
+    /// A strategy's headline statistics: run-wide ones at the top, per-input ones (keys
+    /// `INPUT|name`) under `inputs.INPUT`.
+    static func statsJSON(_ values: [(String, Double)]) -> JSON {
+        var top: [(String, JSON)] = [], perInput: [(String, [(String, JSON)])] = []
+        for (k, v) in values {
+            let parts = k.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { top.append((k, .number(v))); continue }
+            if let i = perInput.firstIndex(where: { $0.0 == parts[0] }) { perInput[i].1.append((parts[1], .number(v))) }
+            else { perInput.append((parts[0], [(parts[1], .number(v))])) }
+        }
+        if !perInput.isEmpty { top.append(("inputs", .object(perInput.map { ($0.0, .object($0.1)) }))) }
+        return .object(top)
+    }
+
     func summaryJSON(results: [(strategy: String, findings: [Finding], section: Section)], findings: [Finding]) -> JSON {
         var strategies: [JSON] = []
         var indexed: [(Finding, Int)] = []
@@ -162,7 +180,7 @@ struct SearchCommand: ParsableCommand {
             strategies.append(.object([
                 ("name", .string(r.strategy)),
                 ("findings", .array(fs.map { findingJSON($0.0, index: $0.1) })),
-                ("stats", .object(r.section.json.map { ($0.0, .number($0.1)) })),
+                ("stats", Self.statsJSON(r.section.json)),
             ]))
         }
         // best: the most similar orthogonal pair (or, for one strategy, its top finding).

@@ -48,14 +48,14 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let results: [CheckResult] = runReportingErrors {
+        let results: [CheckResult] = try {
             var images: [NamedSignal] = []
             for path in inputs { images += try InputLoader.loadNamedSignals(path: path) }
             let ctx = VerificationContext(trials: trials, seed: seed, exact: exact, images: images, command: commandLine)
             var results = try TheoremRegistry.run(ids: theorems, context: ctx, progress: progress)
             try VerifyOutput.writeCertificates(&results, directory: certificateDirectory)
             return results
-        }
+        }()
         let chosen = theorems.isEmpty ? TheoremRegistry.ids : theorems.compactMap { TheoremRegistry.theorem(id: $0)?.id }
         if json {
             print(VerifyOutput.json(results, seed: seed, trials: trials).render())
@@ -63,7 +63,7 @@ struct VerifyCommand: ParsableCommand {
             print(VerifyOutput.text(results, seed: seed, trials: trials), terminator: "")
         }
         if let report {
-            runReportingErrors {
+            do {
                 try VerifyOutput.writeAtomically(VerifyOutput.markdown(results, theorems: chosen, seed: seed, trials: trials, command: commandLine), to: report)
             }
         }

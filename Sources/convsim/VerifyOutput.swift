@@ -120,21 +120,9 @@ enum VerifyOutput {
         return s
     }
 
-    /// Temporary file in the same directory, then `rename(2)` (atomic on POSIX file systems).
+    /// `IOFiles.writeAtomically` (the one atomic writer: temporary file removed on every failure,
+    /// errors naming the path and the cause).
     static func writeAtomically(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try Data(text.utf8).write(to: tmp)
-            if rename(tmp.path, url.path) != 0 {
-                let err = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: tmp)
-                throw ConvSimError.writeFailed(path: path, reason: err)
-            }
-        } catch let e as ConvSimError { throw e } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw ConvSimError.writeFailed(path: path, reason: "\(error.localizedDescription)")
-        }
+        try IOFiles.writeAtomically(Data(text.utf8), to: path)
     }
 }

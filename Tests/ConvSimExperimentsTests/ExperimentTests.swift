@@ -7,17 +7,17 @@ import ConvSimSimilarity
 @Suite struct ExperimentStatisticsTests {
     @Test func quantilesPinned() {
         // Type-7 quantiles: h = q(n−1), linear between order statistics.
-        #expect(ExperimentStats.median([3, 1, 2]) == 2)
-        #expect(ExperimentStats.median([4, 1, 3, 2]) == 2.5)
-        #expect(ExperimentStats.median([7]) == 7)
-        #expect(ExperimentStats.median([]).isNaN)
-        #expect(ExperimentStats.quantile([10, 0, 30, 20, 40], 0.25) == 10)
-        #expect(ExperimentStats.quantile([10, 0, 30, 20, 40], 0.375) == 15)
-        #expect(ExperimentStats.quantile([0, 8], 0.25) == 2)
-        #expect(ExperimentStats.quantile([5, 1], 0) == 1 && ExperimentStats.quantile([5, 1], 1) == 5)
+        #expect(SampleStatistics.median([3, 1, 2]) == 2)
+        #expect(SampleStatistics.median([4, 1, 3, 2]) == 2.5)
+        #expect(SampleStatistics.median([7]) == 7)
+        #expect(SampleStatistics.median([]).isNaN)
+        #expect(SampleStatistics.quantile([10, 0, 30, 20, 40], 0.25) == 10)
+        #expect(SampleStatistics.quantile([10, 0, 30, 20, 40], 0.375) == 15)
+        #expect(SampleStatistics.quantile([0, 8], 0.25) == 2)
+        #expect(SampleStatistics.quantile([5, 1], 0) == 1 && SampleStatistics.quantile([5, 1], 1) == 5)
         let d = Distribution((0...40).map { Double(40 - $0) })     // h = 0.025·40 = 1, 0.975·40 = 39
         #expect(d.n == 41 && d.mean == 20 && d.median == 20 && d.q025 == 1 && d.q975 == 39 && d.min == 0 && d.max == 40)
-        #expect(ExperimentStats.fraction([1, -1, 2, -3], where: { $0 > 0 }) == 0.5)
+        #expect(SampleStatistics.fraction([1, -1, 2, -3], where: { $0 > 0 }) == 0.5)
     }
 
     /// Quantiles are monotone in q and lie within [min, max].
@@ -25,7 +25,7 @@ import ConvSimSimilarity
         await propertyCheck(count: 60, input: Gen.int(in: -50...50).array(of: 1...12), Gen.int(in: 0...100), Gen.int(in: 0...100)) { xs, a, b in
             let v = xs.map(Double.init)
             let (lo, hi) = (Double(min(a, b)) / 100, Double(max(a, b)) / 100)
-            let qlo = ExperimentStats.quantile(v, lo), qhi = ExperimentStats.quantile(v, hi)
+            let qlo = SampleStatistics.quantile(v, lo), qhi = SampleStatistics.quantile(v, hi)
             #expect(qlo <= qhi)
             #expect(v.min()! <= qlo && qhi <= v.max()!)
         }
@@ -39,7 +39,7 @@ import ConvSimSimilarity
     /// each entry within γ₆₄·2 of the exact value.
     @Test func step41ByHand() {
         var k1 = [1.0, 0.0], k2 = [1.0, 1.0]
-        Experiment41.sgdStep(&k1, &k2)
+        OrthogonalizationProtocol.sgdStep(&k1, &k2)
         let tol = 2 * FloatingPointBounds.gamma(64)
         for (got, want) in zip(k1 + k2, [1, -0.1, 0.95, 1.05]) { #expect(abs(got - want) <= tol, "\(got) vs \(want)") }
     }

@@ -175,3 +175,23 @@ import Testing
         }
     }
 }
+
+@Suite struct DataTableTests {
+    /// CSV with RFC 4180 quoting and JSON Lines that parse back to the same values; numbers
+    /// round-trip exactly; a non-finite value is an empty cell / null.
+    @Test func csvAndJSONLinesRoundTrip() throws {
+        var t = DataTable(columns: ["name", "i", "x"])
+        t.append([.text("a, \"b\"\nc"), .integer(3), .number(0.1 + 0.2)])
+        t.append([.text("plain"), .integer(-1), .number(.nan)])
+        t.append([.missing, .integer(0), .number(-1e-300)])
+        #expect(t.csv() == "name,i,x\n\"a, \"\"b\"\"\nc\",3,0.30000000000000004\nplain,-1,\n,0,-1e-300\n")
+        let lines = t.jsonLines().split(separator: "\n")
+        #expect(lines.count == 3)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["name"] as? String == "a, \"b\"\nc" && first["i"] as? Int == 3)
+        // The number as written reads back to the same double (shortest round-trip form).
+        #expect(lines[0].hasSuffix(#""x":0.30000000000000004}"#) && Double("0.30000000000000004") == 0.1 + 0.2)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(second["x"] is NSNull)
+    }
+}

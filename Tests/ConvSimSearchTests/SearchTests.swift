@@ -24,7 +24,7 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
         await propertyCheck(count: 200, input: Gen.int(in: 2...30), Gen.int(in: 0...6), Gen.int(in: 0...1_000_000)) { n, si, seed in
             var rng = SeededRandom(seed: UInt64(seed))
             let (a, b) = rng.orthonormalPair(n)
-            guard let (ai, bi) = IntegerPairs.orthogonal(a, b, scale: Shrinker.scales[si]) else { return }
+            guard let (ai, bi) = IntegerPairs.orthogonal(a, b, scale: PairShrinker.scales[si]) else { return }
             #expect(ExactArithmetic.dot(ai, bi) == 0)
             #expect(ai.allSatisfy { $0 == $0.rounded() } && bi.allSatisfy { $0 == $0.rounded() })
         }
@@ -282,7 +282,7 @@ func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
     /// image, a 1×1 kernel (3 channels) already refutes the claim.
     @Test func adversarialShrinksToSmallKernel() throws {
         let x = integerImage(3, 32, 32, seed: 3)
-        let r = try #require(Shrinker.shrink(input: x, name: "s", padding: .same, kernelSizes: [1, 2, 3],
+        let r = try #require(PairShrinker.shrink(input: x, name: "s", padding: .same, kernelSizes: [1, 2, 3],
                                              construct: AdversarialStrategy.pair,
                                              holds: { $0.dot == 0 && $0.cosineAtLeast(Rational(9, 10)) }))
         #expect(r.stats.kernelSize == 1)
