@@ -72,7 +72,7 @@ public final class BoundaryAccumulator {
         }
     }
 
-    private func flush() {
+    fileprivate func flush() {
         if chunkRows == 0 { return }
         let m = order
         chunk.withUnsafeBufferPointer { LinearAlgebra.addGramUpper($0.baseAddress!, rows: chunkRows, columns: m, into: &matrix) }
@@ -81,6 +81,20 @@ public final class BoundaryAccumulator {
         }
         rows += chunkRows
         chunkRows = 0
+    }
+
+    /// Adds what `other` (same shape) accumulated. Its rows join this sum as one more term per
+    /// entry; the bound of `result()` counts all rows, so it still holds.
+    public func merge(_ other: BoundaryAccumulator) {
+        flush()
+        other.flush()
+        if sawNegative || other.sawNegative {
+            let mine = sawNegative ? absMatrix : matrix, theirs = other.sawNegative ? other.absMatrix : other.matrix
+            absMatrix = zip(mine, theirs).map(+)
+            sawNegative = true
+        }
+        for t in matrix.indices { matrix[t] += other.matrix[t] }
+        rows += other.rows
     }
 
     /// `B^P` (symmetric, row-major) and its entrywise error bound.

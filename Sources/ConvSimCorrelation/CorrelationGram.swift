@@ -77,7 +77,7 @@ public enum CorrelationGram {
     public static func gram(inputs: [Signal], kernels k: KernelBank, padding: Padding) throws -> GramResult {
         let acc = PatchGramAccumulator(channels: k.channels, kernelHeight: k.kernelHeight,
                                        kernelWidth: k.kernelWidth, padding: padding)
-        for (n, x) in inputs.enumerated() { try acc.add(x, name: "input #\(n + 1)") }
+        try acc.add(contentsOf: inputs.enumerated().map { ($0.element, "input #\($0.offset + 1)") })
         return gram(kernels: k, patchGram: acc.result())
     }
 }

@@ -161,6 +161,21 @@ public final class CorrelationAccumulator {
         images += 1
     }
 
+    /// Adds what `other` (same shape) accumulated: the sums of its spectra and norm products.
+    /// A sum of `N` images in any grouping has at most `N − 1` additions per entry, so the
+    /// bound of `result()` (built for `images` images) still holds.
+    public func merge(_ other: CorrelationAccumulator) {
+        for p in sums.indices {
+            other.sums[p].withUnsafeBufferPointer { src in
+                sums[p].withUnsafeMutableBufferPointer { dst in
+                    for t in 0..<dst.count { dst[t] += src[t] }
+                }
+            }
+            normProducts[p] += other.normProducts[p]
+        }
+        images += other.images
+    }
+
     /// The accumulated correlations with their certified bounds.
     public func result() -> InputCorrelations {
         var r = InputCorrelations.zero(channels: channels, lags: lags, circular: circular)

@@ -1,4 +1,5 @@
 import ConvSimCore
+import Foundation
 
 /// The patch Gram `𝐆^P` of a dataset for one padding, obtained from the input
 /// correlations (T1, T1b): `𝐆^P = 𝐑 − B^P` with `𝐑[(c,u),(c',v)] = R_cc'(v−u)`
@@ -89,6 +90,74 @@ public final class PatchGramAccumulator {
         images += 1
     }
 
+    /// Adds what `other` (same channels, kernel size and padding) accumulated, as if its images
+    /// had been added here after this one's: per image size, then the border term.
+    public func merge(_ other: PatchGramAccumulator) throws {
+        guard other.channels == channels, other.kernelHeight == kernelHeight, other.kernelWidth == kernelWidth,
+              other.padding == padding else {
+            throw ConvSimError.invalidArgument("cannot merge patch statistics of different shapes or paddings")
+        }
+        for key in other.sizeOrder {
+            guard let theirs = other.accumulators[key] else { continue }
+            if let mine = accumulators[key] { mine.merge(theirs) } else {
+                let fresh = try CorrelationAccumulator(channels: channels, height: key.h, width: key.w,
+                                                       lags: LagWindow(kernelHeight: kernelHeight, kernelWidth: kernelWidth),
+                                                       circular: padding == .circular)
+                fresh.merge(theirs)
+                accumulators[key] = fresh
+                sizeOrder.append(key)
+            }
+        }
+        if let b = boundary, let ob = other.boundary { b.merge(ob) }
+        images += other.images
+    }
+
+    /// Images per block of `add(contentsOf:)`: fixed, so that results do not depend on the
+    /// thread count.
+    public static let blockSize = 16
+
+    /// Adds many images on `Parallel.threads` threads: consecutive blocks of `blockSize`
+    /// images (counted from this call's first image), each accumulated on its own, then merged
+    /// here in block order. The result is the same bytes for any thread count; it differs
+    /// from adding the images one by one only by rounding within the certified bounds.
+    /// (Callers that stream a dataset in several calls keep the same bytes when each call but
+    /// the last holds a multiple of `blockSize` images.)
+    public func add(contentsOf inputs: [(signal: Signal, name: String)]) throws {
+        let b = Self.blockSize
+        let blocks = (inputs.count + b - 1) / b
+        guard blocks > 1 else {
+            for x in inputs { try add(x.signal, name: x.name) }
+            return
+        }
+        let (c, kh, kw, p) = (channels, kernelHeight, kernelWidth, padding)
+        // Waves of blocks bound the memory (one accumulator per block in flight).
+        let wave = max(1, Parallel.threads) * 4
+        var start = 0
+        while start < blocks {
+            let count = min(wave, blocks - start)
+            let results = BlockResults(count: count)
+            let first = start
+            Parallel.forEach(blocks: count) { k in
+                let block = first + k
+                let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
+                do {
+                    for i in (block * b)..<min((block + 1) * b, inputs.count) { try acc.add(inputs[i].signal, name: inputs[i].name) }
+                    results.set(k, .success(acc))
+                } catch {
+                    results.set(k, .failure(error))
+                }
+            }
+            for k in 0..<count {
+                switch results.get(k) {
+                case .success(let acc): try merge(acc)
+                case .failure(let error): throw error
+                case nil: throw ConvSimError.invalidArgument("internal: block \(first + k) produced no result")
+                }
+            }
+            start += count
+        }
+    }
+
     /// The input correlations summed over all images (all sizes).
     public func correlations() -> InputCorrelations {
         var total = InputCorrelations.zero(channels: channels,
@@ -116,4 +185,13 @@ public final class PatchGramAccumulator {
         return PatchGram(channels: channels, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                          padding: padding, matrix: g, bound: e, toeplitz: t, images: images)
     }
+}
+
+/// One result slot per block of a parallel accumulation (each written by one worker).
+private final class BlockResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<PatchGramAccumulator, Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ r: Result<PatchGramAccumulator, Error>) { lock.lock(); slots[k] = r; lock.unlock() }
+    func get(_ k: Int) -> Result<PatchGramAccumulator, Error>? { lock.lock(); defer { lock.unlock() }; return slots[k] }
 }

@@ -198,7 +198,9 @@ struct BenchSetup {
 
     func fftGram(count: Int) throws -> GramResult {
         let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: 3, kernelWidth: 3, padding: .same)
-        try forEachCrop(count) { try acc.add($0) }
+        var crops: [(signal: Signal, name: String)] = []
+        forEachCrop(count) { crops.append(($0, "crop")) }
+        try acc.add(contentsOf: crops)
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 

@@ -81,11 +81,16 @@ struct GramCommand: ParsableCommand {
         case .fft:
             let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: bank.kernelHeight,
                                            kernelWidth: bank.kernelWidth, padding: padding)
+            // Images in batches of whole blocks, accumulated in parallel (same bytes for any --threads).
+            var batch: [(signal: Signal, name: String)] = []
+            let batchSize = PatchGramAccumulator.blockSize * 64
             for file in files {
                 for s in try InputLoader.loadNamedSignals(path: file, gray: gray, oneDimensional: oneDimensional) {
-                    try acc.add(s.signal, name: s.name)
+                    batch.append((s.signal, s.name))
+                    if batch.count == batchSize { try acc.add(contentsOf: batch); batch = [] }
                 }
             }
+            try acc.add(contentsOf: batch)
             return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
         case .direct:
             var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)

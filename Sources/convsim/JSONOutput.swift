@@ -17,30 +17,50 @@ indirect enum JSON {
 
     static func matrix(_ m: [[Double]]) -> JSON { .array(m.map { .array($0.map { .number($0) }) }) }
 
+    /// The JSON text. Written into one growing buffer, so the time is linear in the output's
+    /// size (a 512×512 matrix is 262,144 numbers).
     func render(indent: Int = 0, pretty: Bool = true) -> String {
-        let pad = pretty ? String(repeating: "  ", count: indent + 1) : ""
-        let end = pretty ? String(repeating: "  ", count: indent) : ""
-        let nl = pretty ? "\n" : ""
+        var out = ""
+        write(into: &out, indent: indent, pretty: pretty)
+        return out
+    }
+
+    func write(into out: inout String, indent: Int, pretty: Bool) {
         switch self {
-        case .number(let d): return d.isFinite ? JSON.format(d) : "null"
-        case .int(let i): return String(i)
-        case .uint(let u): return String(u)
-        case .string(let s): return JSON.quote(s)
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
+        case .number(let d): out += d.isFinite ? JSON.format(d) : "null"
+        case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
+        case .string(let s): out += JSON.quote(s)
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
         case .array(let a):
-            if a.isEmpty { return "[]" }
+            if a.isEmpty { out += "[]"; return }
             // Arrays of scalars stay on one line.
-            if a.allSatisfy({ if case .array = $0 { return false }; if case .object = $0 { return false }; return true }) {
-                return "[" + a.map { $0.render(indent: indent + 1, pretty: pretty) }.joined(separator: ", ") + "]"
+            let scalars = a.allSatisfy { if case .array = $0 { return false }; if case .object = $0 { return false }; return true }
+            out += "["
+            for (k, v) in a.enumerated() {
+                if k > 0 { out += scalars ? ", " : "," }
+                if !scalars && pretty { out += "\n"; JSON.pad(&out, indent + 1) }
+                v.write(into: &out, indent: indent + 1, pretty: pretty)
             }
-            return "[" + nl + a.map { pad + $0.render(indent: indent + 1, pretty: pretty) }.joined(separator: "," + nl) + nl + end + "]"
+            if !scalars && pretty { out += "\n"; JSON.pad(&out, indent) }
+            out += "]"
         case .object(let o):
-            if o.isEmpty { return "{}" }
-            return "{" + nl + o.map { pad + JSON.quote($0.0) + ": " + $0.1.render(indent: indent + 1, pretty: pretty) }
-                .joined(separator: "," + nl) + nl + end + "}"
+            if o.isEmpty { out += "{}"; return }
+            out += "{"
+            for (k, (key, v)) in o.enumerated() {
+                if k > 0 { out += "," }
+                if pretty { out += "\n"; JSON.pad(&out, indent + 1) }
+                out += JSON.quote(key)
+                out += ": "
+                v.write(into: &out, indent: indent + 1, pretty: pretty)
+            }
+            if pretty { out += "\n"; JSON.pad(&out, indent) }
+            out += "}"
         }
     }
+
+    static func pad(_ out: inout String, _ level: Int) { for _ in 0..<level { out += "  " } }
 
     static func format(_ d: Double) -> String {
         if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }

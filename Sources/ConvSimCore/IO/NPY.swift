@@ -305,6 +305,12 @@ public enum NPY {
         func bad(_ i: Int, _ why: String) -> ConvSimError {
             .invalidArgument("\(what): value \(values[i]) at flat index \(i) \(why)")
         }
+        if dtype == .float64 && 1.littleEndian == 1 {
+            // Every double is representable: the bytes in one copy (a 19 MB gradient in milliseconds).
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            return
+        }
+        bytes.reserveCapacity(bytes.count + values.count * 8)
         for (i, v) in values.enumerated() {
             switch dtype {
             case .float16:

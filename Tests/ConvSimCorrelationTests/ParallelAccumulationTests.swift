@@ -1,0 +1,44 @@
+import ConvSimCore
+@testable import ConvSimCorrelation
+import Testing
+
+/// Parallel dataset accumulation: fixed blocks merged in block order.
+@Suite struct ParallelAccumulationTests {
+    /// The same bytes on 1, 2 and 3 threads, for every padding and mixed image sizes; equal to
+    /// the one-by-one accumulation within the certified bounds; merging two one-block halves
+    /// equals one pass byte for byte.
+    @Test(arguments: Padding.allCases)
+    func sameBytesForAnyThreadCount(padding: Padding) throws {
+        var rng = SeededRandom(seed: 21)
+        let images: [(signal: Signal, name: String)] = (0..<(2 * PatchGramAccumulator.blockSize + 5)).map { n in
+            (Fixtures.gaussianSignal(2, 6 + n % 3, 7, &rng), "x\(n)")
+        }
+        let before = Parallel.threads
+        defer { Parallel.setThreads(before) }
+        var results: [PatchGram] = []
+        for t in [1, 2, 3] {
+            Parallel.setThreads(t)
+            let acc = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
+            try acc.add(contentsOf: images)
+            results.append(acc.result())
+        }
+        #expect(results[0].matrix == results[1].matrix && results[1].matrix == results[2].matrix)
+        #expect(results[0].bound == results[1].bound && results[0].images == images.count)
+        // One by one: the same quantity up to rounding, inside both bounds.
+        let serial = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
+        for x in images { try serial.add(x.signal, name: x.name) }
+        let s = serial.result(), p = results[0]
+        for i in s.matrix.indices { #expect(abs(s.matrix[i] - p.matrix[i]) <= s.bound[i] + p.bound[i]) }
+        // Two one-block halves, merged: the bytes of one pass over both blocks (a pass merges
+        // its blocks into an empty accumulator in order, and adding to zero is exact).
+        let half = PatchGramAccumulator.blockSize
+        let both = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
+        try both.add(contentsOf: Array(images[..<(2 * half)]))
+        let a = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
+        try a.add(contentsOf: Array(images[..<half]))
+        let b = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
+        try b.add(contentsOf: Array(images[half..<(2 * half)]))
+        try a.merge(b)
+        #expect(a.result().matrix == both.result().matrix && a.result().bound == both.result().bound)
+    }
+}
