@@ -114,7 +114,7 @@ public final class PatchGramAccumulator {
 
     /// Images per block of `add(contentsOf:)`: fixed, so that results do not depend on the
     /// thread count.
-    public static let blockSize = 16
+    public static let blockSize = 64
 
     /// Adds many images on `Parallel.threads` threads: consecutive blocks of `blockSize`
     /// images (counted from this call's first image), each accumulated on its own, then merged
