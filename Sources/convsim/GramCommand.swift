@@ -168,9 +168,18 @@ struct GramCommand: ParsableCommand {
                 } }
             }
         }
+        // The five most similar pairs, kept while scanning (O(M²), not a sort of all M² pairs).
+        func before(_ a: (Int, Int, Double), _ b: (Int, Int, Double)) -> Bool {
+            abs(a.2) > abs(b.2) || (abs(a.2) == abs(b.2) && (a.0, a.1) < (b.0, b.1))
+        }
         var pairs: [(Int, Int, Double)] = []
-        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i][j].isNaN { pairs.append((i, j, r.cosine[i][j])) } }
-        pairs.sort { abs($0.2) > abs($1.2) || (abs($0.2) == abs($1.2) && ($0.0, $0.1) < ($1.0, $1.1)) }
+        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i][j].isNaN {
+            let p = (i, j, r.cosine[i][j])
+            if pairs.count < 5 || before(p, pairs[pairs.count - 1]) {
+                pairs.insert(p, at: pairs.firstIndex { before(p, $0) } ?? pairs.count)
+                if pairs.count > 5 { pairs.removeLast() }
+            }
+        } }
         if !pairs.isEmpty {
             print("\nmost similar feature-map pairs (|cosine|):")
             for (i, j, c) in pairs.prefix(5) { print(abs(c) < 5e-7 ? String(format: "  %3d – %-3d  0.000000", i, j) : String(format: "  %3d – %-3d  %+.6f", i, j, c)) }
