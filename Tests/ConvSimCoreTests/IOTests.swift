@@ -594,9 +594,13 @@ import Testing
         #expect(throws: ConvSimError.unknownLayer(name: "other", available: ["taps"])) {
             _ = try KernelLoader.load(path: oneD, layer: "other")
         }
+        // A 3-D array is a Conv1d weight (M, C, k); 5-D is refused.
         let threeD = Self.join(dir, "three.npy")
         try NPY.write(w, shape: [2, 3, 4], to: threeD)
-        #expect(throws: ConvSimError.self) { _ = try KernelLoader.load(path: threeD, layer: nil) }
+        #expect(try KernelLoader.load(path: threeD, layer: nil).bank.kernelHeight == 1)
+        let fiveD = Self.join(dir, "five.npy")
+        try NPY.write(w, shape: [2, 3, 2, 2, 1], to: fiveD)
+        #expect(throws: ConvSimError.self) { _ = try KernelLoader.load(path: fiveD, layer: nil) }
 
         // A directory of .npy files: every 4-D file is a layer named by its stem.
         let layerDir = Self.join(dir, "layers")
@@ -616,6 +620,29 @@ import Testing
 
     /// JPEG goes through libjpeg-turbo with Pillow's settings: the decoded samples
     /// equal Pillow 13's (sums and first samples pinned from `numpy.asarray(Image.open(f))`).
+    /// Layers in a network's order (natural order of names), and Conv1d weights `(M, C, k)` read
+    /// as `(M, C, 1, k)`; a 3-D tensor that is not a weight is not a layer.
+    @Test func kernelLoaderNaturalOrderAndConv1d() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        let st = Self.join(dir, "net.safetensors")
+        let w4 = [Double](repeating: 1, count: 2 * 1 * 1 * 1)
+        try Safetensors.write(tensors: [(name: "features.10.weight", shape: [2, 1, 1, 1], values: w4),
+                                        (name: "features.3.weight", shape: [2, 1, 1, 1], values: w4),
+                                        (name: "features.0.weight", shape: [2, 1, 1, 1], values: w4),
+                                        (name: "conv1d.weight", shape: [2, 3, 5], values: (0..<30).map(Double.init)),
+                                        (name: "pos_embedding", shape: [1, 4, 8], values: [Double](repeating: 0, count: 32))], to: st)
+        #expect(try KernelLoader.layers(path: st) == ["conv1d.weight", "features.0.weight", "features.3.weight", "features.10.weight"])
+        let c1 = try KernelLoader.load(path: st, layer: "conv1d.weight").bank
+        #expect(c1.count == 2 && c1.channels == 3 && c1.kernelHeight == 1 && c1.kernelWidth == 5 && c1.values[7] == 7)
+        #expect(KernelLoader.naturalOrder("a2", "a10") && !KernelLoader.naturalOrder("a10", "a2"))
+        #expect(KernelLoader.naturalOrder("a02", "a2") || KernelLoader.naturalOrder("a2", "a02"))
+        #expect(KernelLoader.naturalOrder("x.99999999999999999999999", "x.100000000000000000000000"))
+        let npy = Self.join(dir, "c1.npy")
+        try NPY.write((0..<12).map(Double.init), shape: [2, 2, 3], to: npy)
+        #expect(try KernelLoader.load(path: npy, layer: nil).bank.kernelWidth == 3)
+    }
+
     @Test func jpegDecodesLikePillow() throws {
         let rgb = try ImageDecoder.decode(path: Self.data("jpeg/astronaut_crop.jpg"))
         #expect(rgb.channels == 3 && rgb.height == 48 && rgb.width == 64)

@@ -127,13 +127,17 @@ public enum InputLoader {
 ///
 /// - `.npy`: shape `(M, C, kh, kw)`, or `(M, k)` for 1-D kernels (C = 1, kh = 1); the
 ///   single layer is named by the file stem.
-/// - `.safetensors`: every 4-D tensor is a layer; layers are sorted by name.
-/// - A directory: every 4-D `.npy` file in it (not recursive) is a layer named by its
+/// - `.safetensors`: every 4-D tensor is a layer, and every 3-D tensor named `….weight` (a
+///   Conv1d weight `(M, C, k)`, read as `(M, C, 1, k)`).
+/// - A directory: every 4-D (or 3-D) `.npy` file in it (not recursive) is a layer named by its
 ///   file stem; other files are ignored.
+///
+/// Layers are listed in natural order (`features.3` before `features.10`: digit runs compare
+/// as numbers), which is a network's order for the usual PyTorch names.
 ///
 /// Values are used as stored (no scaling, also for `uint8`).
 public enum KernelLoader {
-    /// The names of the layers available at `path`, sorted.
+    /// The names of the layers available at `path`, in natural order.
     ///
     /// - Throws: `fileNotFound`, `noLayers`, and the readers' errors.
     public static func layers(path: String) throws -> [String] {
@@ -167,7 +171,7 @@ public enum KernelLoader {
         return (chosen.name, try chosen.bank())
     }
 
-    /// Loads every layer at `path`, sorted by name.
+    /// Loads every layer at `path`, in natural order.
     public static func loadAll(path: String) throws -> [(name: String, bank: KernelBank)] {
         try candidates(path: path).map { ($0.name, try $0.bank()) }
     }
@@ -189,9 +193,47 @@ public enum KernelLoader {
         }
     }
 
-    private static let expected4D = "(M, C, kh, kw) with positive dimensions, or (M, k) for 1-D kernels"
+    private static let expected4D = "(M, C, kh, kw) with positive dimensions, (M, C, k) for Conv1d weights, or (M, k) for 1-D kernels"
 
-    /// All layers at `path`, sorted by name; throws `noLayers` when there is none.
+    /// A tensor shape as a layer `(M, C, kh, kw)`: 4-D as is, 3-D `(M, C, k)` as `(M, C, 1, k)`.
+    static func layerShape(_ s: [Int]) -> [Int]? {
+        guard s.allSatisfy({ $0 > 0 }) else { return nil }
+        switch s.count {
+        case 4: return s
+        case 3: return [s[0], s[1], 1, s[2]]
+        default: return nil
+        }
+    }
+
+    /// Natural order of names: digit runs compare as numbers (by length, then digits, so no
+    /// run overflows), everything else character by character.
+    public static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        func chunks(_ s: String) -> [(digits: Bool, text: Substring)] {
+            var out: [(Bool, Substring)] = []
+            var start = s.startIndex
+            while start < s.endIndex {
+                let isDigit = s[start].isASCII && s[start].isNumber
+                var end = start
+                while end < s.endIndex && (s[end].isASCII && s[end].isNumber) == isDigit { end = s.index(after: end) }
+                out.append((isDigit, s[start..<end]))
+                start = end
+            }
+            return out
+        }
+        let x = chunks(a), y = chunks(b)
+        for (p, q) in zip(x, y) where p.text != q.text {
+            if p.digits && q.digits {
+                let pt = p.text.drop { $0 == "0" }, qt = q.text.drop { $0 == "0" }
+                if pt.count != qt.count { return pt.count < qt.count }
+                if pt != qt { return pt < qt }
+                continue
+            }
+            return p.text < q.text
+        }
+        return x.count != y.count ? x.count < y.count : a < b
+    }
+
+    /// All layers at `path`, in natural order; throws `noLayers` when there is none.
     private static func candidates(path: String) throws -> [Candidate] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -202,8 +244,8 @@ public enum KernelLoader {
             let files = try InputLoader.inputFiles(inDirectory: path).filter { InputLoader.fileExtension($0) == "npy" }
             for file in files {
                 let array = try NPY.read(path: file)
-                if array.shape.count == 4, array.shape.allSatisfy({ $0 > 0 }) {
-                    found.append(Candidate(name: stem(file), source: file, shape: array.shape, values: array.values))
+                if let shape = layerShape(array.shape) {
+                    found.append(Candidate(name: stem(file), source: file, shape: shape, values: array.values))
                 }
             }
         } else if isNPY(path) {
@@ -211,7 +253,7 @@ public enum KernelLoader {
             let s = array.shape
             let shape: [Int]
             switch s.count {
-            case 4: shape = s
+            case 4, 3: shape = layerShape(s) ?? s
             case 2: shape = [s[0], 1, 1, s[1]]
             default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
             }
@@ -221,12 +263,14 @@ public enum KernelLoader {
             found.append(Candidate(name: stem(path), source: path, shape: shape, values: array.values))
         } else {
             let file = try Safetensors.read(path: path)
-            for t in file.tensors where t.shape.count == 4 && t.shape.allSatisfy({ $0 > 0 }) {
-                found.append(Candidate(name: t.name, source: path, shape: t.shape, values: t.values))
+            for t in file.tensors where t.shape.count == 4 || (t.shape.count == 3 && t.name.hasSuffix("weight")) {
+                if let shape = layerShape(t.shape) {
+                    found.append(Candidate(name: t.name, source: path, shape: shape, values: t.values))
+                }
             }
         }
         guard !found.isEmpty else { throw ConvSimError.noLayers(path: path) }
-        return found.sorted { $0.name < $1.name }
+        return found.sorted { naturalOrder($0.name, $1.name) }
     }
 
     /// The shape of a non-layer tensor called `name` in a `.safetensors` file, if any.
