@@ -38,14 +38,20 @@ public struct LayerAnalysis: Sendable {
 public enum ModelAnalysis {
     /// Groups of a layer: an override, or depthwise detection (`C = 1`, `M > 1`,
     /// and the layer does not read the images).
-    public static func groups(for bank: KernelBank, override: Int?, readsImages: Bool) throws -> (Int, Bool) {
+    /// With `inputChannels` (the images' channels), depthwise weights `(M, 1, kh, kw)` reading
+    /// `C > 1` channels with `C | M` get `G = C` (PyTorch: `groups = in_channels`, `M/C`
+    /// kernels per channel); without, one group per kernel.
+    public static func groups(for bank: KernelBank, override: Int?, readsImages: Bool, inputChannels: Int? = nil) throws -> (Int, Bool) {
         if let g = override {
             guard g >= 1, bank.count % g == 0 else {
                 throw ConvSimError.invalidArgument("--groups \(g) does not divide the \(bank.count) output channels")
             }
             return (g, false)
         }
-        if bank.channels == 1 && bank.count > 1 && !readsImages { return (bank.count, true) }
+        if bank.channels == 1 && bank.count > 1 && !readsImages {
+            if let c = inputChannels, c > 1, bank.count % c == 0 { return (c, true) }
+            return (bank.count, true)
+        }
         return (1, false)
     }
 
@@ -62,8 +68,10 @@ public enum ModelAnalysis {
         return c
     }
 
-    /// Analyses one layer. `patchGram` is the inputs' patch Gram for this kernel size
-    /// and padding when the layer reads the images (channel counts match), else nil.
+    /// Analyses one layer. `patchGram` is the inputs' patch Gram for this kernel size and
+    /// padding when the layer reads the images: with the weights' channels (an ordinary
+    /// convolution) or with `G ×` them (a grouped one: the feature maps are those of the dense
+    /// bank `bank.embedded(groups: G)`, Documentation/Theory.md#groups); else nil.
     public static func analyze(name: String, bank: KernelBank, groupsOverride: Int?, patchGram: PatchGram?,
                                inputNote: String?) throws -> LayerAnalysis {
         if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
@@ -71,8 +79,12 @@ public enum ModelAnalysis {
         }
         var notes: [String] = []
         if let n = inputNote { notes.append(n) }
-        let (g, detected) = try groups(for: bank, override: groupsOverride, readsImages: patchGram != nil)
-        if detected { notes.append("recognised as depthwise: (\(bank.count), 1, \(bank.kernelHeight), \(bank.kernelWidth)) weights, \(g) groups of one kernel; pass --groups \(name)=1 to treat it as an ordinary convolution") }
+        let readsDirectly = patchGram.map { $0.channels == bank.channels } ?? false
+        let (g, detected) = try groups(for: bank, override: groupsOverride, readsImages: readsDirectly,
+                                       inputChannels: patchGram?.channels)
+        if detected {
+            notes.append("recognised as depthwise: (\(bank.count), 1, \(bank.kernelHeight), \(bank.kernelWidth)) weights, \(g) groups of \(bank.count / g) kernel(s); pass --groups \(name)=G to set the groups")
+        }
         let per = bank.count / g
         let zero = bank.zeroKernels
         if !zero.isEmpty { notes.append("kernel(s) \(zero.map(String.init).joined(separator: ", ")) are zero: left out of cosines and of the normalized CS") }
@@ -100,8 +112,12 @@ public enum ModelAnalysis {
             notes.append("one kernel per group: no pair, so no kernel cosine and no CS")
         }
         var fc: [[Double]]? = nil, fMean: Double? = nil, fMax: Double? = nil, t4: Double? = nil, orthMax: Double? = nil
-        if let p = patchGram, g == 1 {
-            let r = CorrelationGram.gram(kernels: bank, patchGram: p)
+        // The dense bank the feature maps come from (the bank itself when G = 1).
+        let dense: KernelBank? = try patchGram.flatMap { p in
+            p.channels == bank.channels * g ? try bank.embedded(groups: g) : nil
+        }
+        if let p = patchGram, let dense {
+            let r = CorrelationGram.gram(kernels: dense, patchGram: p)
             fc = r.cosine
             var fs = 0.0, fm = 0.0, fn = 0
             var om = 0.0, on = 0
@@ -114,8 +130,8 @@ public enum ModelAnalysis {
             orthMax = on > 0 ? om : nil
             let e = try LinearAlgebra.symmetricEigen(p.matrix, order: p.order)
             t4 = Wielandt.bound(ascendingEigenvalues: e.values)
-        } else if patchGram != nil && g > 1 {
-            notes.append("grouped layer: the image part needs an ordinary (groups = 1) first layer")
+        } else if let p = patchGram {
+            notes.append("the inputs have \(p.channels) channel(s), not \(bank.channels) × \(g) group(s): analysed without the image part")
         }
         // Most redundant pairs: by feature-map |cos| when available, else by kernel |cos|.
         var pairs: [LayerAnalysis.Pair] = []

@@ -66,3 +66,33 @@ public struct KernelBank: Sendable, Equatable {
     public var isFinite: Bool { values.allSatisfy { $0.isFinite } }
     public var isIntegral: Bool { values.allSatisfy { $0.isFinite && $0 == $0.rounded() && abs($0) < 9.0e15 } }
 }
+
+extension KernelBank {
+    /// The dense bank of a grouped convolution (Documentation/Theory.md#groups): `self` holds the
+    /// weights `(M, C/G, kh, kw)` of a convolution with `G` groups (PyTorch `Conv2d(groups: G)`;
+    /// depthwise when `C/G = 1`), kernel `i` reading channels `g·C/G … (g+1)·C/G − 1` of its group
+    /// `g = i / (M/G)`. The result is `(M, C, kh, kw)` with each kernel placed on its group's
+    /// channels and zeros elsewhere — the same feature maps, so every formula for ordinary
+    /// convolutions applies exactly.
+    /// - Throws: `invalidArgument` unless `G ≥ 1` divides `M` and `C/G = channels`.
+    public func embedded(groups g: Int) throws -> KernelBank {
+        guard g >= 1, count % g == 0 else {
+            throw ConvSimError.invalidArgument("--groups \(g) must divide the \(count) output channels")
+        }
+        let (total, overflow) = channels.multipliedReportingOverflow(by: g)
+        guard !overflow, total <= 1 << 16 else {
+            throw ConvSimError.invalidArgument("--groups \(g) with \(channels) channels per group gives too many input channels")
+        }
+        if g == 1 { return self }
+        let perGroup = count / g, taps = kernelHeight * kernelWidth
+        var values = [Double](repeating: 0, count: count * total * taps)
+        for i in 0..<count {
+            let group = i / perGroup
+            for c in 0..<channels {
+                let src = (i * channels + c) * taps, dst = (i * total + group * channels + c) * taps
+                for t in 0..<taps { values[dst + t] = self.values[src + t] }
+            }
+        }
+        return KernelBank(count: count, channels: total, kernelHeight: kernelHeight, kernelWidth: kernelWidth, values: values)
+    }
+}

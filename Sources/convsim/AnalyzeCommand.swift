@@ -69,7 +69,10 @@ struct AnalyzeCommand: ParsableCommand {
                 var pg: PatchGram? = nil
                 var note: String? = nil
                 if let c = imageChannels.first {
-                    if c == bank.channels {
+                    // An ordinary layer reads C = its channels; a grouped one (--groups NAME=G, or
+                    // depthwise weights (M, 1, kh, kw) with C | M) reads C = its channels × G.
+                    let g = overrides[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
+                    if c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g) {
                         let key = "\(bank.kernelHeight)x\(bank.kernelWidth)"
                         if let p = patchGrams[key] { pg = p } else {
                             let acc = PatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight,

@@ -43,22 +43,27 @@ struct GramCommand: ParsableCommand {
     var oneDimensional = false
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+    @Option(parsing: .unconditional, help: "Groups of a grouped convolution (PyTorch Conv2d groups; weights (M, C/G, kh, kw), depthwise when C/G = 1), 1…65536.")
+    var groups = 1
 
     @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one --input (an image, a .npy file or a directory)") }
+        try ArgumentLimits.check(groups, "--groups", 1...65_536)
     }
 
     func run() throws {
         parallel.apply()
         do {
-            let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
+            let (name, weights) = try KernelLoader.load(path: kernels, layer: layer)
+            // A grouped convolution is the dense one with each kernel on its group's channels.
+            let bank = try weights.embedded(groups: groups)
             let result = try computeGram(bank: bank).requireFinite()
             if json {
-                print(renderJSON(result, layerName: name, bank: bank).render())
+                print(renderJSON(result, layerName: name, bank: weights).render())
             } else {
-                printTable(result, layerName: name, bank: bank)
+                printTable(result, layerName: name, bank: weights)
             }
         }
     }
@@ -119,6 +124,7 @@ struct GramCommand: ParsableCommand {
             ("padding", .string(padding.rawValue)),
             ("layer", .string(layerName)),
             ("kernel_shape", .array([bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth].map { .int($0) })),
+            ("groups", .int(groups)),
             ("inputs", .int(r.images)),
             ("gram", .matrix(r.gram)),
             ("cosine", .matrix(r.cosine)),
@@ -138,7 +144,7 @@ struct GramCommand: ParsableCommand {
 
     func printTable(_ r: GramResult, layerName: String, bank: KernelBank) {
         let m = bank.count
-        print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)  padding \(padding.rawValue)  method \(method.rawValue)  inputs \(r.images)")
+        print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)\(groups > 1 ? "  groups \(groups)" : "")  padding \(padding.rawValue)  method \(method.rawValue)  inputs \(r.images)")
         let maxBound = r.bound.flatMap { $0 }.max() ?? 0
         print("certified max |error| of any Gram entry: \(String(format: "%.3e", maxBound))")
         if method == .fft {
