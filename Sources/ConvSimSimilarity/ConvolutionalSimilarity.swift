@@ -23,6 +23,40 @@ public enum ConvolutionalSimilarity {
     }
 }
 
+extension ConvolutionalSimilarity {
+    /// The CS of a grouped layer (Documentation/Theory.md#groups): the sum over its `G` groups
+    /// of the CS of each group's kernels (`M/G` consecutive kernels), as the layer's training
+    /// sees them. Value and bound are the sums (the bound adds one rounding per group:
+    /// `(Σ bounds)(1 + γ_G) + γ_G·Σ values`); the gradient is each group's, in place.
+    /// - Throws: `invalidArgument` unless `G ≥ 1` divides `M`; the errors of `evaluate`.
+    public static func evaluate(_ bank: KernelBank, variant: CSVariant, groups g: Int, method: Method = .fast,
+                                normalize: Bool = false, gradient: Bool = false) throws -> CSResult {
+        guard g >= 1, bank.count % g == 0 else {
+            throw ConvSimError.invalidArgument("--groups \(g) must divide the \(bank.count) kernels")
+        }
+        if g == 1 { return try evaluate(bank, variant: variant, method: method, normalize: normalize, gradient: gradient) }
+        let per = bank.count / g, len = bank.kernelLength
+        var total = CSResult(variant: variant, value: 0, bound: 0,
+                             gradient: gradient ? [Double](repeating: 0, count: bank.values.count) : nil,
+                             gradientBound: gradient ? [Double](repeating: 0, count: bank.count) : nil)
+        var absSum = 0.0
+        for grp in 0..<g {
+            let idx = Array((grp * per)..<((grp + 1) * per))
+            let r = try evaluate(bank.selecting(idx), variant: variant, method: method, normalize: normalize, gradient: gradient)
+            total.value += r.value
+            total.bound += r.bound
+            absSum += abs(r.value)
+            if let gr = r.gradient, let gb = r.gradientBound {
+                for t in 0..<(per * len) { total.gradient?[grp * per * len + t] = gr[t] }
+                for k in 0..<per { total.gradientBound?[grp * per + k] = gb[k] }
+            }
+        }
+        let gamma = FloatingPointBounds.gamma(g)
+        total.bound = FloatingPointBounds.inflate(total.bound * (1 + gamma) + gamma * absSum, operations: g + 3)
+        return total
+    }
+}
+
 /// Unit-norm kernels: `K_i / ‖K_i‖₂` (the norm over all channels and taps of kernel `i`).
 public enum Normalization {
     /// - Throws: `ConvSimError.zeroKernels(indices:)` listing every identically zero kernel.

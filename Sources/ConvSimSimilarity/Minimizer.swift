@@ -58,3 +58,39 @@ public enum Minimizer {
         return MinimizeResult(bank: current, losses: losses, stepsTaken: steps, stoppedNonFinite: false, message: nil)
     }
 }
+
+extension Minimizer {
+    /// Minimizes the CS of a grouped layer (Documentation/Theory.md#groups): the sum over the
+    /// `G` groups of each group's CS. The groups share no parameter, and the optimizers update
+    /// each parameter from its own gradient, so this is each group minimized on its own;
+    /// `losses[t]` is the sum of the groups' losses (over the steps every group reached).
+    /// - Throws: `invalidArgument` unless `G ≥ 1` divides `M`; the errors of `minimize`.
+    public static func minimize(_ bank: KernelBank, groups g: Int, variant: CSVariant, optimizer kind: OptimizerKind = .adam,
+                                learningRate: Double = 0.002, steps: Int,
+                                onStep: ((Int, Double) -> Void)? = nil) throws -> MinimizeResult {
+        guard g >= 1, bank.count % g == 0 else {
+            throw ConvSimError.invalidArgument("--groups \(g) must divide the \(bank.count) kernels")
+        }
+        if g == 1 {
+            return try minimize(bank, variant: variant, optimizer: kind, learningRate: learningRate, steps: steps, onStep: onStep)
+        }
+        let per = bank.count / g, len = bank.kernelLength
+        var out = bank
+        var losses: [Double]? = nil
+        var stepsTaken = steps, stopped = false
+        var messages: [String] = []
+        for grp in 0..<g {
+            let idx = Array((grp * per)..<((grp + 1) * per))
+            let r = try minimize(bank.selecting(idx), variant: variant, optimizer: kind, learningRate: learningRate, steps: steps)
+            for t in 0..<(per * len) { out.values[grp * per * len + t] = r.bank.values[t] }
+            losses = losses.map { zip($0, r.losses).map(+) } ?? r.losses
+            stepsTaken = min(stepsTaken, r.stepsTaken)
+            if r.stoppedNonFinite { stopped = true }
+            if let m = r.message { messages.append("group \(grp): " + m) }
+        }
+        let all = losses ?? []
+        if let onStep { for (t, l) in all.enumerated() { onStep(t, l) } }
+        return MinimizeResult(bank: out, losses: all, stepsTaken: stepsTaken, stoppedNonFinite: stopped,
+                              message: messages.isEmpty ? nil : messages.joined(separator: "; "))
+    }
+}

@@ -43,11 +43,14 @@ struct CSCommand: ParsableCommand {
     var gradient: String?
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+    @Option(parsing: .unconditional, help: "Groups of a grouped convolution (weights (M, C/G, kh, kw)): the CS is the sum over the groups of each group's CS, 1…65536.")
+    var groups = 1
 
     @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
         if allLayers && layer != nil { throw ValidationError("--layer and --all-layers exclude each other") }
+        try ArgumentLimits.check(groups, "--groups", 1...65_536)
         if allLayers && gradient != nil { throw ValidationError("--gradient needs a single layer (not --all-layers)") }
         if let g = gradient {
             if !g.lowercased().hasSuffix(".npy") { throw ValidationError("--gradient must name a .npy file (got \(g))") }
@@ -95,6 +98,7 @@ struct CSCommand: ParsableCommand {
                 var fields: [(String, JSON)] = [
                     ("variant", .string(variant.rawValue)), ("value", .number(r.value)), ("bound", .number(r.bound)),
                     ("layer", .string(name)), ("shape", CSPaths.shapeJSON(bank)), ("normalize", .bool(normalize)),
+                    ("groups", .int(groups)),
                 ]
                 if let g = gradient {
                     fields.append(("gradient", .string(g)))
@@ -103,7 +107,7 @@ struct CSCommand: ParsableCommand {
                 print(JSON.object(fields).render())
             } else {
                 print("layer      \(name)  (M, C, kh, kw) = (\(bank.count), \(bank.channels), \(bank.kernelHeight), \(bank.kernelWidth))")
-                print("variant    \(variant.rawValue)  = \(variant.formula)\(normalize ? "  on unit-norm kernels" : "")")
+                print("variant    \(variant.rawValue)  = \(variant.formula)\(normalize ? "  on unit-norm kernels" : "")\(groups > 1 ? ", summed over \(groups) groups" : "")")
                 print(String(format: "value      %.17g", r.value))
                 print(String(format: "bound      %.3e  (certified: |value − exact| ≤ bound)", r.bound))
                 if let g = gradient {
@@ -115,7 +119,7 @@ struct CSCommand: ParsableCommand {
 
     func evaluate(_ bank: KernelBank, name: String, gradient: Bool) throws -> CSResult {
         do {
-            return try ConvolutionalSimilarity.evaluate(bank, variant: variant, normalize: normalize, gradient: gradient)
+            return try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize, gradient: gradient)
         } catch ConvSimError.zeroKernels(let idx) {
             throw ConvSimError.invalidArgument("layer '\(name)': kernel(s) \(idx.map(String.init).joined(separator: ", ")) are identically zero, so --normalize (unit-norm kernels) is undefined for them; drop them or run without --normalize")
         }

@@ -72,12 +72,16 @@ struct MinimizeCommand: ParsableCommand {
     var gray = false
     @Flag(help: "Print one JSON object instead of a summary.")
     var json = false
+    @Option(parsing: .unconditional, help: "Groups of a grouped convolution (weights (M, C/G, kh, kw)): each group's CS is minimized (--method gradient), 1…65536.")
+    var groups = 1
 
     @OptionGroup var parallel: ThreadsOption
 
     @OptionGroup var exporting: ExportOption
 
     func validate() throws {
+        try ArgumentLimits.check(groups, "--groups", 1...65_536)
+        if groups > 1 && method != .gradient { throw ValidationError("--groups needs --method gradient (the closed-form methods act on the whole bank)") }
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         if ext != "npy" && ext != "safetensors" { throw ValidationError("--out must end in .npy or .safetensors (got \(out))") }
         if CSPaths.same(out, kernels) { throw ValidationError("--out \(out) is the input kernel file; refusing to overwrite it — choose another path") }
@@ -109,7 +113,7 @@ struct MinimizeCommand: ParsableCommand {
             switch method {
             case .gradient:
                 let every = max(1, steps / 10)
-                result = try Minimizer.minimize(bank, variant: variant, optimizer: optimizer, learningRate: lr, steps: steps) { t, loss in
+                result = try Minimizer.minimize(bank, groups: groups, variant: variant, optimizer: optimizer, learningRate: lr, steps: steps) { t, loss in
                     if !json && (t % every == 0 || t == steps) { progress(String(format: "  step %6d  loss %.10g", t, loss)) }
                 }
             case .shiftGramSchmidt:
@@ -179,7 +183,7 @@ struct MinimizeCommand: ParsableCommand {
                            ("steps_taken", .int(r.stepsTaken))]
             }
             fields += [
-                ("seed", .uint(seed)),
+                ("seed", .uint(seed)), ("groups", .int(groups)),
                 ("loss_first", .number(r.losses.first ?? .nan)), ("loss_last", .number(r.losses.last ?? .nan)),
                 ("loss_curve", .array(idx.map { .object([("step", .int($0)), ("loss", .number(r.losses[$0]))]) })),
                 ("stopped_non_finite", .bool(r.stoppedNonFinite)),

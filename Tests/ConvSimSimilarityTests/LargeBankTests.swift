@@ -67,3 +67,33 @@ import ConvSimCore
         }
     }
 }
+
+@Suite struct GroupedSimilarityTests {
+    /// The CS of a grouped layer is the sum of its groups' CS (each within its bound), with each
+    /// group's gradient in place; a G that does not divide M is refused.
+    @Test func groupedCSIsTheSumOverGroups() throws {
+        var rng = SeededRandom(seed: 12)
+        for g in [1, 2, 3] {
+            let bank = KernelBank(count: 6, channels: 2, kernelHeight: 3, kernelWidth: 2, values: (0..<72).map { _ in rng.gaussian() })
+            for v in CSVariant.allCases {
+                let r = try ConvolutionalSimilarity.evaluate(bank, variant: v, groups: g, gradient: true)
+                var sum = 0.0, bounds = 0.0
+                for grp in 0..<g {
+                    let idx = Array((grp * 6 / g)..<((grp + 1) * 6 / g))
+                    let d = DirectSimilarity.evaluate(bank.selecting(idx), variant: v, gradient: true)
+                    sum += d.value; bounds += d.bound
+                    let len = bank.kernelLength
+                    for (k, i) in idx.enumerated() {
+                        for t in 0..<len {
+                            let diff = abs(r.gradient![i * len + t] - d.gradient![k * len + t])
+                            #expect(diff <= r.gradientBound![i] + d.gradientBound![k], "G=\(g) \(v) kernel \(i)")
+                        }
+                    }
+                }
+                #expect(abs(r.value - sum) <= r.bound + bounds, "G=\(g) \(v)")
+            }
+        }
+        let bank = KernelBank(count: 3, channels: 1, kernelHeight: 1, kernelWidth: 2, values: [1, 2, 3, 4, 5, 6])
+        #expect(throws: ConvSimError.self) { try ConvolutionalSimilarity.evaluate(bank, variant: .pairs, groups: 2) }
+    }
+}
