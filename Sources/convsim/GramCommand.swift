@@ -43,6 +43,14 @@ struct GramCommand: ParsableCommand {
     var oneDimensional = false
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+    @Option(help: "Stride S or SY,SX (PyTorch Conv2d stride), each 1…64: the Gram of the feature maps sampled every S positions.")
+    var stride = "1"
+    @Option(help: "Dilation D or DY,DX (PyTorch Conv2d dilation), each 1…64: kernel taps D apart.")
+    var dilation = "1"
+    @Option(help: "Bias of the layer, a .npy of M values (a .safetensors layer NAME.weight takes NAME.bias from the same file unless --no-bias).")
+    var bias: String?
+    @Flag(name: .customLong("no-bias"), help: "Ignore the layer's bias (feature maps without it).")
+    var noBias = false
     @Option(parsing: .unconditional, help: "Groups of a grouped convolution (PyTorch Conv2d groups; weights (M, C/G, kh, kw), depthwise when C/G = 1), 1…65536.")
     var groups = 1
 
@@ -51,6 +59,7 @@ struct GramCommand: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one --input (an image, a .npy file or a directory)") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
+        _ = try lattice()
     }
 
     func run() throws {
@@ -59,13 +68,54 @@ struct GramCommand: ParsableCommand {
             let (name, weights) = try KernelLoader.load(path: kernels, layer: layer)
             // A grouped convolution is the dense one with each kernel on its group's channels.
             let bank = try weights.embedded(groups: groups)
-            let result = try computeGram(bank: bank).requireFinite()
+            let lat = try lattice()
+            var result = try (lat.isDense ? computeGram(bank: bank) : computeLatticeGram(bank: bank, lattice: lat)).requireFinite()
+            // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file.
+            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernels, layer: name)
+            if let b {
+                var moments = PatchMoments(order: bank.kernelLength)
+                for path in inputs {
+                    for s in try InputLoader.loadNamedSignals(path: path, gray: gray, oneDimensional: oneDimensional) {
+                        moments.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding, lattice: lat)
+                    }
+                }
+                result = try moments.biased(result, kernels: bank, bias: b).requireFinite()
+            }
             if json {
-                print(renderJSON(result, layerName: name, bank: weights).render())
+                print(renderJSON(result, layerName: name, bank: weights, bias: b != nil).render())
             } else {
-                printTable(result, layerName: name, bank: weights)
+                printTable(result, layerName: name, bank: weights, bias: b != nil)
             }
         }
+    }
+
+    /// `--stride` and `--dilation` as a lattice (each "N" or "NY,NX", 1…64).
+    func lattice() throws -> Lattice {
+        func pair(_ text: String, _ flag: String) throws -> (Int, Int) {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard (parts.count == 1 || parts.count == 2), let a = parts.first ?? nil, let b = parts.last ?? nil,
+                  (1...64).contains(a), (1...64).contains(b) else {
+                throw ValidationError("\(flag) must be N or NY,NX with each in 1…64 (got '\(text)')")
+            }
+            return (a, b)
+        }
+        let (sy, sx) = try pair(stride, "--stride"), (dy, dx) = try pair(dilation, "--dilation")
+        return Lattice(strideY: sy, strideX: sx, dilationY: dy, dilationX: dx)
+    }
+
+    /// With stride or dilation: the lattice patch Gram, accumulated directly (Documentation/Theory.md#stride).
+    func computeLatticeGram(bank: KernelBank, lattice: Lattice) throws -> GramResult {
+        guard method == .fft else {
+            throw ConvSimError.invalidArgument("--method direct with --stride/--dilation: the lattice path is already a direct accumulation; drop --method")
+        }
+        let acc = LatticePatchGramAccumulator(channels: bank.channels, kernelHeight: bank.kernelHeight,
+                                              kernelWidth: bank.kernelWidth, padding: padding, lattice: lattice)
+        for path in inputs {
+            for s in try InputLoader.loadNamedSignals(path: path, gray: gray, oneDimensional: oneDimensional) {
+                try acc.add(s.signal, name: s.name)
+            }
+        }
+        return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
     /// Streams the inputs file by file into the accumulator (memory independent of their number).
@@ -117,11 +167,15 @@ struct GramCommand: ParsableCommand {
         }
     }
 
-    func renderJSON(_ r: GramResult, layerName: String, bank: KernelBank) -> JSON {
+    func renderJSON(_ r: GramResult, layerName: String, bank: KernelBank, bias: Bool) -> JSON {
         let maxBound = r.bound.flatMap { $0 }.max() ?? 0
+        let lat = (try? lattice()) ?? Lattice()
         var fields: [(String, JSON)] = [
-            ("method", .string(method.rawValue)),
+            ("method", .string(lat.isDense ? method.rawValue : "lattice")),
             ("padding", .string(padding.rawValue)),
+            ("stride", .array([.int(lat.strideY), .int(lat.strideX)])),
+            ("dilation", .array([.int(lat.dilationY), .int(lat.dilationX)])),
+            ("bias", .bool(bias)),
             ("layer", .string(layerName)),
             ("kernel_shape", .array([bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth].map { .int($0) })),
             ("groups", .int(groups)),
@@ -131,7 +185,7 @@ struct GramCommand: ParsableCommand {
             ("bound", .matrix(r.bound)),
             ("max_bound", .number(maxBound)),
         ]
-        if method == .fft {
+        if method == .fft && lat.isDense && !bias {
             fields.append(("paper_form_discrepancy", .number(r.paperDiscrepancy)))
             fields.append(("paper_form_relative_discrepancy", .number(r.paperRelativeDiscrepancy)))
         }
@@ -142,12 +196,14 @@ struct GramCommand: ParsableCommand {
         return .object(fields)
     }
 
-    func printTable(_ r: GramResult, layerName: String, bank: KernelBank) {
+    func printTable(_ r: GramResult, layerName: String, bank: KernelBank, bias: Bool) {
         let m = bank.count
-        print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)\(groups > 1 ? "  groups \(groups)" : "")  padding \(padding.rawValue)  method \(method.rawValue)  inputs \(r.images)")
+        let lat = (try? lattice()) ?? Lattice()
+        let latticeText = lat.isDense ? "" : "  stride \(lat.strideY),\(lat.strideX)  dilation \(lat.dilationY),\(lat.dilationX)"
+        print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)\(groups > 1 ? "  groups \(groups)" : "")\(latticeText)\(bias ? "  with bias" : "")  padding \(padding.rawValue)  method \(lat.isDense ? method.rawValue : "lattice")  inputs \(r.images)")
         let maxBound = r.bound.flatMap { $0 }.max() ?? 0
         print("certified max |error| of any Gram entry: \(String(format: "%.3e", maxBound))")
-        if method == .fft {
+        if method == .fft && lat.isDense && !bias {
             if r.paperDiscrepancy <= 2 * maxBound {
                 print("paper Toeplitz form vs exact: equal within the certified rounding bound\(padding.correlationIdentityIsExact ? "  [T1 is exact for \(padding.rawValue) padding]" : "")")
             } else {
