@@ -31,6 +31,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable).") var inputs: [String] = []
     @Option(help: "Padding for the feature-map part.") var padding: Padding = .same
     @Option(help: "Group count for a layer, NAME=G (repeatable).") var groups: [String] = []
+    @Option(help: "Stride of a layer, NAME=S or NAME=SY,SX (repeatable; PyTorch Conv2d stride).") var stride: [String] = []
+    @Option(help: "Dilation of a layer, NAME=D or NAME=DY,DX (repeatable).") var dilation: [String] = []
+    @Option(help: "A folder of each layer's input activations: DIR/LAYER.npy, (N, C, H, W), for LAYER = the weight's name with or without '.weight' (scripts/dump_activations.py writes one from a PyTorch model).")
+    var activations: String?
     @Flag(help: "Convert RGB inputs to one channel (BT.601 luma).") var gray = false
     @Option(help: "Write a Markdown report (figures next to it).") var report: String?
     @Flag(help: "Print JSON.") var json = false
@@ -53,7 +57,8 @@ struct AnalyzeCommand: ParsableCommand {
                 overrides[parts[0]] = v
             }
             let layers = try KernelLoader.loadAll(path: model)
-            for name in overrides.keys where !layers.contains(where: { $0.name == name }) {
+            let strides = try Self.pairs(stride, "--stride"), dilations = try Self.pairs(dilation, "--dilation")
+            for name in Set(overrides.keys).union(strides.keys).union(dilations.keys) where !layers.contains(where: { $0.name == name }) {
                 throw ConvSimError.unknownLayer(name: name, available: layers.map(\.name))
             }
             var images: [Signal] = []
@@ -68,17 +73,28 @@ struct AnalyzeCommand: ParsableCommand {
                 progress("analyze: \(name) (\(i + 1)/\(layers.count))")
                 var pg: PatchGram? = nil
                 var note: String? = nil
-                if let c = imageChannels.first {
+                let lattice = Lattice(strideY: strides[name]?.0 ?? 1, strideX: strides[name]?.1 ?? 1,
+                                      dilationY: dilations[name]?.0 ?? 1, dilationX: dilations[name]?.1 ?? 1)
+                if let dir = activations, let file = Self.activationFile(dir, layer: name) {
+                    // The layer's own input: its activations.
+                    let xs = try InputLoader.loadSignals(path: file)
+                    guard let c = xs.first?.channels else { throw ConvSimError.noInputs(path: file) }
+                    let g = overrides[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
+                    if c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g) {
+                        pg = try Self.patchGram(xs, channels: c, bank: bank, padding: padding, lattice: lattice)
+                        note = "image part on its input activations \(file) (\(xs.count) sample(s))"
+                    } else {
+                        note = "the activations in \(file) have \(c) channel(s), not \(bank.channels)\(g > 1 ? " × \(g) groups" : ""): analysed without the image part"
+                    }
+                } else if let c = imageChannels.first {
                     // An ordinary layer reads C = its channels; a grouped one (--groups NAME=G, or
                     // depthwise weights (M, 1, kh, kw) with C | M) reads C = its channels × G.
                     let g = overrides[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
                     if c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g) {
-                        let key = "\(bank.kernelHeight)x\(bank.kernelWidth)"
+                        // One patch Gram per kernel size and lattice, shared by the layers that read the images.
+                        let key = "\(bank.kernelHeight)x\(bank.kernelWidth) \(lattice.strideY),\(lattice.strideX) \(lattice.dilationY),\(lattice.dilationX)"
                         if let p = patchGrams[key] { pg = p } else {
-                            let acc = PatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight,
-                                                           kernelWidth: bank.kernelWidth, padding: padding)
-                            for (n, x) in images.enumerated() { try acc.add(x, name: "input #\(n + 1)") }
-                            pg = acc.result()
+                            pg = try Self.patchGram(images, channels: c, bank: bank, padding: padding, lattice: lattice)
                             patchGrams[key] = pg
                         }
                     } else {
@@ -95,6 +111,41 @@ struct AnalyzeCommand: ParsableCommand {
             }
             if json { print(renderJSON(results).render()) } else { printTable(results) }
         }
+    }
+
+    /// `NAME=N` or `NAME=NY,NX` options, each in 1…64.
+    static func pairs(_ specs: [String], _ flag: String) throws -> [String: (Int, Int)] {
+        var out: [String: (Int, Int)] = [:]
+        for spec in specs {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            let values = parts.count == 2 ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) } : []
+            guard parts.count == 2, (1...2).contains(values.count), let a = values.first ?? nil, let b = values.last ?? nil,
+                  (1...64).contains(a), (1...64).contains(b) else {
+                throw ConvSimError.invalidArgument("\(flag) expects NAME=N or NAME=NY,NX with each in 1…64 (got '\(spec)')")
+            }
+            out[parts[0]] = (a, b)
+        }
+        return out
+    }
+
+    /// `DIR/LAYER.npy`, or `DIR/NAME.npy` for a layer `NAME.weight`, if it exists.
+    static func activationFile(_ dir: String, layer: String) -> String? {
+        var names = [layer]
+        if layer.hasSuffix(".weight") { names.append(String(layer.dropLast(".weight".count))) }
+        return names.map { (dir as NSString).appendingPathComponent($0 + ".npy") }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// The patch Gram of `xs` for this layer: dense (FFT, blocks in parallel) or on its lattice.
+    static func patchGram(_ xs: [Signal], channels c: Int, bank: KernelBank, padding: Padding, lattice: Lattice) throws -> PatchGram {
+        if lattice.isDense {
+            let acc = PatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
+            try acc.add(contentsOf: xs.enumerated().map { ($0.element, "sample #\($0.offset + 1)") })
+            return acc.result()
+        }
+        let acc = LatticePatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth,
+                                              padding: padding, lattice: lattice)
+        for (n, x) in xs.enumerated() { try acc.add(x, name: "sample #\(n + 1)") }
+        return acc.result()
     }
 
     func renderJSON(_ rs: [LayerAnalysis]) -> JSON {
