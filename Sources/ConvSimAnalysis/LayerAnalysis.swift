@@ -168,3 +168,80 @@ extension LayerAnalysis {
         return t
     }
 }
+
+/// How each layer of a model is analysed: its groups, stride and dilation, and where its
+/// inputs come from (Documentation/Theory.md#groups, Documentation/Theory.md#stride).
+public struct LayerSettings: Sendable {
+    public var groups: [String: Int] = [:]
+    public var lattices: [String: Lattice] = [:]
+    public var padding: Padding = .same
+    public init(groups: [String: Int] = [:], lattices: [String: Lattice] = [:], padding: Padding = .same) {
+        self.groups = groups; self.lattices = lattices; self.padding = padding
+    }
+}
+
+extension ModelAnalysis {
+    /// The inputs a layer reads: its own activations when given (`activations(name)` → the
+    /// samples and where they came from), else the images.
+    public typealias ActivationSource = (String) throws -> (samples: [Signal], origin: String)?
+
+    /// Analyses every layer: a layer gets the image part from its activations if `activations`
+    /// has them, else from `images` when it reads them — its channels equal theirs, or × its
+    /// groups (a `--groups` setting, or depthwise weights `(M, 1, kh, kw)` with `C | M`). Patch
+    /// Grams of the images are shared by layers of the same kernel size and lattice.
+    public static func analyzeModel(_ layers: [(name: String, bank: KernelBank)], images: [Signal], settings: LayerSettings,
+                                    activations: ActivationSource? = nil,
+                                    progress: ((String, Int, Int) -> Void)? = nil) throws -> [LayerAnalysis] {
+        let imageChannels = Set(images.map(\.channels))
+        if imageChannels.count > 1 {
+            throw ConvSimError.invalidArgument("the inputs mix channel counts \(imageChannels.sorted()); use --gray or inputs of one kind")
+        }
+        func reads(_ c: Int, _ name: String, _ bank: KernelBank) -> (Bool, Int) {
+            let g = settings.groups[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
+            return (c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g), g)
+        }
+        var shared: [String: PatchGram] = [:]
+        var results: [LayerAnalysis] = []
+        for (i, (name, bank)) in layers.enumerated() {
+            progress?(name, i + 1, layers.count)
+            let lattice = settings.lattices[name] ?? Lattice()
+            var pg: PatchGram? = nil
+            var note: String? = nil
+            if let source = try activations?(name) {
+                guard let c = source.samples.first?.channels else { throw ConvSimError.noInputs(path: source.origin) }
+                let (ok, g) = reads(c, name, bank)
+                if ok {
+                    pg = try patchGram(source.samples, channels: c, bank: bank, padding: settings.padding, lattice: lattice)
+                    note = "image part on its input activations \(source.origin) (\(source.samples.count) sample(s))"
+                } else {
+                    note = "the activations in \(source.origin) have \(c) channel(s), not \(bank.channels)\(g > 1 ? " × \(g) groups" : ""): analysed without the image part"
+                }
+            } else if let c = imageChannels.first {
+                if reads(c, name, bank).0 {
+                    let key = "\(bank.kernelHeight)x\(bank.kernelWidth) \(lattice.strideY),\(lattice.strideX) \(lattice.dilationY),\(lattice.dilationX)"
+                    if let p = shared[key] { pg = p } else {
+                        pg = try patchGram(images, channels: c, bank: bank, padding: settings.padding, lattice: lattice)
+                        shared[key] = pg
+                    }
+                } else {
+                    note = "input channels \(bank.channels) ≠ image channels \(c): this layer does not read the images, analysed without the image part"
+                }
+            }
+            results.append(try analyze(name: name, bank: bank, groupsOverride: settings.groups[name], patchGram: pg, inputNote: note))
+        }
+        return results
+    }
+
+    /// The patch Gram of `xs` for a layer: dense (FFT, blocks in parallel) or on its lattice.
+    public static func patchGram(_ xs: [Signal], channels c: Int, bank: KernelBank, padding: Padding, lattice: Lattice) throws -> PatchGram {
+        if lattice.isDense {
+            let acc = PatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
+            try acc.add(contentsOf: xs.enumerated().map { ($0.element, "sample #\($0.offset + 1)") })
+            return acc.result()
+        }
+        let acc = LatticePatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth,
+                                              padding: padding, lattice: lattice)
+        for (n, x) in xs.enumerated() { try acc.add(x, name: "sample #\(n + 1)") }
+        return acc.result()
+    }
+}

@@ -63,47 +63,19 @@ struct AnalyzeCommand: ParsableCommand {
             }
             var images: [Signal] = []
             for path in inputs { images += try InputLoader.loadSignals(path: path, gray: gray) }
-            let imageChannels = Set(images.map(\.channels))
-            if imageChannels.count > 1 {
-                throw ConvSimError.invalidArgument("the inputs mix channel counts \(imageChannels.sorted()); use --gray or inputs of one kind")
+            var lattices: [String: Lattice] = [:]
+            for name in Set(strides.keys).union(dilations.keys) {
+                lattices[name] = Lattice(strideY: strides[name]?.0 ?? 1, strideX: strides[name]?.1 ?? 1,
+                                         dilationY: dilations[name]?.0 ?? 1, dilationX: dilations[name]?.1 ?? 1)
             }
-            var patchGrams: [String: PatchGram] = [:]
-            var results: [LayerAnalysis] = []
-            for (i, (name, bank)) in layers.enumerated() {
-                progress("analyze: \(name) (\(i + 1)/\(layers.count))")
-                var pg: PatchGram? = nil
-                var note: String? = nil
-                let lattice = Lattice(strideY: strides[name]?.0 ?? 1, strideX: strides[name]?.1 ?? 1,
-                                      dilationY: dilations[name]?.0 ?? 1, dilationX: dilations[name]?.1 ?? 1)
-                if let dir = activations, let file = Self.activationFile(dir, layer: name) {
-                    // The layer's own input: its activations.
-                    let xs = try InputLoader.loadSignals(path: file)
-                    guard let c = xs.first?.channels else { throw ConvSimError.noInputs(path: file) }
-                    let g = overrides[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
-                    if c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g) {
-                        pg = try Self.patchGram(xs, channels: c, bank: bank, padding: padding, lattice: lattice)
-                        note = "image part on its input activations \(file) (\(xs.count) sample(s))"
-                    } else {
-                        note = "the activations in \(file) have \(c) channel(s), not \(bank.channels)\(g > 1 ? " × \(g) groups" : ""): analysed without the image part"
-                    }
-                } else if let c = imageChannels.first {
-                    // An ordinary layer reads C = its channels; a grouped one (--groups NAME=G, or
-                    // depthwise weights (M, 1, kh, kw) with C | M) reads C = its channels × G.
-                    let g = overrides[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
-                    if c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g) {
-                        // One patch Gram per kernel size and lattice, shared by the layers that read the images.
-                        let key = "\(bank.kernelHeight)x\(bank.kernelWidth) \(lattice.strideY),\(lattice.strideX) \(lattice.dilationY),\(lattice.dilationX)"
-                        if let p = patchGrams[key] { pg = p } else {
-                            pg = try Self.patchGram(images, channels: c, bank: bank, padding: padding, lattice: lattice)
-                            patchGrams[key] = pg
-                        }
-                    } else {
-                        note = "input channels \(bank.channels) ≠ image channels \(c): this layer does not read the images, analysed without the image part"
-                    }
-                }
-                results.append(try ModelAnalysis.analyze(name: name, bank: bank, groupsOverride: overrides[name],
-                                                         patchGram: pg, inputNote: note))
-            }
+            let dir = activations
+            let results = try ModelAnalysis.analyzeModel(
+                layers, images: images, settings: LayerSettings(groups: overrides, lattices: lattices, padding: padding),
+                activations: { name in
+                    guard let dir, let file = Self.activationFile(dir, layer: name) else { return nil }
+                    return (try InputLoader.loadSignals(path: file), file)
+                },
+                progress: { name, i, n in progress("analyze: \(name) (\(i)/\(n))") })
             if let path = report { try writeReport(results, to: path, images: images.count) }
             if let format = exporting.export {
                 let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
@@ -133,19 +105,6 @@ struct AnalyzeCommand: ParsableCommand {
         var names = [layer]
         if layer.hasSuffix(".weight") { names.append(String(layer.dropLast(".weight".count))) }
         return names.map { (dir as NSString).appendingPathComponent($0 + ".npy") }.first { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    /// The patch Gram of `xs` for this layer: dense (FFT, blocks in parallel) or on its lattice.
-    static func patchGram(_ xs: [Signal], channels c: Int, bank: KernelBank, padding: Padding, lattice: Lattice) throws -> PatchGram {
-        if lattice.isDense {
-            let acc = PatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
-            try acc.add(contentsOf: xs.enumerated().map { ($0.element, "sample #\($0.offset + 1)") })
-            return acc.result()
-        }
-        let acc = LatticePatchGramAccumulator(channels: c, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth,
-                                              padding: padding, lattice: lattice)
-        for (n, x) in xs.enumerated() { try acc.add(x, name: "sample #\(n + 1)") }
-        return acc.result()
     }
 
     func renderJSON(_ rs: [LayerAnalysis]) -> JSON {

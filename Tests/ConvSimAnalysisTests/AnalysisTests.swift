@@ -47,3 +47,45 @@ import ConvSimSimilarity
         #expect(throws: ConvSimError.self) { try ModelAnalysis.analyze(name: "nan", bank: bank, groupsOverride: nil, patchGram: nil, inputNote: nil) }
     }
 }
+
+@Suite struct ModelAnalysisTests {
+    /// Each layer on its own inputs: a layer with activations gets the image part from them
+    /// (its feature cosines those of the direct feature maps on the activations), a grouped
+    /// layer from images with channels × G, a strided first layer on its lattice, and a layer
+    /// whose inputs do not fit gets a note instead. (A structural check — which inputs reach
+    /// which layer: other inputs change the cosines by O(1); the FFT and BLAS paths agree with
+    /// the direct sums to ~1e-15 here, far inside the 1e-9 that separates the two. The
+    /// numerical agreement itself is certified in ConvSimCorrelationTests.)
+    @Test func layersOnTheirOwnInputs() throws {
+        var rng = SeededRandom(seed: 8)
+        func bank(_ m: Int, _ c: Int, _ k: Int) -> KernelBank {
+            KernelBank(count: m, channels: c, kernelHeight: k, kernelWidth: k, values: (0..<(m * c * k * k)).map { _ in rng.gaussian() })
+        }
+        func signal(_ c: Int, _ h: Int) -> Signal {
+            Signal(channels: c, height: h, width: h, values: (0..<(c * h * h)).map { _ in Double(rng.integer(in: 0...9)) })
+        }
+        let first = bank(4, 3, 3), second = bank(5, 4, 3), depthwise = bank(6, 1, 3), other = bank(2, 7, 1)
+        let images = [signal(3, 10), signal(3, 10)]
+        let acts = [signal(4, 6), signal(4, 6), signal(4, 6)]
+        let lattice = Lattice(strideY: 2, strideX: 2)
+        let results = try ModelAnalysis.analyzeModel(
+            [("first", first), ("second", second), ("dw", depthwise), ("other", other)], images: images,
+            settings: LayerSettings(lattices: ["first": lattice]),
+            activations: { name in name == "second" ? (acts, "acts/second.npy") : nil })
+        func cosines(_ maps: [[[Double]]]) -> [[Double]] {   // maps[image][kernel]
+            let m = maps[0].count
+            var g = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+            for per in maps { for i in 0..<m { for j in 0..<m { g[i][j] += zip(per[i], per[j]).reduce(0.0) { $0 + $1.0 * $1.1 } } } }
+            return DirectConvolution.cosine(fromGram: g)
+        }
+        let want1 = cosines(images.map { lattice.featureMaps(input: $0, kernels: first, padding: .same) })
+        let want2 = cosines(acts.map { DirectConvolution.featureMaps(input: $0, kernels: second, padding: .same) })
+        for (r, want) in [(results[0], want1), (results[1], want2)] {
+            let got = try #require(r.featureCosine)
+            for i in 0..<want.count { for j in 0..<want.count { #expect(abs(got[i][j] - want[i][j]) < 1e-9, "\(r.name) (\(i),\(j))") } }
+        }
+        #expect(results[1].notes.contains { $0.contains("acts/second.npy") })
+        #expect(results[2].groups == 3 && results[2].featureCosine != nil)          // depthwise on RGB: G = 3
+        #expect(results[3].featureCosine == nil && results[3].notes.contains { $0.contains("does not read the images") })
+    }
+}
