@@ -15,18 +15,12 @@ public final class LatticePatchGramAccumulator {
     public let padding: Padding
     public let lattice: Lattice
     public private(set) var images = 0
-    private var matrix: [Double], absMatrix: [Double]
-    private var rows = 0, sawNegative = false
-    private var chunk: [Double], chunkRows = 0
-    private let chunkCapacity = 256
+    private var sum: PatchRowGram
 
     public init(channels: Int, kernelHeight: Int, kernelWidth: Int, padding: Padding, lattice: Lattice) {
         self.channels = channels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.padding = padding; self.lattice = lattice
-        let m = channels * kernelHeight * kernelWidth
-        matrix = [Double](repeating: 0, count: m * m)
-        absMatrix = matrix
-        chunk = [Double](repeating: 0, count: chunkCapacity * m)
+        sum = PatchRowGram(order: channels * kernelHeight * kernelWidth)
     }
 
     /// Adds one image. Throws on a channel mismatch or, in valid padding, a dilated kernel
@@ -39,53 +33,21 @@ public final class LatticePatchGramAccumulator {
         if padding == .valid && (spanY > x.height || spanX > x.width) {
             throw ConvSimError.kernelLargerThanInput(kernel: (spanY, spanX), input: (x.height, x.width), padding: padding)
         }
-        if !sawNegative && x.values.contains(where: { $0 < 0 }) {
-            flush()
-            sawNegative = true
-            absMatrix = matrix
-        }
         let m = channels * kernelHeight * kernelWidth
         var patch = [Double](repeating: 0, count: m)
         for sy in Lattice.offsets(padding, input: x.height, kernel: kernelHeight, stride: lattice.strideY, dilation: lattice.dilationY) {
             for sx in Lattice.offsets(padding, input: x.width, kernel: kernelWidth, stride: lattice.strideX, dilation: lattice.dilationX) {
                 lattice.gatherPatch(x, sy: sy, sx: sx, kh: kernelHeight, kw: kernelWidth, circular: padding.isCircular, into: &patch)
-                for t in 0..<m { chunk[chunkRows * m + t] = patch[t] }
-                chunkRows += 1
-                if chunkRows == chunkCapacity { flush() }
+                sum.add(patch)
             }
         }
         images += 1
     }
 
-    private func flush() {
-        guard chunkRows > 0 else { return }
-        let m = channels * kernelHeight * kernelWidth
-        chunk.withUnsafeBufferPointer { p in
-            guard let base = p.baseAddress else { return }
-            LinearAlgebra.addGramUpper(base, rows: chunkRows, columns: m, into: &matrix)
-        }
-        if sawNegative {
-            let absChunk = chunk.prefix(chunkRows * m).map(abs)
-            absChunk.withUnsafeBufferPointer { p in
-                guard let base = p.baseAddress else { return }
-                LinearAlgebra.addGramUpper(base, rows: chunkRows, columns: m, into: &absMatrix)
-            }
-        }
-        rows += chunkRows
-        chunkRows = 0
-    }
-
     /// The lattice patch Gram with its bound (its `toeplitz` is the matrix itself: the paper's
     /// correlation form has no counterpart on a sub-lattice).
     public func result() -> PatchGram {
-        flush()
-        let m = channels * kernelHeight * kernelWidth
-        var g = matrix
-        LinearAlgebra.symmetrizeUpper(&g, order: m)
-        var a = sawNegative ? absMatrix : matrix
-        LinearAlgebra.symmetrizeUpper(&a, order: m)
-        let gamma = FloatingPointBounds.gamma(max(rows, 1))
-        let bound = a.map { gamma * FloatingPointBounds.inflate(abs($0), operations: max(rows, 1)) }
+        let (g, bound) = sum.result()
         return PatchGram(channels: channels, kernelHeight: kernelHeight, kernelWidth: kernelWidth, padding: padding,
                          matrix: g, bound: bound, toeplitz: g, images: images)
     }

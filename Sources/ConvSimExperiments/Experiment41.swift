@@ -92,9 +92,7 @@ public enum Experiment41 {
             "  feature-map cosine reduction  median \(ReportKit.percent(s.featureReduction.median))  mean \(ReportKit.percent(s.featureReduction.mean))  95% [\(ReportKit.percent(s.featureReduction.q025)), \(ReportKit.percent(s.featureReduction.q975))]",
             "  feature-map similarity rose in \(ReportKit.percent(s.fractionFeatureRose)) of runs; median feature |cos| after \(Fmt.f(s.featureAfter.median))",
         ]
-        var outcome = ExperimentOutcome(id: "4.1", report: rep, summary: summary, lines: lines)
-        outcome.runs = runsTable(runs)
-        return outcome
+        return ExperimentOutcome(id: "4.1", report: rep, summary: summary, lines: lines, runs: runsTable(runs))
     }
 }
 

@@ -191,9 +191,7 @@ public enum Experiment43 {
         for a in Activation.allCases {
             lines.append("  after \(a.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) script median \(ReportKit.percent(s.script[a]!.median)) (rose \(ReportKit.percent(s.fractionRoseScript[a]!))), consistent median \(ReportKit.percent(s.consistent[a]!.median)) 95% [\(ReportKit.percent(s.consistent[a]!.q025)), \(ReportKit.percent(s.consistent[a]!.q975))] (rose \(ReportKit.percent(s.fractionRoseConsistent[a]!)))")
         }
-        var outcome = ExperimentOutcome(id: "4.3", report: rep, summary: summary, lines: lines)
-        outcome.runs = runsTable(runs)
-        return outcome
+        return ExperimentOutcome(id: "4.3", report: rep, summary: summary, lines: lines, runs: runsTable(runs))
     }
 }
 

@@ -208,9 +208,7 @@ public enum Experiment44 {
             "  the summed-loss reading ends \(ReportKit.percent(s.protocolDifference.median)) of the initial adjacent CS away from the authors' (median; 95% [\(ReportKit.percent(s.protocolDifference.q025)), \(ReportKit.percent(s.protocolDifference.q975))])",
             "  non-adjacent entries: median change \(ReportKit.percent(s.nonAdjacentChange.median))  95% [\(ReportKit.percent(s.nonAdjacentChange.q025)), \(ReportKit.percent(s.nonAdjacentChange.q975))]  rose in \(ReportKit.percent(s.fractionNonAdjacentRose)) (runs with any rise \(ReportKit.percent(s.fractionRunsAnyNonAdjacentRose)))",
         ]
-        var outcome = ExperimentOutcome(id: "4.4", report: rep, summary: summary, lines: lines)
-        outcome.runs = runsTable(runs)
-        return outcome
+        return ExperimentOutcome(id: "4.4", report: rep, summary: summary, lines: lines, runs: runsTable(runs))
     }
 }
 

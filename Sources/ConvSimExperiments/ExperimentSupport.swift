@@ -48,8 +48,9 @@ public struct ExperimentOutcome {
     /// (`--export csv|jsonl` writes it as `runs.csv` / `runs.jsonl`).
     public var runs = DataTable(columns: [])
 
-    public init(id: String, report: MarkdownReport, summary: [(String, SummaryValue)], lines: [String]) {
-        self.id = id; self.report = report; self.summary = summary; self.lines = lines
+    public init(id: String, report: MarkdownReport, summary: [(String, SummaryValue)], lines: [String],
+                runs: DataTable = DataTable(columns: [])) {
+        self.id = id; self.report = report; self.summary = summary; self.lines = lines; self.runs = runs
     }
 }
 
