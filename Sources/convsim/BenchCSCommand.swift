@@ -29,6 +29,8 @@ struct BenchCSCommand: ParsableCommand {
     @Option(help: "Seed of the random banks.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Runs of each side of the pairs-vs-adjacent comparison (best time kept), 1…1000.") var repeats = 5
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(name: .customLong("numpy-script"), help: "The NumPy peer for the pairs CS with gradient.") var numpyScript = "scripts/bench_cs_numpy.py"
+    @Flag(name: .customLong("skip-numpy"), help: "Skip the NumPy peer and the end-to-end run.") var skipNumpy = false
 
     @OptionGroup var parallel: ThreadsOption
 
@@ -90,6 +92,35 @@ struct BenchCSCommand: ParsableCommand {
                 tAdj = min(tAdj, Clock.since(t0))
             }
             progress(String(format: "  fast pairs + gradient  %.4f s;  direct adjacent value  %.4f s", tPairs, tAdj))
+            // Peers on the same bank: NumPy FFT with a hand-written gradient (OPENBLAS_* unset in
+            // that child only), and this tool end to end (`convsim cs … --gradient`, best of 3).
+            var peer: (seconds: Double, value: Double, gradDiff: Double)? = nil
+            var endToEnd: Double? = nil
+            var peerNote = "skipped (--skip-numpy)"
+            if !skipNumpy {
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-cs-\(getpid())")
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let bankPath = dir.appendingPathComponent("bank.npy").path, gradPath = dir.appendingPathComponent("g.npy").path
+                try NPY.write(big.values, shape: [pairsSize, pairsSize, 3, 3], to: bankPath)
+                do {
+                    let out = try Self.runChild(["/usr/bin/env", "python3", numpyScript, bankPath, gradPath], unsetBLAS: true)
+                    if let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
+                       let s = obj["seconds"] as? Double, let v = obj["value"] as? Double {
+                        let g = try NPY.read(path: gradPath).values
+                        let diff = zip(g, pairs.gradient ?? []).map { abs($0 - $1) }.max() ?? .nan
+                        peer = (s, v, diff)
+                        peerNote = "ok"
+                    } else { peerNote = "skipped: python3 with NumPy not available" }
+                } catch { peerNote = "skipped: \(error)" }
+                var best = Double.infinity
+                for _ in 0..<3 {
+                    let t = Clock.now()
+                    _ = try Self.runChild(["/proc/self/exe", "cs", "--kernels", bankPath, "--variant", "pairs", "--gradient", gradPath], unsetBLAS: false)
+                    best = min(best, Clock.since(t))
+                }
+                endToEnd = best
+            }
 
             if json {
                 print(JSON.object([
@@ -113,6 +144,9 @@ struct BenchCSCommand: ParsableCommand {
                         ("ratio_direct_adjacent_over_fast_pairs", .number(tAdj / tPairs)),
                         ("pairs_value", .number(pairs.value)), ("pairs_bound", .number(pairs.bound)),
                         ("adjacent_value", .number(adj.value)),
+                        ("numpy_fft_pairs_with_gradient_seconds", peer.map { .number($0.seconds) } ?? .null),
+                        ("ratio_numpy_over_fast_pairs", peer.map { .number($0.seconds / tPairs) } ?? .null),
+                        ("end_to_end_cs_pairs_gradient_seconds", endToEnd.map { .number($0) } ?? .null),
                     ])),
                 ]).render())
             } else {
@@ -126,8 +160,37 @@ struct BenchCSCommand: ParsableCommand {
                 print("pairs CS + gradient (fast, \(bigEngine.usesLagDomain(for: .pairs) ? "lag-domain form" : "FFT form")) vs one pass of the direct adjacent CS, random \(pairsSize)×\(pairsSize)×3×3 bank:")
                 print(String(format: "  fast pairs + gradient  %10.4f s", tPairs))
                 print(String(format: "  direct adjacent value  %10.4f s   ratio direct-adjacent/fast-pairs = %.2f×  (goal > 1×)", tAdj, tAdj / tPairs))
+                if let p = peer {
+                    print(String(format: "  NumPy FFT pairs + hand-written gradient %8.4f s   ratio NumPy/fast = %.2f×  (goal ≥ 5×); |Δvalue| %.3e, max |Δgradient| %.3e",
+                                 p.seconds, p.seconds / tPairs, abs(p.value - pairs.value), p.gradDiff))
+                } else { print("  NumPy peer: \(peerNote)") }
+                if let e = endToEnd {
+                    print(String(format: "  convsim cs --variant pairs --gradient, end to end %8.4f s   ratio end-to-end/computation = %.2f×  (goal ≤ 2×)", e, e / tPairs))
+                }
             }
         }
     }
-}
 
+    /// Runs a child process and returns its standard output (throws on a non-zero exit).
+    static func runChild(_ argv: [String], unsetBLAS: Bool) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        if unsetBLAS {
+            var env = ProcessInfo.processInfo.environment
+            env["OPENBLAS_CORETYPE"] = nil
+            env["OPENBLAS_L2_SIZE"] = nil
+            p.environment = env
+        }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw ConvSimError.invalidArgument("\(argv.dropFirst().prefix(2).joined(separator: " ")) exited with status \(p.terminationStatus)")
+        }
+        return data
+    }
+}
