@@ -168,6 +168,15 @@ public enum NPY {
 
     /// Decodes `count` little-endian elements of `dtype` starting at `offset`.
     static func decode(_ raw: UnsafeRawBufferPointer, offset: Int, count: Int, dtype: DType) -> [Double] {
+        if dtype == .float64 && 1.littleEndian == 1 {
+            // One copy, straight into the final buffer (no zero fill first).
+            return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if count > 0, let dst = buffer.baseAddress, let src = raw.baseAddress {
+                    UnsafeMutableRawPointer(dst).copyMemory(from: src + offset, byteCount: 8 * count)
+                }
+                initialized = count
+            }
+        }
         var out = [Double](repeating: 0, count: count)
         switch dtype {
         case .float16:
@@ -275,7 +284,6 @@ public enum NPY {
         let headerLength = padded - preamble
 
         var bytes = [UInt8]()
-        bytes.reserveCapacity(padded + count * dtype.size)
         bytes += magic
         bytes += [version, 0]
         if version == 1 {
@@ -284,6 +292,14 @@ public enum NPY {
             appendLE(UInt32(headerLength), to: &bytes)
         }
         bytes += Array(header.utf8)
+        if dtype == .float64 && 1.littleEndian == 1 {
+            // The header, then the values' bytes straight from the array (one copy).
+            var data = Data(capacity: bytes.count + 8 * values.count)
+            data.append(contentsOf: bytes)
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+            return data
+        }
+        bytes.reserveCapacity(padded + count * dtype.size)
         try encodeValues(values, dtype: dtype, into: &bytes, what: "npy")
         return Data(bytes)
     }
