@@ -74,6 +74,8 @@ let package = Package(
                           ],
                           exclude: ["README.md"]),
 
+        .target(name: "ConvSimTestSupport", dependencies: ["ConvSimCore"], path: "Sources/ConvSimTestSupport"),
+
         .testTarget(name: "ConvSimCoreTests",
                     dependencies: [
                         "ConvSimCore",
@@ -82,7 +84,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ConvSimSimilarityTests",
                     dependencies: [
-                        "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity",
+                        "ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTestSupport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
         .testTarget(name: "ConvSimCertificatesTests",
@@ -98,7 +100,7 @@ let package = Package(
                     ]),
         .testTarget(name: "ConvSimSearchTests",
                     dependencies: [
-                        "ConvSimCore", "ConvSimCertificates", "ConvSimSearch", "ConvSimReport", "ConvSimExperiments",
+                        "ConvSimCore", "ConvSimCertificates", "ConvSimSearch", "ConvSimReport", "ConvSimExperiments", "ConvSimTestSupport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
         .testTarget(name: "ConvSimAnalysisTests",
@@ -113,7 +115,7 @@ let package = Package(
                                    .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConvSimCorrelationTests",
                     dependencies: [
-                        "ConvSimCore", "ConvSimCorrelation",
+                        "ConvSimCore", "ConvSimCorrelation", "ConvSimTestSupport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
     ]

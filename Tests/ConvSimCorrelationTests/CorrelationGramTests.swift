@@ -1,3 +1,4 @@
+import ConvSimTestSupport
 import Testing
 import PropertyBased
 import ConvSimCore

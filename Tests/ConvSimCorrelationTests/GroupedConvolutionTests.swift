@@ -1,5 +1,6 @@
 import ConvSimCore
 import ConvSimCorrelation
+import ConvSimTestSupport
 import Testing
 
 /// Grouped convolution (Documentation/Theory.md#groups): the feature maps of weights

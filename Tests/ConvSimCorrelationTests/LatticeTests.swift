@@ -1,5 +1,6 @@
 import ConvSimCore
 import ConvSimCorrelation
+import ConvSimTestSupport
 import Testing
 
 /// Stride and dilation (Documentation/Theory.md#stride).

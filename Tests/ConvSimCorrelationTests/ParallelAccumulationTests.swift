@@ -1,5 +1,6 @@
 import ConvSimCore
 @testable import ConvSimCorrelation
+import ConvSimTestSupport
 import Testing
 
 /// Parallel dataset accumulation: fixed blocks merged in block order.

@@ -4,6 +4,7 @@ import ConvSimExperiments
 import ConvSimReport
 @testable import ConvSimSearch
 import Foundation
+import ConvSimTestSupport
 import Testing
 
 /// Every figure the search and the experiments write renders to PNG through librsvg (a broken

@@ -1,21 +1,11 @@
 import BigInt
 import Foundation
 import PropertyBased
+import ConvSimTestSupport
 import Testing
 import ConvSimCertificates
 import ConvSimCore
 @testable import ConvSimSearch
-
-/// Random integer "images" for the search tests.
-func integerImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64) -> Signal {
-    var rng = SeededRandom(seed: seed)
-    // Smooth-ish data (a ramp plus noise) so channels and neighbours correlate as in natural images.
-    var v = [Double](repeating: 0, count: c * h * w)
-    for ch in 0..<c { for y in 0..<h { for x in 0..<w {
-        v[(ch * h + y) * w + x] = Double(min(255, max(0, 3 * (x + y) + 10 * ch + rng.integer(in: 0...40))))
-    } } }
-    return Signal(channels: c, height: h, width: w, values: v)
-}
 
 @Suite struct SearchTests {
 

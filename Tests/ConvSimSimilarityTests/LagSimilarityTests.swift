@@ -1,3 +1,4 @@
+import ConvSimTestSupport
 import Testing
 import PropertyBased
 import ConvSimCore
@@ -19,7 +20,7 @@ import ConvSimCorrelation
         await propertyCheck(count: 80, input: Gen.int(in: 1...6), Gen.int(in: 1...4), Gen.int(in: 1...4), Gen.int(in: 1...5),
                             Gen.int(in: 0...1), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let variant: CSVariant = vi == 0 ? .pairs : .adjacent
-            let bank = CSFixtures.integerBank(m, c, kh, kw, seed: seed)
+            let bank = Fixtures.integerBank(m, c, kh, kw, seed: seed)
             let lag = try Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
             let direct = DirectSimilarity.evaluate(bank, variant: variant, gradient: true)
             #expect(lag.value == direct.value, "\(variant) M\(m) C\(c) \(kh)×\(kw)")
@@ -32,7 +33,7 @@ import ConvSimCorrelation
         await propertyCheck(count: 80, input: Gen.int(in: 2...7), Gen.int(in: 1...4), Gen.int(in: 1...4), Gen.int(in: 1...6),
                             Gen.int(in: 0...1), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let variant: CSVariant = vi == 0 ? .pairs : .adjacent
-            let bank = CSFixtures.gaussianBank(m, c, kh, kw, seed: seed)
+            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
             let lag = try Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
             let direct = DirectSimilarity.evaluate(bank, variant: variant, gradient: true)
             #expect(abs(lag.value - direct.value) <= lag.bound + direct.bound)
@@ -48,7 +49,7 @@ import ConvSimCorrelation
     /// The lag form and the Fourier form agree within their bounds (and so do both variants).
     @Test func lagAgreesWithFourier() throws {
         for (m, c, k) in [(5, 3, 3), (4, 2, 5), (3, 1, 1), (64, 70, 3)] {
-            let bank = CSFixtures.gaussianBank(m, c, k, k, seed: m * 100 + k)
+            let bank = Fixtures.gaussianBank(m, c, k, k, seed: m * 100 + k)
             for variant in [CSVariant.pairs, .adjacent] {
                 let lag = try Self.engine(bank, .lagDomain).evaluate(bank, variant: variant, gradient: true)
                 let fft = try Self.engine(bank, .fourier).evaluate(bank, variant: variant, gradient: true)
@@ -64,7 +65,7 @@ import ConvSimCorrelation
     /// Large banks run in fixed channel groups in parallel: repeated evaluations give the same
     /// bits, and so does a fresh engine (no state carried over).
     @Test func deterministic() throws {
-        let bank = CSFixtures.gaussianBank(64, 80, 3, 3, seed: 3)   // M·C ≥ 4096: parallel groups
+        let bank = Fixtures.gaussianBank(64, 80, 3, 3, seed: 3)   // M·C ≥ 4096: parallel groups
         let a = try Self.engine(bank, .lagDomain).evaluate(bank, variant: .pairs, gradient: true)
         let e = try Self.engine(bank, .lagDomain)
         for _ in 0..<3 {

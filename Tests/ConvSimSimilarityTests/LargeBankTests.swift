@@ -1,3 +1,4 @@
+import ConvSimTestSupport
 import Testing
 import ConvSimCore
 @testable import ConvSimSimilarity
@@ -7,7 +8,7 @@ import ConvSimCore
     /// M·C ≥ 4096 takes the parallel path: still equal to the direct sums within the
     /// certified bounds, and bit-for-bit reproducible.
     @Test func parallelPathMatchesDirectAndIsDeterministic() throws {
-        let bank = CSFixtures.gaussianBank(64, 70, 3, 3, seed: 42)
+        let bank = Fixtures.gaussianBank(64, 70, 3, 3, seed: 42)
         let engine = try FastSimilarity(shapeOf: bank)
         for v in [CSVariant.pairs, .adjacent] {
             let f = engine.evaluate(bank, variant: v, gradient: true)
@@ -30,7 +31,7 @@ import ConvSimCore
     /// The thread budget (`--threads`) changes the time only: the parallel paths (Fourier and
     /// lag domain, and the direct sums) give the same bytes on 1, 2 and 3 threads.
     @Test func sameBytesForAnyThreadCount() throws {
-        let bank = CSFixtures.gaussianBank(64, 70, 3, 3, seed: 7)
+        let bank = Fixtures.gaussianBank(64, 70, 3, 3, seed: 7)
         let before = Parallel.threads
         defer { Parallel.setThreads(before) }
         var seen: [[Double]] = []
@@ -43,7 +44,7 @@ import ConvSimCore
                 let r = e.evaluate(bank, variant: .pairs, gradient: true)
                 out += [r.value] + r.gradient!
             }
-            out.append(DirectSimilarity.compute(CSFixtures.gaussianBank(40, 30, 3, 3, seed: 8), variant: .symmetric, gradient: false).value)
+            out.append(DirectSimilarity.compute(Fixtures.gaussianBank(40, 30, 3, 3, seed: 8), variant: .symmetric, gradient: false).value)
             seen.append(out)
         }
         #expect(seen[0] == seen[1] && seen[1] == seen[2])
@@ -55,7 +56,7 @@ import ConvSimCore
     @Test func planReuseAndBoundFromFast() throws {
         let engine = try FastSimilarity(kernelHeight: 2, kernelWidth: 3)
         for seed in 0..<5 {
-            let bank = CSFixtures.gaussianBank(4, 3, 2, 3, seed: seed)
+            let bank = Fixtures.gaussianBank(4, 3, 2, 3, seed: seed)
             let f = engine.evaluate(bank, variant: .symmetric, gradient: true)
             var absBank = bank
             absBank.values = bank.values.map { abs($0) }

@@ -1,3 +1,4 @@
+import ConvSimTestSupport
 import Testing
 import PropertyBased
 import ConvSimCore
@@ -5,33 +6,6 @@ import ConvSimCorrelation
 @testable import ConvSimSimilarity
 
 /// Random data for the tests, reproducible from a seed.
-enum CSFixtures {
-    static func gaussianBank(_ m: Int, _ c: Int, _ kh: Int, _ kw: Int, seed: Int) -> KernelBank {
-        var rng = SeededRandom(seed: UInt64(seed))
-        return KernelBank(count: m, channels: c, kernelHeight: kh, kernelWidth: kw,
-                          values: (0..<(m * c * kh * kw)).map { _ in rng.gaussian() })
-    }
-    /// Entries that are multiples of 1/64 (so that ±h perturbations with dyadic h are exact).
-    static func dyadicBank(_ m: Int, _ c: Int, _ kh: Int, _ kw: Int, seed: Int) -> KernelBank {
-        var k = gaussianBank(m, c, kh, kw, seed: seed)
-        k.values = k.values.map { ($0 * 64).rounded() / 64 }
-        return k
-    }
-    static func integerBank(_ m: Int, _ c: Int, _ kh: Int, _ kw: Int, seed: Int, range: ClosedRange<Int> = -3...3) -> KernelBank {
-        var rng = SeededRandom(seed: UInt64(seed))
-        return KernelBank(count: m, channels: c, kernelHeight: kh, kernelWidth: kw,
-                          values: (0..<(m * c * kh * kw)).map { _ in Double(rng.integer(in: range)) })
-    }
-    /// Two kernels; kernel `a` on channel `ca`, kernel `b` on channel `cb`, zeros elsewhere.
-    static func pair(_ a: [[Double]], on ca: Int, _ b: [[Double]], on cb: Int, channels: Int) -> KernelBank {
-        let kh = a.count, kw = a[0].count
-        var v: [Double] = []
-        for (k, ch) in [(a, ca), (b, cb)] {
-            for c in 0..<channels { v += c == ch ? k.flatMap { $0 } : [Double](repeating: 0, count: kh * kw) }
-        }
-        return KernelBank(count: 2, channels: channels, kernelHeight: kh, kernelWidth: kw, values: v)
-    }
-}
 
 @Suite struct FastVersusDirectTests {
 
@@ -42,7 +16,7 @@ enum CSFixtures {
                             input: Gen.int(in: 1...6), Gen.int(in: 1...4), Gen.int(in: 1...5), Gen.int(in: 1...5),
                             Gen.int(in: 0...2), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vIndex, seed in
             let variant = CSVariant.allCases[vIndex]
-            let bank = CSFixtures.gaussianBank(m, c, kh, kw, seed: seed)
+            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
             let fast = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: variant, gradient: true)
             let direct = DirectSimilarity.evaluate(bank, variant: variant, gradient: true)
             let diff = abs(fast.value - direct.value)
@@ -63,7 +37,7 @@ enum CSFixtures {
     /// Both branches of the symmetric algorithm (A = Σ k kᵀ when C ≤ M, Z = K Kᴴ when M < C) agree with direct.
     @Test func symmetricBothBranches() throws {
         for (m, c) in [(2, 5), (5, 2), (3, 3), (1, 4), (6, 1)] {
-            let bank = CSFixtures.gaussianBank(m, c, 3, 2, seed: 7 * m + c)
+            let bank = Fixtures.gaussianBank(m, c, 3, 2, seed: 7 * m + c)
             let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: .symmetric, gradient: true)
             let d = DirectSimilarity.evaluate(bank, variant: .symmetric, gradient: true)
             #expect(abs(f.value - d.value) <= f.bound + d.bound)
@@ -80,7 +54,7 @@ enum CSFixtures {
         await propertyCheck(count: 40, input: Gen.int(in: 2...5), Gen.int(in: 1...3), Gen.int(in: 1...4),
                             Gen.int(in: 1...4), Gen.int(in: 0...2), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let v = CSVariant.allCases[vi]
-            let bank = CSFixtures.integerBank(m, c, kh, kw, seed: seed)
+            let bank = Fixtures.integerBank(m, c, kh, kw, seed: seed)
             let d = DirectSimilarity.evaluate(bank, variant: v, gradient: true)
             #expect(d.value * 4 == (d.value * 4).rounded())
             let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v)
@@ -102,7 +76,7 @@ enum CSFixtures {
         await propertyCheck(count: 30, input: Gen.int(in: 2...4), Gen.int(in: 1...3), Gen.int(in: 1...3),
                             Gen.int(in: 1...3), Gen.int(in: 0...2), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let v = CSVariant.allCases[vi]
-            let bank = CSFixtures.integerBank(m, c, kh, kw, seed: seed)
+            let bank = Fixtures.integerBank(m, c, kh, kw, seed: seed)
             let d = DirectSimilarity.compute(bank, variant: v, gradient: true)
             let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v, gradient: true)
             for t in 0..<bank.values.count {
@@ -126,7 +100,7 @@ enum CSFixtures {
         await propertyCheck(count: 25, input: Gen.int(in: 2...4), Gen.int(in: 1...3), Gen.int(in: 1...4),
                             Gen.int(in: 1...4), Gen.int(in: 0...2), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, seed in
             let v = CSVariant.allCases[vi]
-            let bank = CSFixtures.dyadicBank(m, c, kh, kw, seed: seed)
+            let bank = Fixtures.dyadicBank(m, c, kh, kw, seed: seed)
             let h = 1.0 / 16
             let f = try FastSimilarity(shapeOf: bank).evaluate(bank, variant: v, gradient: true)
             let u = FloatingPointBounds.unitRoundoff
@@ -158,7 +132,7 @@ enum CSFixtures {
     /// `[1,2,3,2,1]`, squared norm `19²`), and `361/13122 ≈ 0.027511` for the
     /// normalized `1/9` box (the 0.0275 of Documentation/Theory.md#t5).
     @Test func t5BoxOnDifferentChannels() throws {
-        let bank = CSFixtures.pair(Self.box, on: 0, Self.box, on: 1, channels: 3)
+        let bank = Fixtures.pair(Self.box, on: 0, Self.box, on: 1, channels: 3)
         for (v, expected) in [(CSVariant.pairs, 0.0), (.adjacent, 0), (.symmetric, 180.5)] {
             let d = DirectSimilarity.evaluate(bank, variant: v)
             #expect(d.value == expected)
@@ -176,7 +150,7 @@ enum CSFixtures {
     /// T2: Gaussian vs Sobel (centrally symmetric vs antisymmetric): symmetric CS = 0
     /// exactly; pairs = adjacent = ‖[1,4,6,4,1]‖²·‖[1,2,0,−2,−1]‖² = 70·10 = 700.
     @Test func t2GaussianVersusSobel() throws {
-        let bank = CSFixtures.pair(Self.gaussian, on: 0, Self.sobel, on: 0, channels: 1)
+        let bank = Fixtures.pair(Self.gaussian, on: 0, Self.sobel, on: 0, channels: 1)
         for (v, expected) in [(CSVariant.pairs, 700.0), (.adjacent, 700), (.symmetric, 0)] {
             let d = DirectSimilarity.evaluate(bank, variant: v, gradient: true)
             #expect(d.value == expected)
@@ -184,7 +158,7 @@ enum CSFixtures {
             #expect(abs(f.value - expected) <= f.bound)
         }
         // With three channels (kernel on channel 0 only) nothing changes.
-        let b3 = CSFixtures.pair(Self.gaussian, on: 0, Self.sobel, on: 0, channels: 3)
+        let b3 = Fixtures.pair(Self.gaussian, on: 0, Self.sobel, on: 0, channels: 3)
         #expect(DirectSimilarity.evaluate(b3, variant: .symmetric).value == 0)
         #expect(DirectSimilarity.evaluate(b3, variant: .pairs).value == 700)
     }
@@ -204,14 +178,14 @@ enum CSFixtures {
     /// One channel: `‖S_ij‖² ≤ ‖T_ij‖²`, so symmetric ≤ pairs (T5's remark).
     @Test func symmetricBelowPairsForOneChannel() async {
         await propertyCheck(count: 30, input: Gen.int(in: 2...5), Gen.int(in: 1...4), Gen.int(in: 0...100_000)) { m, k, seed in
-            let bank = CSFixtures.gaussianBank(m, 1, k, k, seed: seed)
+            let bank = Fixtures.gaussianBank(m, 1, k, k, seed: seed)
             let s = DirectSimilarity.evaluate(bank, variant: .symmetric), p = DirectSimilarity.evaluate(bank, variant: .pairs)
             #expect(s.value <= p.value + s.bound + p.bound)
         }
     }
 
     @Test func normalizeRejectsZeroKernels() throws {
-        var bank = CSFixtures.gaussianBank(4, 2, 3, 3, seed: 3)
+        var bank = Fixtures.gaussianBank(4, 2, 3, 3, seed: 3)
         for t in 0..<18 { bank.values[18 + t] = 0 }     // kernel 1
         for t in 0..<18 { bank.values[54 + t] = 0 }     // kernel 3
         #expect(throws: ConvSimError.zeroKernels(indices: [1, 3])) {
@@ -223,7 +197,7 @@ enum CSFixtures {
     }
 
     @Test func normalizeGivesUnitKernelsAndScaleInvariance() throws {
-        let bank = CSFixtures.gaussianBank(3, 2, 3, 3, seed: 11)
+        let bank = Fixtures.gaussianBank(3, 2, 3, 3, seed: 11)
         let n = try Normalization.unitNorm(bank)
         for i in 0..<3 { #expect(abs(n.norm(i) - 1) <= FloatingPointBounds.gamma(2 * bank.kernelLength + 8)) }
         var scaled = bank
@@ -273,13 +247,13 @@ enum CSFixtures {
 @Suite struct MinimizeTests {
     @Test func adamDecreasesTheLoss() throws {
         for v in CSVariant.allCases {
-            let bank = CSFixtures.gaussianBank(4, 2, 3, 3, seed: 5)
+            let bank = Fixtures.gaussianBank(4, 2, 3, 3, seed: 5)
             let r = try Minimizer.minimize(bank, variant: v, optimizer: .adam, learningRate: 0.01, steps: 60)
             #expect(!r.stoppedNonFinite)
             #expect(r.losses.count == 61)
             #expect(r.losses.last! < 0.9 * r.losses.first!)
         }
-        let bank = CSFixtures.gaussianBank(3, 1, 3, 3, seed: 9)
+        let bank = Fixtures.gaussianBank(3, 1, 3, 3, seed: 9)
         for o in [OptimizerKind.sgd, .momentum] {
             let r = try Minimizer.minimize(bank, variant: .pairs, optimizer: o, learningRate: 1e-3, steps: 30)
             #expect(r.losses.last! < r.losses.first!)
@@ -295,7 +269,7 @@ enum CSFixtures {
     }
 
     @Test func nonFiniteLossStopsAndKeepsLastFiniteBank() throws {
-        let bank = CSFixtures.gaussianBank(4, 2, 3, 3, seed: 5)
+        let bank = Fixtures.gaussianBank(4, 2, 3, 3, seed: 5)
         let r = try Minimizer.minimize(bank, variant: .pairs, optimizer: .sgd, learningRate: 1e6, steps: 50)
         #expect(r.stoppedNonFinite)
         #expect(r.message != nil)
@@ -313,7 +287,7 @@ enum CSFixtures {
     @Test func shiftGramSchmidtUnitNorms() async {
         await propertyCheck(count: 30, input: Gen.int(in: 1...5), Gen.int(in: 1...3), Gen.int(in: 2...4),
                             Gen.int(in: 0...100_000)) { m, c, k, seed in
-            let bank = CSFixtures.gaussianBank(m, c, k, k, seed: seed)
+            let bank = Fixtures.gaussianBank(m, c, k, k, seed: seed)
             let z = try! ShiftGramSchmidt.apply(bank)
             let kk = k * k
             for i in 0..<m { for ch in 0..<c {
@@ -333,7 +307,7 @@ enum CSFixtures {
     /// 1×1 kernels: the single shift of kernel 0 spans everything, so kernel 1 becomes
     /// exactly zero and cannot be normalized — a clear error, not NaN.
     @Test func shiftGramSchmidtOneByOneFails() throws {
-        let bank = CSFixtures.gaussianBank(2, 1, 1, 1, seed: 1)
+        let bank = Fixtures.gaussianBank(2, 1, 1, 1, seed: 1)
         #expect(throws: ConvSimError.self) { _ = try ShiftGramSchmidt.apply(bank) }
     }
 
@@ -351,7 +325,7 @@ enum CSFixtures {
             let padding = Padding.allCases[pIndex]
             let inputs = (0..<2).map { _ in Signal(channels: c, height: 12, width: 13, values: (0..<(c * 156)).map { _ in rng.gaussian() }) }
             let m = min(c * k * k, 6)
-            let bank = CSFixtures.gaussianBank(m, c, k, k, seed: seed + 1)
+            let bank = Fixtures.gaussianBank(m, c, k, k, seed: seed + 1)
             let acc = PatchGramAccumulator(channels: c, kernelHeight: k, kernelWidth: k, padding: padding)
             for x in inputs { try! acc.add(x) }
             let pg = acc.result()
@@ -371,7 +345,7 @@ enum CSFixtures {
     }
 
     @Test func dataOrthogonalRejectsTooManyKernels() throws {
-        let bank = CSFixtures.gaussianBank(10, 1, 3, 3, seed: 1)
+        let bank = Fixtures.gaussianBank(10, 1, 3, 3, seed: 1)
         let acc = PatchGramAccumulator(channels: 1, kernelHeight: 3, kernelWidth: 3, padding: .same)
         try! acc.add(Signal(channels: 1, height: 8, width: 8, values: (0..<64).map { Double($0 % 7) }))
         #expect(throws: ConvSimError.self) { _ = try DataOrthogonalInit.apply(bank, patchGram: acc.result()) }
