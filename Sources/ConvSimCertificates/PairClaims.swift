@@ -1,3 +1,4 @@
+import ConvSimIO
 import ConvSimCore
 
 /// `orthogonal-kernels-similar-feature-maps` and `zero-paper-cs-similar-feature-maps`:

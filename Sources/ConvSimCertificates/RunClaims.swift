@@ -1,3 +1,4 @@
+import ConvSimIO
 import ConvSimCore
 
 /// `orthogonal-feature-maps-for-every-input`: a pair with `S_01 ≡ 0` (theorem T2),

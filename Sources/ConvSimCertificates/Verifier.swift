@@ -1,3 +1,4 @@
+import ConvSimIO
 import BigInt
 import ConvSimCore
 import Foundation

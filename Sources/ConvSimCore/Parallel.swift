@@ -18,11 +18,13 @@ public enum Parallel {
         return budget
     }
 
-    /// Sets the thread budget for the toolkit's loops and for OpenBLAS.
-    public static func setThreads(_ n: Int) {
+    /// Sets the thread budget for the toolkit's loops and, with `blas` (the CLI's `--threads`),
+    /// for OpenBLAS. (Tests that vary the budget leave OpenBLAS alone: its thread count may
+    /// change its rounding, and other tests run at the same time.)
+    public static func setThreads(_ n: Int, blas: Bool = true) {
         let n = max(1, n)
         lock.lock(); budget = n; lock.unlock()
-        openblas_set_num_threads(Int32(clamping: n))
+        if blas { openblas_set_num_threads(Int32(clamping: n)) }
     }
 
     /// Runs `body(block)` for every block in `0..<blocks`, on at most `threads` threads. Blocks

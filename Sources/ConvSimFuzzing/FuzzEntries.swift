@@ -1,3 +1,4 @@
+import ConvSimIO
 import ConvSimCertificates
 import ConvSimCore
 import ConvSimReport

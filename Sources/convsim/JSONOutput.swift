@@ -1,3 +1,4 @@
+import ConvSimIO
 import ConvSimCore
 import Foundation
 

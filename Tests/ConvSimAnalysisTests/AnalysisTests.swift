@@ -1,3 +1,4 @@
+import ConvSimIO
 import Foundation
 import Testing
 import ConvSimCore

@@ -1,3 +1,4 @@
+import ConvSimIO
 import BigInt
 import ConvSimCertificates
 import ConvSimCore

@@ -1,3 +1,4 @@
+@testable import ConvSimIO
 import Foundation
 import PropertyBased
 import Testing

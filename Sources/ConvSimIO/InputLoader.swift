@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// One loaded input signal with a display name.

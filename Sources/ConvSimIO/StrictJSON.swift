@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// A JSON value that keeps what a strict reader needs: the **text** of every

@@ -1,3 +1,4 @@
+import ConvSimCore
 import CSPNG
 import CTurboJPEG
 import Foundation

@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// The folders commands write their reports into (`search --out`, `experiment --out`).

@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 #if canImport(Glibc)
 import Glibc

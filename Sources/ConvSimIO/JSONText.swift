@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// JSON string literals, shared by the file writers and the CLI's JSON output.

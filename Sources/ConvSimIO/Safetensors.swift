@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// One tensor of a `.safetensors` file, converted to `Double`.
