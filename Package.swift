@@ -60,7 +60,7 @@ let package = Package(
                 dependencies: ["ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity"],
                 exclude: ["README.md"]),
         .target(name: "ConvSimExperiments",
-                dependencies: ["ConvSimCore", "ConvSimSimilarity", "ConvSimReport"],
+                dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimSimilarity", "ConvSimReport"],
                 exclude: ["README.md"]),
         .target(name: "ConvSimSearch",
                 dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimReport",

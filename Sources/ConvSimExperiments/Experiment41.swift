@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimIO
 import ConvSimReport
 
 /// The paper's Experiment 4.1 (Documentation/Theory.md#exp-4-1, from the authors' script): two kernels
@@ -77,7 +78,7 @@ public enum Experiment41 {
                                   title: "Experiment 4.1: cosines during SGD (first runs)", xLabel: "SGD step", yLabel: "cosine",
                                   references: [.y(0, "0")]),
                    caption: "Feature-map and kernel cosine against the SGD step for the first three runs.")
-        let summary: [(String, SummaryValue)] = [
+        let summary: [(String, JSON)] = [
             ("experiment", .string("4.1")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("kernel_cosine_reduction", s.kernelReduction.summary),
             ("feature_cosine_reduction", s.featureReduction.summary),

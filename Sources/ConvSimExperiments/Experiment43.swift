@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimIO
 import ConvSimReport
 import ConvSimSimilarity
 
@@ -168,7 +169,7 @@ public enum Experiment43 {
                    figure: SVG.lines(shown.map { (label: "run \($0.offset + 1)", values: $0.element.csCurve) },
                                   title: "Experiment 4.3: ‖K1 ⋆ K2‖² during SGD", xLabel: "SGD step", yLabel: "CS", logY: true),
                    caption: "The pairs CS against the SGD step for the first three runs.")
-        var summary: [(String, SummaryValue)] = [
+        var summary: [(String, JSON)] = [
             ("experiment", .string("4.3")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("cs_reduction", s.csReduction.summary),
             ("kernel_cosine_reduction", s.kernelReduction.summary),

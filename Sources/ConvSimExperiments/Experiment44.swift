@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimIO
 import ConvSimReport
 import ConvSimSimilarity
 
@@ -182,7 +183,7 @@ public enum Experiment44 {
                    figure: SVG.lines(runs.prefix(6).enumerated().map { (label: "run \($0.offset + 1)", values: $0.element.lossCurve) },
                                   title: "Experiment 4.4: adjacent CS during SGD (first runs)", xLabel: "round", yLabel: "adjacent CS"),
                    caption: "The adjacent CS against the round for the first six runs.")
-        let summary: [(String, SummaryValue)] = [
+        let summary: [(String, JSON)] = [
             ("experiment", .string("4.4")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("rounds_reading", .string("the authors': one SGD step per adjacent pair in turn per round")),
             ("summed_reading_final_cs_relative_difference", s.protocolDifference.summary),

@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimIO
 /// The distribution of one quantity over the runs of an experiment.
 public struct Distribution: Sendable, Equatable {
     public var n: Int
@@ -22,21 +23,9 @@ public struct Distribution: Sendable, Equatable {
     }
 
     /// `{n, mean, median, q025, q975, min, max}` for the JSON summary.
-    public var summary: SummaryValue {
+    public var summary: JSON {
         .object([("n", .int(n)), ("mean", .number(mean)), ("median", .number(median)), ("q025", .number(q025)),
                  ("q975", .number(q975)), ("min", .number(min)), ("max", .number(max))])
     }
 }
 
-/// A JSON-like value for the `--json` summary (ordered keys; the command renders it).
-public indirect enum SummaryValue: Sendable {
-    case number(Double)
-    case int(Int)
-    case uint(UInt64)
-    case string(String)
-    case bool(Bool)
-    case array([SummaryValue])
-    case object([(String, SummaryValue)])
-
-    public static func matrix(_ m: [[Double]]) -> SummaryValue { .array(m.map { .array($0.map { .number($0) }) }) }
-}

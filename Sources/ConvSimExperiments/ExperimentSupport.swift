@@ -1,4 +1,5 @@
 import ConvSimCore
+import ConvSimIO
 import ConvSimReport
 import Foundation
 
@@ -42,13 +43,13 @@ public enum Reduction {
 public struct ExperimentOutcome {
     public var id: String
     public var report: MarkdownReport
-    public var summary: [(String, SummaryValue)]
+    public var summary: [(String, JSON)]
     public var lines: [String]
     /// One row per run: every per-run value the statistics and figures are computed from
     /// (`--export csv|jsonl` writes it as `runs.csv` / `runs.jsonl`).
     public var runs = DataTable(columns: [])
 
-    public init(id: String, report: MarkdownReport, summary: [(String, SummaryValue)], lines: [String],
+    public init(id: String, report: MarkdownReport, summary: [(String, JSON)], lines: [String],
                 runs: DataTable = DataTable(columns: [])) {
         self.id = id; self.report = report; self.summary = summary; self.lines = lines; self.runs = runs
     }

@@ -58,23 +58,11 @@ struct ExperimentCommand: ParsableCommand {
             try report.write(to: dir)
             if !quiet { progress("experiment \(id): report written to \(dir)/report.md") }
             if json {
-                print(JSON.object(outcome.summary.map { ($0.0, Self.json($0.1)) } + [("report", .string(dir + "/report.md"))]).render())
+                print(JSON.object(outcome.summary + [("report", .string(dir + "/report.md"))]).render())
             } else {
                 for l in outcome.lines { print(l) }
                 print("report: \(dir)/report.md")
             }
-        }
-    }
-
-    static func json(_ v: SummaryValue) -> JSON {
-        switch v {
-        case .number(let d): return .number(d)
-        case .int(let i): return .int(i)
-        case .uint(let u): return .uint(u)
-        case .string(let s): return .string(s)
-        case .bool(let b): return .bool(b)
-        case .array(let a): return .array(a.map(json))
-        case .object(let o): return .object(o.map { ($0.0, json($0.1)) })
         }
     }
 }

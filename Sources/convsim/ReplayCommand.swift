@@ -1,3 +1,4 @@
+import ConvSimIO
 import ArgumentParser
 import ConvSimCertificates
 import ConvSimCore

@@ -2,10 +2,11 @@ import ConvSimIO
 import ConvSimCore
 import Foundation
 
-/// A minimal ordered JSON writer: keys keep the order given, numbers are
-/// printed with full round-trip precision, non-finite numbers become `null`.
-/// Same input ⇒ same bytes.
-indirect enum JSON {
+/// The one JSON value type the toolkit writes (every command's `--json`, `search.json`, the
+/// experiments' summaries): keys keep the order given, numbers are printed with full
+/// round-trip precision, non-finite numbers become `null`; same input ⇒ same bytes. (Reading
+/// goes through `StrictJSON` → `JSONValue`, which keeps each number's text for exact checks.)
+public indirect enum JSON: Sendable {
     case number(Double)
     case int(Int)
     /// An unsigned 64-bit integer (seeds take the whole range).
@@ -16,11 +17,11 @@ indirect enum JSON {
     case array([JSON])
     case object([(String, JSON)])
 
-    static func matrix(_ m: [[Double]]) -> JSON { .array(m.map { .array($0.map { .number($0) }) }) }
+    public static func matrix(_ m: [[Double]]) -> JSON { .array(m.map { .array($0.map { .number($0) }) }) }
 
     /// The JSON text. Written into one growing buffer, so the time is linear in the output's
     /// size (a 512×512 matrix is 262,144 numbers).
-    func render(indent: Int = 0, pretty: Bool = true) -> String {
+    public func render(indent: Int = 0, pretty: Bool = true) -> String {
         var out = ""
         write(into: &out, indent: indent, pretty: pretty)
         return out
@@ -63,10 +64,10 @@ indirect enum JSON {
 
     static func pad(_ out: inout String, _ level: Int) { for _ in 0..<level { out += "  " } }
 
-    static func format(_ d: Double) -> String {
+    public static func format(_ d: Double) -> String {
         if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
         return "\(d)"
     }
 
-    static func quote(_ s: String) -> String { JSONText.quote(s) }
+    public static func quote(_ s: String) -> String { JSONText.quote(s) }
 }
