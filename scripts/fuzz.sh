@@ -10,7 +10,12 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"; shift || true
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy safetensors png jpeg certificate notebook json checkpoint)
 bash scripts/install-deps.sh
-swift build -c release --sanitize=fuzzer --package-path Fuzz --product ConvSimFuzz >&2
+# A build left from an older layout of the main package (moved source files) is not picked up
+# incrementally: start that build afresh.
+swift build -c release --sanitize=fuzzer --package-path Fuzz --product ConvSimFuzz >&2 || {
+  rm -rf Fuzz/.build
+  swift build -c release --sanitize=fuzzer --package-path Fuzz --product ConvSimFuzz >&2
+}
 bin="$(swift build -c release --sanitize=fuzzer --package-path Fuzz --show-bin-path)/ConvSimFuzz"
 mkdir -p Fuzz/.work
 status=0
