@@ -68,8 +68,10 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "ConvSimFuzzing", dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimReport", "ConvSimTheorems", "ConvSimSearch"],
                 exclude: ["README.md"]),
+        .target(name: "ConvSimBench", dependencies: ["ConvSimCore", "ConvSimIO", "ConvSimCorrelation"], exclude: ["README.md"]),
         .executableTarget(name: "convsim",
-                          dependencies: ["ConvSimIO", 
+                          dependencies: [
+                              "ConvSimBench", "ConvSimIO",
                               "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimSimilarity", "ConvSimTheorems",
                               "ConvSimSearch", "ConvSimReport", "ConvSimAnalysis", "ConvSimExperiments",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,5 +1,6 @@
 import ConvSimIO
 import ArgumentParser
+import ConvSimBench
 import ConvSimCore
 import ConvSimSimilarity
 import Foundation
@@ -105,7 +106,7 @@ struct BenchCSCommand: ParsableCommand {
                 let bankPath = dir.appendingPathComponent("bank.npy").path, gradPath = dir.appendingPathComponent("g.npy").path
                 try NPY.write(big.values, shape: [pairsSize, pairsSize, 3, 3], to: bankPath)
                 do {
-                    let out = try Self.runChild(["/usr/bin/env", "python3", numpyScript, bankPath, gradPath], unsetBLAS: true)
+                    let out = try ChildProcess.run(["/usr/bin/env", "python3", numpyScript, bankPath, gradPath], unsetBLAS: true)
                     if let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
                        let s = obj["seconds"] as? Double, let v = obj["value"] as? Double {
                         let g = try NPY.read(path: gradPath).values
@@ -117,7 +118,7 @@ struct BenchCSCommand: ParsableCommand {
                 var best = Double.infinity
                 for _ in 0..<3 {
                     let t = Clock.now()
-                    _ = try Self.runChild(["/proc/self/exe", "cs", "--kernels", bankPath, "--variant", "pairs", "--gradient", gradPath], unsetBLAS: false)
+                    _ = try ChildProcess.run(["/proc/self/exe", "cs", "--kernels", bankPath, "--variant", "pairs", "--gradient", gradPath], unsetBLAS: false)
                     best = min(best, Clock.since(t))
                 }
                 endToEnd = best
@@ -170,28 +171,5 @@ struct BenchCSCommand: ParsableCommand {
                 }
             }
         }
-    }
-
-    /// Runs a child process and returns its standard output (throws on a non-zero exit).
-    static func runChild(_ argv: [String], unsetBLAS: Bool) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        if unsetBLAS {
-            var env = ProcessInfo.processInfo.environment
-            env["OPENBLAS_CORETYPE"] = nil
-            env["OPENBLAS_L2_SIZE"] = nil
-            p.environment = env
-        }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw ConvSimError.invalidArgument("\(argv.dropFirst().prefix(2).joined(separator: " ")) exited with status \(p.terminationStatus)")
-        }
-        return data
     }
 }

@@ -1,5 +1,6 @@
 import ConvSimIO
 import ArgumentParser
+import ConvSimBench
 import ConvSimCore
 import ConvSimCorrelation
 import Foundation
@@ -124,10 +125,6 @@ struct BenchGramCommand: ParsableCommand {
         }
     }
 
-    func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
-        let scale = max(a.map(abs).max() ?? 0, 1e-300)
-        return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
-    }
 
     /// Runs the FFT path in a child process and reads its peak resident set size.
     func childPeakMemory(count: Int) throws -> (kb: Double, seconds: Double) {
@@ -171,108 +168,5 @@ struct BenchGramWorkerCommand: ParsableCommand {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             print("{\"peak_rss_kib\": \(Double(usage.ru_maxrss)), \"seconds\": \(s)}")
         }
-    }
-}
-
-/// Monotonic wall clock in seconds.
-enum Clock {
-    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-    static func since(_ t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
-}
-
-/// The benchmark's data: seeded crops of one image and a seeded Gaussian bank.
-/// Crops are generated on the fly, so memory does not depend on N.
-struct BenchSetup {
-    let source: Signal
-    let crop: Int
-    let bank: KernelBank
-    let seed: UInt64
-
-    init(image: String, crop: Int, kernels: Int, seed: UInt64) throws {
-        source = try InputLoader.loadSignals(path: image)[0]
-        guard source.height >= crop, source.width >= crop else {
-            throw ConvSimError.invalidArgument("image \(image) (\(source.height)×\(source.width)) is smaller than the crop \(crop)")
-        }
-        self.crop = crop
-        self.seed = seed
-        var rng = SeededRandom(seed: seed ^ 0xB4A7)
-        bank = KernelBank(count: kernels, channels: source.channels, kernelHeight: 3, kernelWidth: 3,
-                          values: (0..<(kernels * source.channels * 9)).map { _ in rng.gaussian() })
-    }
-
-    func forEachCrop(_ count: Int, _ body: (Signal) throws -> Void) rethrows {
-        var rng = SeededRandom(seed: seed)
-        for _ in 0..<count {
-            let y = rng.integer(in: 0...(source.height - crop)), x = rng.integer(in: 0...(source.width - crop))
-            try body(source.cropped(y0: y, x0: x, height: crop, width: crop))
-        }
-    }
-
-    func fftGram(count: Int) throws -> GramResult {
-        let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: 3, kernelWidth: 3, padding: .same)
-        // Batches of whole blocks, accumulated in parallel; memory stays flat in N.
-        var batch: [(signal: Signal, name: String)] = []
-        try forEachCrop(count) { x in
-            batch.append((x, "crop"))
-            if batch.count == PatchGramAccumulator.blockSize * 64 { try acc.add(contentsOf: batch); batch = [] }
-        }
-        try acc.add(contentsOf: batch)
-        return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
-    }
-
-    func directGram(count: Int) -> [[Double]] {
-        var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)
-        forEachCrop(count) { x in
-            let r = DirectConvolution.gram(inputs: [x], kernels: bank, padding: .same)
-            for i in 0..<bank.count { for j in 0..<bank.count { g[i][j] += r.gram[i][j] } }
-        }
-        return g
-    }
-
-    struct NumpyResult {
-        var im2colSeconds: Double, fftSeconds: Double
-        var version: String, blas: String
-        var im2colGram: [Double], fftGram: [Double]
-    }
-
-    /// Runs the NumPy peers (scripts/bench_gram_numpy.py) on the same crops and bank, with
-    /// this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from that child's
-    /// environment only (they slow NumPy's BLAS several-fold; the toolkit keeps them).
-    func numpyGram(count: Int, script: String) throws -> NumpyResult {
-        guard FileManager.default.fileExists(atPath: script) else {
-            throw ConvSimError.fileNotFound(path: script)
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        var crops: [Double] = []
-        crops.reserveCapacity(count * source.channels * crop * crop)
-        forEachCrop(count) { crops += $0.values }
-        let cropsPath = dir.appendingPathComponent("crops.npy").path
-        let bankPath = dir.appendingPathComponent("bank.npy").path
-        let outPrefix = dir.appendingPathComponent("gram").path
-        try NPY.write(crops, shape: [count, source.channels, crop, crop], dtype: .float64, to: cropsPath)
-        try NPY.write(bank.values, shape: [bank.count, bank.channels, 3, 3], dtype: .float64, to: bankPath)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, cropsPath, bankPath, "same", outPrefix]
-        var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_CORETYPE"] = nil
-        env["OPENBLAS_L2_SIZE"] = nil
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
-            throw ConvSimError.invalidArgument("python3 with NumPy is not available or the script failed (status \(p.terminationStatus))")
-        }
-        return NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
-                           blas: obj["blas"] as? String ?? "?",
-                           im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
-                           fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
     }
 }

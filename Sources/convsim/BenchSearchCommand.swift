@@ -1,5 +1,6 @@
 import ConvSimIO
 import ArgumentParser
+import ConvSimBench
 import ConvSimCore
 import ConvSimSearch
 import Foundation
