@@ -72,8 +72,10 @@ public enum ModelAnalysis {
     /// padding when the layer reads the images: with the weights' channels (an ordinary
     /// convolution) or with `G ×` them (a grouped one: the feature maps are those of the dense
     /// bank `bank.embedded(groups: G)`, Documentation/Theory.md#groups); else nil.
+    /// With `bias` and the first `moments` of the same patches, the feature maps include the
+    /// bias (`F_i + b_i𝟙`, Documentation/Theory.md#stride).
     public static func analyze(name: String, bank: KernelBank, groupsOverride: Int?, patchGram: PatchGram?,
-                               inputNote: String?) throws -> LayerAnalysis {
+                               inputNote: String?, bias: [Double]? = nil, moments: PatchMoments? = nil) throws -> LayerAnalysis {
         if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
             throw ConvSimError.nonFinite(what: "layer '\(name)'", index: bad)
         }
@@ -117,7 +119,11 @@ public enum ModelAnalysis {
             p.channels == bank.channels * g ? try bank.embedded(groups: g) : nil
         }
         if let p = patchGram, let dense {
-            let r = CorrelationGram.gram(kernels: dense, patchGram: p)
+            var r = CorrelationGram.gram(kernels: dense, patchGram: p)
+            if let bias, let moments {
+                r = try moments.biased(r, kernels: dense, bias: bias)
+                notes.append("feature maps with the layer's bias")
+            }
             fc = r.cosine
             var fs = 0.0, fm = 0.0, fn = 0
             var om = 0.0, on = 0
@@ -174,9 +180,11 @@ extension LayerAnalysis {
 public struct LayerSettings: Sendable {
     public var groups: [String: Int] = [:]
     public var lattices: [String: Lattice] = [:]
+    /// Each layer's bias (M values), when its feature maps are to include it.
+    public var biases: [String: [Double]] = [:]
     public var padding: Padding = .same
-    public init(groups: [String: Int] = [:], lattices: [String: Lattice] = [:], padding: Padding = .same) {
-        self.groups = groups; self.lattices = lattices; self.padding = padding
+    public init(groups: [String: Int] = [:], lattices: [String: Lattice] = [:], biases: [String: [Double]] = [:], padding: Padding = .same) {
+        self.groups = groups; self.lattices = lattices; self.biases = biases; self.padding = padding
     }
 }
 
@@ -207,17 +215,20 @@ extension ModelAnalysis {
             let lattice = settings.lattices[name] ?? Lattice()
             var pg: PatchGram? = nil
             var note: String? = nil
+            var samples: [Signal] = []
             if let source = try activations?(name) {
                 guard let c = source.samples.first?.channels else { throw ConvSimError.noInputs(path: source.origin) }
                 let (ok, g) = reads(c, name, bank)
                 if ok {
                     pg = try patchGram(source.samples, channels: c, bank: bank, padding: settings.padding, lattice: lattice)
+                    samples = source.samples
                     note = "image part on its input activations \(source.origin) (\(source.samples.count) sample(s))"
                 } else {
                     note = "the activations in \(source.origin) have \(c) channel(s), not \(bank.channels)\(g > 1 ? " × \(g) groups" : ""): analysed without the image part"
                 }
             } else if let c = imageChannels.first {
                 if reads(c, name, bank).0 {
+                    samples = images
                     let key = "\(bank.kernelHeight)x\(bank.kernelWidth) \(lattice.strideY),\(lattice.strideX) \(lattice.dilationY),\(lattice.dilationX)"
                     if let p = shared[key] { pg = p } else {
                         pg = try patchGram(images, channels: c, bank: bank, padding: settings.padding, lattice: lattice)
@@ -227,7 +238,14 @@ extension ModelAnalysis {
                     note = "input channels \(bank.channels) ≠ image channels \(c): this layer does not read the images, analysed without the image part"
                 }
             }
-            results.append(try analyze(name: name, bank: bank, groupsOverride: settings.groups[name], patchGram: pg, inputNote: note))
+            var moments: PatchMoments? = nil
+            if let pg, settings.biases[name] != nil {
+                var mo = PatchMoments(order: pg.order)
+                for x in samples { mo.add(x, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: settings.padding, lattice: lattice) }
+                moments = mo
+            }
+            results.append(try analyze(name: name, bank: bank, groupsOverride: settings.groups[name], patchGram: pg, inputNote: note,
+                                       bias: settings.biases[name], moments: moments))
         }
         return results
     }

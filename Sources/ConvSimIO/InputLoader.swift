@@ -177,14 +177,23 @@ public enum KernelLoader {
         try candidates(path: path).map { ($0.name, try $0.bank()) }
     }
 
-    /// The bias of layer `layer` in a `.safetensors` file: the 1-D tensor `NAME.bias` beside
-    /// `NAME.weight` (PyTorch's names), or nil when there is none (or the file is not safetensors).
+    /// The bias of layer `layer`: the 1-D tensor `NAME.bias` beside `NAME.weight` (PyTorch's
+    /// names) in a `.safetensors` file, or `NAME.bias.npy` beside `NAME.weight.npy` in a layer
+    /// folder; nil when there is none.
     /// - Throws: `unsupportedShape` when that tensor is not 1-D; the reader's errors.
     public static func bias(path: String, layer: String) throws -> [Double]? {
         guard layer.hasSuffix(".weight") else { return nil }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue, !isNPY(path) else { return nil }
         let name = String(layer.dropLast(".weight".count)) + ".bias"
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            let file = (path as NSString).appendingPathComponent(name + ".npy")
+            guard FileManager.default.fileExists(atPath: file) else { return nil }
+            let a = try NPY.read(path: file)
+            guard a.shape.count == 1 else { throw ConvSimError.unsupportedShape(path: file, shape: a.shape, expected: "a 1-D bias (M,)") }
+            return a.values
+        }
+        guard !isNPY(path) else { return nil }
         guard let t = try Safetensors.read(path: path)[name] else { return nil }
         guard t.shape.count == 1 else {
             throw ConvSimError.unsupportedShape(path: "\(path) (tensor '\(name)')", shape: t.shape, expected: "a 1-D bias (M,)")

@@ -37,6 +37,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "A folder of each layer's input activations: DIR/LAYER.npy, (N, C, H, W), for LAYER = the weight's name with or without '.weight' (scripts/dump_activations.py writes one from a PyTorch model).")
     var activations: String?
     @Flag(help: "Convert RGB inputs to one channel (BT.601 luma).") var gray = false
+    @Flag(name: .customLong("no-bias"), help: "Ignore the layers' biases (NAME.bias beside NAME.weight) in the feature maps.") var noBias = false
     @Option(help: "Write a Markdown report (figures next to it).") var report: String?
     @Flag(help: "Print JSON.") var json = false
 
@@ -71,7 +72,8 @@ struct AnalyzeCommand: ParsableCommand {
             }
             let dir = activations
             let results = try ModelAnalysis.analyzeModel(
-                layers, images: images, settings: LayerSettings(groups: overrides, lattices: lattices, padding: padding),
+                layers, images: images,
+                settings: LayerSettings(groups: overrides, lattices: lattices, biases: noBias ? [:] : try biases(layers), padding: padding),
                 activations: { name in
                     guard let dir, let file = Self.activationFile(dir, layer: name) else { return nil }
                     return (try InputLoader.loadSignals(path: file), file)
@@ -84,6 +86,20 @@ struct AnalyzeCommand: ParsableCommand {
             }
             if json { print(renderJSON(results).render()) } else { printTable(results) }
         }
+    }
+
+    /// The biases stored beside the layers' weights (`NAME.bias` for `NAME.weight`).
+    func biases(_ layers: [(name: String, bank: KernelBank)]) throws -> [String: [Double]] {
+        var out: [String: [Double]] = [:]
+        for (name, bank) in layers {
+            if let b = try KernelLoader.bias(path: model, layer: name) {
+                guard b.count == bank.count else {
+                    throw ConvSimError.invalidArgument("the bias of \(name) has \(b.count) values, the layer \(bank.count) kernels")
+                }
+                out[name] = b
+            }
+        }
+        return out
     }
 
     /// `NAME=N` or `NAME=NY,NX` options, each in 1…64.

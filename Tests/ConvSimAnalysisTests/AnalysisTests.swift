@@ -90,3 +90,23 @@ import ConvSimSimilarity
         #expect(results[3].featureCosine == nil && results[3].notes.contains { $0.contains("does not read the images") })
     }
 }
+
+@Suite struct ModelAnalysisBiasTests {
+    /// A layer with a bias: its feature cosines are those of `F_i + b_i` (direct computation).
+    @Test func biasEntersTheFeatureMaps() throws {
+        var rng = SeededRandom(seed: 19)
+        let bank = KernelBank(count: 3, channels: 2, kernelHeight: 3, kernelWidth: 3, values: (0..<54).map { _ in rng.gaussian() })
+        let images = (0..<2).map { _ in Signal(channels: 2, height: 8, width: 8, values: (0..<128).map { _ in Double(rng.integer(in: 0...9)) }) }
+        let bias = [0.5, -2, 3]
+        let r = try ModelAnalysis.analyzeModel([("l", bank)], images: images, settings: LayerSettings(biases: ["l": bias]))[0]
+        var g = [[Double]](repeating: [0, 0, 0], count: 3)
+        for x in images {
+            let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .same)
+            for i in 0..<3 { for j in 0..<3 { g[i][j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + ($1.0 + bias[i]) * ($1.1 + bias[j]) } } }
+        }
+        let want = DirectConvolution.cosine(fromGram: g), got = try #require(r.featureCosine)
+        // Structural (which maps): a missing bias changes these cosines by O(0.1); rounding is ~1e-15.
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(got[i][j] - want[i][j]) < 1e-9) } }
+        #expect(r.notes.contains { $0.contains("bias") })
+    }
+}
