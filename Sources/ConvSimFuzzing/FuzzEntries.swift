@@ -1,6 +1,7 @@
 import ConvSimIO
 import ConvSimCertificates
 import ConvSimCore
+import ConvSimCorrelation
 import ConvSimReport
 import ConvSimSearch
 import ConvSimTheorems
@@ -26,6 +27,10 @@ public enum FuzzEntries {
             _ = Notebook.parse(text).render()
         }),
         ("json", { data in _ = try? StrictJSON.parse(data) }),
+        ("stats", { data in
+            guard let s = try? StatsFile.decode(data, path: "fuzz.stats") else { return }
+            _ = try? DatasetStatistics.patchGram(s)
+        }),
         ("checkpoint", { data in
             // Head and log in one input (split at the first zero byte): read with both hash
             // checks, then resume (validation), run and shrink on a small fixed context. The

@@ -16,7 +16,7 @@ struct ConvSim: ParsableCommand {
           convsim bench gram --n 1000
         """,
         version: "0.1.0",
-        subcommands: [SearchCommand.self, ReplayCommand.self, ExperimentCommand.self, GramCommand.self, VerifyCommand.self, CSCommand.self, MinimizeCommand.self, AnalyzeCommand.self, NotebookCommand.self, BenchCommand.self])
+        subcommands: [SearchCommand.self, ReplayCommand.self, ExperimentCommand.self, GramCommand.self, VerifyCommand.self, CSCommand.self, MinimizeCommand.self, AnalyzeCommand.self, NotebookCommand.self, StatsCommand.self, BenchCommand.self])
 }
 
 extension ConvSim {

@@ -48,6 +48,8 @@ struct GramCommand: ParsableCommand {
     var stride = "1"
     @Option(help: "Dilation D or DY,DX (PyTorch Conv2d dilation), each 1…64: kernel taps D apart.")
     var dilation = "1"
+    @Option(help: "A statistics file (convsim stats build) instead of --input: the Gram from its patch statistics.")
+    var stats: String?
     @Option(help: "Bias of the layer, a .npy of M values (a .safetensors layer NAME.weight takes NAME.bias from the same file unless --no-bias).")
     var bias: String?
     @Flag(name: .customLong("no-bias"), help: "Ignore the layer's bias (feature maps without it).")
@@ -58,7 +60,8 @@ struct GramCommand: ParsableCommand {
     @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("give at least one --input (an image, a .npy file or a directory)") }
+        if inputs.isEmpty && stats == nil { throw ValidationError("give at least one --input (an image, a .npy file or a directory), or --stats FILE") }
+        if !inputs.isEmpty && stats != nil { throw ValidationError("--stats and --input exclude each other") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
         _ = try lattice()
     }
@@ -70,9 +73,26 @@ struct GramCommand: ParsableCommand {
             // A grouped convolution is the dense one with each kernel on its group's channels.
             let bank = try weights.embedded(groups: groups)
             let lat = try lattice()
-            var result = try (lat.isDense ? computeGram(bank: bank) : computeLatticeGram(bank: bank, lattice: lat)).requireFinite()
+            var result: GramResult
+            if let stats {
+                let s = try StatsFile.decode(try IOFiles.readFile(path: stats, limit: 1 << 36), path: stats)
+                guard lat.isDense else { throw ConvSimError.invalidArgument("--stats holds dense statistics; --stride/--dilation need --input") }
+                guard s.channels == bank.channels, s.kernelHeight == bank.kernelHeight, s.kernelWidth == bank.kernelWidth else {
+                    throw ConvSimError.invalidArgument("\(stats) holds statistics for C = \(s.channels), \(s.kernelHeight)×\(s.kernelWidth) kernels; the bank needs C = \(bank.channels), \(bank.kernelHeight)×\(bank.kernelWidth) (build them with --kernel-size \(bank.kernelHeight),\(bank.kernelWidth))")
+                }
+                guard s.padding == padding else {
+                    throw ConvSimError.invalidArgument("\(stats) holds statistics for \(s.padding.rawValue) padding; pass --padding \(s.padding.rawValue)")
+                }
+                result = CorrelationGram.gram(kernels: bank, patchGram: try DatasetStatistics.patchGram(s))
+            } else {
+                result = try lat.isDense ? computeGram(bank: bank) : computeLatticeGram(bank: bank, lattice: lat)
+            }
+            result = try result.requireFinite()
             // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file.
             let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernels, layer: name)
+            if b != nil && stats != nil {
+                throw ConvSimError.invalidArgument("the layer has a bias, which needs the images' first moments: use --input, or --no-bias with --stats")
+            }
             if let b {
                 var moments = PatchMoments(order: bank.kernelLength)
                 for path in inputs {

@@ -1,0 +1,87 @@
+import ArgumentParser
+import ConvSimCore
+import ConvSimCorrelation
+import ConvSimIO
+import Foundation
+
+/// `convsim stats build|merge`: a dataset's patch statistics, summarized once (in shards) and
+/// reused by `convsim gram --stats`.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Summarize a dataset once (in shards, merged exactly) for `convsim gram --stats`.",
+        discussion: """
+        build stores the patch statistics of blocks of 64 consecutive images for one kernel size and \
+        padding; merge concatenates the blocks of several files, so shards whose image counts (all but \
+        the last) are multiples of 64 merge into the same bytes as one build over all their images. \
+        gram --stats S.stats then gives the Gram of any bank of that kernel size in milliseconds.
+
+        Examples:
+          convsim stats build --input data/images --kernel-size 3 --padding same --out all.stats
+          ls shards/ | parallel 'convsim stats build --input shards/{} --kernel-size 3 --out {}.stats'
+          convsim stats merge shard-*.stats --out all.stats
+          convsim gram --stats all.stats --kernels bank.npy
+        """,
+        subcommands: [StatsBuildCommand.self, StatsMergeCommand.self])
+}
+
+struct StatsBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "build", abstract: "Patch statistics of images (blocks of 64).")
+
+    @Option(name: .customLong("input"), help: "An image, .npy array or directory (repeatable; read in the order given, directories sorted).")
+    var inputs: [String] = []
+    @Option(name: .customLong("kernel-size"), help: "Kernel size K or KH,KW, each 1…64.") var kernelSize = "3"
+    @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
+    @Flag(help: "Convert RGB inputs to one channel (ITU-R BT.601 luma).") var gray = false
+    @Option(help: "The statistics file to write.") var out: String
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one --input") }
+        _ = try size()
+    }
+
+    func size() throws -> (Int, Int) {
+        let parts = kernelSize.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let a = parts.first ?? nil, let b = parts.last ?? nil, (1...64).contains(a), (1...64).contains(b) else {
+            throw ValidationError("--kernel-size must be K or KH,KW with each in 1…64 (got '\(kernelSize)')")
+        }
+        return (a, b)
+    }
+
+    func run() throws {
+        let (kh, kw) = try size()
+        var builder: StatsBuilder? = nil
+        var count = 0
+        for path in inputs {
+            for s in try InputLoader.loadNamedSignals(path: path, gray: gray) {
+                if builder == nil { builder = StatsBuilder(channels: s.signal.channels, kernelHeight: kh, kernelWidth: kw, padding: padding) }
+                try builder?.add(s.signal, name: s.name)
+                count += 1
+            }
+        }
+        guard let builder else { throw ConvSimError.noInputs(path: inputs.joined(separator: ", ")) }
+        let file = builder.finish()
+        try IOFiles.writeAtomically(file.encode(), to: out)
+        print("\(out): \(count) image(s) in \(file.blocks.count) block(s), C = \(file.channels), kernel \(kh)×\(kw), \(padding.rawValue) padding")
+    }
+}
+
+struct StatsMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Concatenate the blocks of statistics files.")
+
+    @Argument(help: "Statistics files, in the order of their images.") var files: [String]
+    @Option(help: "The merged file to write.") var out: String
+
+    func validate() throws { if files.isEmpty { throw ValidationError("give at least one statistics file") } }
+
+    func run() throws {
+        var loaded: [(path: String, stats: StatsFile)] = []
+        for f in files { loaded.append((f, try StatsFile.decode(try IOFiles.readFile(path: f, limit: 1 << 36), path: f))) }
+        for (f, s) in loaded.dropLast() where s.images % s.blockSize != 0 {
+            progress("note: \(f) holds \(s.images) images, not a multiple of \(s.blockSize): the merge differs (within the bounds) from one build over all images")
+        }
+        let merged = try DatasetStatistics.merge(loaded)
+        try IOFiles.writeAtomically(merged.encode(), to: out)
+        print("\(out): \(merged.images) image(s) in \(merged.blocks.count) block(s) from \(files.count) file(s)")
+    }
+}
