@@ -47,6 +47,15 @@ run "search --seed 2^64-1" ok "$bin" search --strategy random --input "$R/seeds/
 run "minimize --seed 2^64-1" ok "$bin" minimize --kernels "$R/seeds/k_3ch.npy" --variant pairs --steps 2 --seed $big --out "$work/o.npy"
 run "experiment 4.1 --seed 2^64-1" ok "$bin" experiment 4.1 --reps 2 --seed $big --out "$work/e"
 run "bench cs --seed 2^64-1" ok "$bin" bench cs --m 4 --c 2 --pairs-size 4 --repeats 1 --seed $big
+# Statistics files: damaged, cut, oversized header claims, other shapes.
+S="$PWD/Fuzz/corpus/stats/seed.stats"
+head -c 200 "$S" > "$work/cut.stats"
+python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[-3]^=1; open(sys.argv[2],'wb').write(b)" "$S" "$work/flip.stats"
+sed 's/"blocks": 1,/"blocks": 1099511627776,/' "$S" > "$work/huge.stats"
+for f in cut flip huge; do run "stats $f" error "$bin" gram --stats "$work/$f.stats" --kernels "$R/seeds/k_1ch.npy"; done
+run "stats wrong kernel size" error "$bin" gram --stats "$S" --kernels "$R/seeds/k_3ch.npy"
+run "stats merge of a damaged file" error "$bin" stats merge "$S" "$work/flip.stats" --out "$work/m.stats"
+run "stats merge" ok "$bin" stats merge "$S" "$S" --out "$work/m.stats"
 for a in "bench gram --crop 0" "bench search --kernel-size 0" "bench search --trials 0" "bench cs --repeats 0" \
          "experiment 4.1 --reps 1000000000000" "search --trials 1000000000000" "search --trials -5" \
          "search --bank-size 1000000" "minimize --kernels $R/seeds/k_3ch.npy --variant pairs --steps 1000000000000 --out o.npy" \
