@@ -26,6 +26,7 @@ struct AnalyzeCommand: ParsableCommand {
           convsim analyze data/weights/mtcnn.safetensors
           convsim analyze data/weights/mtcnn.safetensors --input data/images/astronaut.png --report mtcnn.md
           convsim analyze weights_dir --groups block1.dw.weight=32 --json
+          convsim analyze weights_dir --activations acts --stride features.0.weight=2   # scripts/dump_activations.py
         """)
 
     @Argument(help: "A .safetensors file or a directory of .npy layers.") var model: String

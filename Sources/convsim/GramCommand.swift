@@ -26,6 +26,8 @@ struct GramCommand: ParsableCommand {
         Examples:
           convsim gram --input data/images/astronaut.png --kernels data/weights/mtcnn.safetensors --layer pnet.conv1.weight
           convsim gram --input data/images --gray --kernels bank.npy --padding valid --json
+          convsim gram --input crops.npy --kernels model.safetensors --layer features.3.weight --stride 2 --groups 32
+          convsim gram --stats all.stats --kernels bank.npy        # statistics from `convsim stats build`
         """)
 
     @Option(name: .customLong("input"), help: "An image, .npy array or directory (repeatable).")
