@@ -72,9 +72,9 @@ struct AnalyzeCommand: ParsableCommand {
                                          dilationY: dilations[name]?.0 ?? 1, dilationX: dilations[name]?.1 ?? 1)
             }
             let dir = activations
+            let settings = LayerSettings(groups: overrides, lattices: lattices, biases: noBias ? [:] : try biases(layers), padding: padding)
             let results = try ModelAnalysis.analyzeModel(
-                layers, images: images,
-                settings: LayerSettings(groups: overrides, lattices: lattices, biases: noBias ? [:] : try biases(layers), padding: padding),
+                layers, images: images, settings: settings,
                 activations: { name in
                     guard let dir, let file = Self.activationFile(dir, layer: name) else { return nil }
                     return (try InputLoader.loadSignals(path: file), file)
@@ -85,7 +85,7 @@ struct AnalyzeCommand: ParsableCommand {
                 let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
                 try IOFiles.writeAtomically(Data(LayerAnalysis.pairsTable(results).render(format).utf8), to: base + ".pairs.\(format.fileExtension)")
             }
-            if json { print(renderJSON(results).render()) } else { printTable(results) }
+            if json { print(renderJSON(results, settings: settings).render()) } else { printTable(results) }
         }
     }
 
@@ -125,12 +125,15 @@ struct AnalyzeCommand: ParsableCommand {
         return names.map { (dir as NSString).appendingPathComponent($0 + ".npy") }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    func renderJSON(_ rs: [LayerAnalysis]) -> JSON {
+    func renderJSON(_ rs: [LayerAnalysis], settings: LayerSettings) -> JSON {
         .object([
             ("model", .string(model)), ("padding", .string(padding.rawValue)), ("inputs", .int(inputs.count)),
             ("layers", .array(rs.map { r in
                 var o: [(String, JSON)] = [
                     ("name", .string(r.name)), ("shape", .array(r.shape.map { .int($0) })), ("groups", .int(r.groups)),
+                    ("stride", .array([.int(settings.lattices[r.name]?.strideY ?? 1), .int(settings.lattices[r.name]?.strideX ?? 1)])),
+                    ("dilation", .array([.int(settings.lattices[r.name]?.dilationY ?? 1), .int(settings.lattices[r.name]?.dilationX ?? 1)])),
+                    ("bias", .bool(settings.biases[r.name] != nil)),
                     ("kernel_cosine_mean", .number(r.kernelCosineMean)), ("kernel_cosine_max", .number(r.kernelCosineMax)),
                     ("kernel_cosine", .matrix(r.kernelCosine)),
                     ("cs", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.value)) } })),
