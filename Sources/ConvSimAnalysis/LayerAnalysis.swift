@@ -197,8 +197,10 @@ extension ModelAnalysis {
     /// has them, else from `images` when it reads them — its channels equal theirs, or × its
     /// groups (a `--groups` setting, or depthwise weights `(M, 1, kh, kw)` with `C | M`). Patch
     /// Grams of the images are shared by layers of the same kernel size and lattice.
+    /// `stats`: dataset statistics (`convsim stats build`) standing in for the images, for the
+    /// layers whose kernel size, channels and padding they match (dense layers, no bias).
     public static func analyzeModel(_ layers: [(name: String, bank: KernelBank)], images: [Signal], settings: LayerSettings,
-                                    activations: ActivationSource? = nil,
+                                    activations: ActivationSource? = nil, stats: PatchGram? = nil,
                                     progress: ((String, Int, Int) -> Void)? = nil) throws -> [LayerAnalysis] {
         let imageChannels = Set(images.map(\.channels))
         if imageChannels.count > 1 {
@@ -225,6 +227,15 @@ extension ModelAnalysis {
                     note = "image part on its input activations \(source.origin) (\(source.samples.count) sample(s))"
                 } else {
                     note = "the activations in \(source.origin) have \(c) channel(s), not \(bank.channels)\(g > 1 ? " × \(g) groups" : ""): analysed without the image part"
+                }
+            } else if let s = stats, images.isEmpty {
+                let (ok, g) = reads(s.channels, name, bank)
+                if ok && s.kernelHeight == bank.kernelHeight && s.kernelWidth == bank.kernelWidth && lattice.isDense
+                    && settings.biases[name] == nil && s.padding == settings.padding {
+                    pg = s
+                    note = "image part from the dataset statistics (\(s.images) image(s))"
+                } else {
+                    note = "the dataset statistics (C = \(s.channels), \(s.kernelHeight)×\(s.kernelWidth), \(s.padding.rawValue)) do not fit this layer (\(bank.channels)\(g > 1 ? " × \(g) groups" : "") channels, \(bank.kernelHeight)×\(bank.kernelWidth)\(lattice.isDense ? "" : ", strided or dilated")\(settings.biases[name] != nil ? ", with a bias" : "")): analysed without the image part"
                 }
             } else if let c = imageChannels.first {
                 if reads(c, name, bank).0 {

@@ -38,6 +38,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "A folder of each layer's input activations: DIR/LAYER.npy, (N, C, H, W), for LAYER = the weight's name with or without '.weight' (scripts/dump_activations.py writes one from a PyTorch model).")
     var activations: String?
     @Flag(help: "Convert RGB inputs to one channel (BT.601 luma).") var gray = false
+    @Option(help: "Dataset statistics (convsim stats build) instead of --input, for the layers they fit.") var stats: String?
     @Flag(name: .customLong("no-bias"), help: "Ignore the layers' biases (NAME.bias beside NAME.weight) in the feature maps.") var noBias = false
     @Option(help: "Write a Markdown report (figures next to it).") var report: String?
     @Flag(help: "Print JSON.") var json = false
@@ -73,12 +74,17 @@ struct AnalyzeCommand: ParsableCommand {
             }
             let dir = activations
             let settings = LayerSettings(groups: overrides, lattices: lattices, biases: noBias ? [:] : try biases(layers), padding: padding)
+            if stats != nil && !inputs.isEmpty { throw ConvSimError.invalidArgument("--stats and --input exclude each other") }
+            let statsGram = try stats.map { path in
+                try DatasetStatistics.patchGram(try StatsFile.decode(try IOFiles.readFile(path: path, limit: 1 << 36), path: path))
+            }
             let results = try ModelAnalysis.analyzeModel(
                 layers, images: images, settings: settings,
                 activations: { name in
                     guard let dir, let file = Self.activationFile(dir, layer: name) else { return nil }
                     return (try InputLoader.loadSignals(path: file), file)
                 },
+                stats: statsGram,
                 progress: { name, i, n in progress("analyze: \(name) (\(i)/\(n))") })
             if let path = report { try writeReport(results, to: path, images: images.count) }
             if let format = exporting.export {

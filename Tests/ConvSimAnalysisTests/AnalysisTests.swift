@@ -110,3 +110,23 @@ import ConvSimSimilarity
         #expect(r.notes.contains { $0.contains("bias") })
     }
 }
+
+@Suite struct ModelAnalysisStatsTests {
+    /// Dataset statistics stand in for the images in the layers they fit (same cosines, to
+    /// rounding), and a layer they do not fit gets a note.
+    @Test func statisticsStandInForImages() throws {
+        var rng = SeededRandom(seed: 23)
+        let first = KernelBank(count: 3, channels: 2, kernelHeight: 3, kernelWidth: 3, values: (0..<54).map { _ in rng.gaussian() })
+        let other = KernelBank(count: 2, channels: 2, kernelHeight: 2, kernelWidth: 2, values: (0..<16).map { _ in rng.gaussian() })
+        let images = (0..<3).map { _ in Signal(channels: 2, height: 9, width: 9, values: (0..<162).map { _ in Double(rng.integer(in: 0...9)) }) }
+        let builder = StatsBuilder(channels: 2, kernelHeight: 3, kernelWidth: 3, padding: .same)
+        for (n, x) in images.enumerated() { try builder.add(x, name: "x\(n)") }
+        let stats = try DatasetStatistics.patchGram(builder.finish())
+        let fromStats = try ModelAnalysis.analyzeModel([("first", first), ("other", other)], images: [], settings: LayerSettings(), stats: stats)
+        let fromImages = try ModelAnalysis.analyzeModel([("first", first)], images: images, settings: LayerSettings())
+        let a = try #require(fromStats[0].featureCosine), b = try #require(fromImages[0].featureCosine)
+        // Structural (which data): the same images through another reduction agree to ~1e-15.
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(a[i][j] - b[i][j]) < 1e-9) } }
+        #expect(fromStats[1].featureCosine == nil && fromStats[1].notes.contains { $0.contains("do not fit") })
+    }
+}
