@@ -79,6 +79,7 @@ struct GramCommand: ParsableCommand {
             if let stats {
                 let s = try StatsFile.decode(try IOFiles.readFile(path: stats, limit: 1 << 36), path: stats)
                 guard lat.isDense else { throw ConvSimError.invalidArgument("--stats holds dense statistics; --stride/--dilation need --input") }
+                guard method == .fft else { throw ConvSimError.invalidArgument("--method direct sums over the images: it needs --input, not --stats") }
                 guard s.channels == bank.channels, s.kernelHeight == bank.kernelHeight, s.kernelWidth == bank.kernelWidth else {
                     throw ConvSimError.invalidArgument("\(stats) holds statistics for C = \(s.channels), \(s.kernelHeight)×\(s.kernelWidth) kernels; the bank needs C = \(bank.channels), \(bank.kernelHeight)×\(bank.kernelWidth) (build them with --kernel-size \(bank.kernelHeight),\(bank.kernelWidth))")
                 }
