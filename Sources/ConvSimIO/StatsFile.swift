@@ -53,7 +53,7 @@ public struct StatsFile: Sendable, Equatable {
             ("format", .string(Self.format)), ("channels", .int(channels)), ("kernel_height", .int(kernelHeight)),
             ("kernel_width", .int(kernelWidth)), ("padding", .string(padding.rawValue)), ("block_size", .int(blockSize)),
             ("images", .int(images)), ("blocks", .int(blocks.count)), ("payload_bytes", .int(payload.count)),
-            ("payload_hash", .string(String(Self.fnv(payload), radix: 16))),
+            ("payload_hash", .string(String(FNV.hash(payload), radix: 16))),
         ]).render(pretty: false)
         return Data((header + "\n").utf8) + payload
     }
@@ -95,7 +95,7 @@ public struct StatsFile: Sendable, Equatable {
             throw bad("the payload has \(bytes.count - nl - 1) bytes, the header says \(payloadBytes) (truncated or extended file?)")
         }
         let payload = Data(bytes[(nl + 1)...])
-        guard String(fnv(payload), radix: 16) == (try string("payload_hash")) else { throw bad("the payload is damaged (its hash does not match)") }
+        guard String(FNV.hash(payload), radix: 16) == (try string("payload_hash")) else { throw bad("the payload is damaged (its hash does not match)") }
         var blocks: [(images: Int, values: [Double])] = []
         var p = nl + 1
         func u64() -> UInt64 {
@@ -121,11 +121,5 @@ public struct StatsFile: Sendable, Equatable {
         }
         guard total == images else { throw bad("the blocks hold \(total) images, the header says \(images)") }
         return StatsFile(channels: c, kernelHeight: kh, kernelWidth: kw, padding: padding, blockSize: blockSize, blocks: blocks)
-    }
-
-    static func fnv(_ d: Data) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in d { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
     }
 }

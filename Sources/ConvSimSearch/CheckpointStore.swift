@@ -229,16 +229,6 @@ final class SeriesLog: @unchecked Sendable {
     }
 }
 
-/// FNV-1a, 64 bits: detects damage (any changed byte), not tampering.
-enum FNV {
-    static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
-    static func hash<S: Sequence>(_ bytes: S, from h: UInt64) -> UInt64 where S.Element == UInt8 {
-        var h = h
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
-}
-
 extension SearchCheckpoint {
     /// Every per-trial value the strategies collected (each `Series` of their typed states), in
     /// long form: `strategy, series, index, value` — the series named by its place in the state

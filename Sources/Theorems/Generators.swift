@@ -196,8 +196,4 @@ public enum InstanceShrinker {
 }
 
 /// A deterministic 64-bit FNV-1a hash, to derive one generator seed per theorem and check.
-func stableHash(_ s: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    return h
-}
+func stableHash(_ s: String) -> UInt64 { FNV.hash(s.utf8) }
