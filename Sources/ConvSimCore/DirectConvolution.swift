@@ -15,20 +15,7 @@ public enum DirectConvolution {
     @inlinable
     public static func gatherPatch(_ x: Signal, sy: Int, sx: Int, kh: Int, kw: Int,
                                    circular: Bool, into patch: inout [Double]) {
-        let h = x.height, w = x.width
-        var t = 0
-        for c in 0..<x.channels {
-            for u in 0..<kh {
-                var yy = sy + u
-                if circular { yy = ((yy % h) + h) % h }
-                for v in 0..<kw {
-                    var xx = sx + v
-                    if circular { xx = ((xx % w) + w) % w }
-                    patch[t] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? x.values[(c * h + yy) * w + xx] : 0
-                    t += 1
-                }
-            }
-        }
+        Lattice().gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: circular, into: &patch)
     }
 
     /// Feature maps `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)`, each flattened

@@ -22,7 +22,9 @@ public struct Lattice: Sendable, Equatable {
         return Swift.stride(from: all.lowerBound, to: all.upperBound, by: Swift.max(stride, 1))
     }
 
-    /// The patch read at offset `(sy, sx)`: `x[(c,u,v)] = X̃_c(sy + r_y·u, sx + r_x·v)`.
+    /// The patch read at offset `(sy, sx)`: `x[(c,u,v)] = X̃_c(sy + r_y·u, sx + r_x·v)` (zero
+    /// outside, or wrapped for circular padding); dilation 1 is `DirectConvolution.gatherPatch`.
+    @inlinable
     public func gatherPatch(_ x: Signal, sy: Int, sx: Int, kh: Int, kw: Int, circular: Bool, into patch: inout [Double]) {
         let h = x.height, w = x.width
         var t = 0
