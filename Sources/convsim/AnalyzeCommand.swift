@@ -114,12 +114,10 @@ struct AnalyzeCommand: ParsableCommand {
         var out: [String: (Int, Int)] = [:]
         for spec in specs {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            let values = parts.count == 2 ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map { Int($0) } : []
-            guard parts.count == 2, (1...2).contains(values.count), let a = values.first ?? nil, let b = values.last ?? nil,
-                  (1...64).contains(a), (1...64).contains(b) else {
+            guard parts.count == 2, let p = ArgumentLimits.pair(parts[1]) else {
                 throw ConvSimError.invalidArgument("\(flag) expects NAME=N or NAME=NY,NX with each in 1…64 (got '\(spec)')")
             }
-            out[parts[0]] = (a, b)
+            out[parts[0]] = p
         }
         return out
     }

@@ -8,6 +8,14 @@ import ConvSimReport
 /// options are parsed unconditionally, so `--trials -5` reaches this check instead of
 /// being read as an unknown flag.
 enum ArgumentLimits {
+    /// "N" or "NY,NX" with each in 1…64 (a stride, a dilation, a kernel size), or nil.
+    static func pair(_ text: String) -> (Int, Int)? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), let a = parts.first ?? nil, let b = parts.last ?? nil,
+              (1...64).contains(a), (1...64).contains(b) else { return nil }
+        return (a, b)
+    }
+
     static func check(_ value: Int, _ flag: String, _ range: ClosedRange<Int>, _ why: String = "") throws {
         guard range.contains(value) else {
             throw ValidationError("\(flag) must be in \(range.lowerBound)…\(range.upperBound) (got \(value))\(why.isEmpty ? "" : "; \(why)")")

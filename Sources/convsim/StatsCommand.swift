@@ -41,11 +41,10 @@ struct StatsBuildCommand: ParsableCommand {
     }
 
     func size() throws -> (Int, Int) {
-        let parts = kernelSize.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-        guard (1...2).contains(parts.count), let a = parts.first ?? nil, let b = parts.last ?? nil, (1...64).contains(a), (1...64).contains(b) else {
+        guard let p = ArgumentLimits.pair(kernelSize) else {
             throw ValidationError("--kernel-size must be K or KH,KW with each in 1…64 (got '\(kernelSize)')")
         }
-        return (a, b)
+        return p
     }
 
     func run() throws {
