@@ -206,9 +206,12 @@ extension ModelAnalysis {
         if imageChannels.count > 1 {
             throw ConvSimError.invalidArgument("the inputs mix channel counts \(imageChannels.sorted()); use --gray or inputs of one kind")
         }
+        // Reads C channels: its own (an ordinary layer), or its channels × its groups (`groups(for:)`:
+        // the override, or depthwise detection with these inputs). An invalid override is refused
+        // by `analyze` below.
         func reads(_ c: Int, _ name: String, _ bank: KernelBank) -> (Bool, Int) {
-            let g = settings.groups[name] ?? (bank.channels == 1 && bank.count > 1 && bank.count % c == 0 ? c : 1)
-            return (c == bank.channels || (g > 1 && bank.count % g == 0 && c == bank.channels * g), g)
+            let g = (try? groups(for: bank, override: settings.groups[name], readsImages: c == bank.channels, inputChannels: c))?.0 ?? 1
+            return (c == bank.channels || (g > 1 && c == bank.channels * g), g)
         }
         var shared: [String: PatchGram] = [:]
         var results: [LayerAnalysis] = []
