@@ -75,6 +75,13 @@ struct GramCommand: ParsableCommand {
             // A grouped convolution is the dense one with each kernel on its group's channels.
             let bank = try weights.embedded(groups: groups)
             let lat = try lattice()
+            // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file; its first
+            // moments are gathered in the same pass over the inputs as the Gram.
+            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernels, layer: name)
+            if b != nil && stats != nil {
+                throw ConvSimError.invalidArgument("the layer has a bias, which needs the images' first moments: use --input, or --no-bias with --stats")
+            }
+            var moments: PatchMoments? = b == nil ? nil : PatchMoments(order: bank.kernelLength)
             var result: GramResult
             if let stats {
                 let s = try StatsFile.decode(try IOFiles.readFile(path: stats, limit: 1 << 36), path: stats)
@@ -88,21 +95,11 @@ struct GramCommand: ParsableCommand {
                 }
                 result = CorrelationGram.gram(kernels: bank, patchGram: try DatasetStatistics.patchGram(s))
             } else {
-                result = try lat.isDense ? computeGram(bank: bank) : computeLatticeGram(bank: bank, lattice: lat)
+                result = try lat.isDense ? computeGram(bank: bank, moments: &moments)
+                                         : computeLatticeGram(bank: bank, lattice: lat, moments: &moments)
             }
             result = try result.requireFinite()
-            // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file.
-            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernels, layer: name)
-            if b != nil && stats != nil {
-                throw ConvSimError.invalidArgument("the layer has a bias, which needs the images' first moments: use --input, or --no-bias with --stats")
-            }
-            if let b {
-                var moments = PatchMoments(order: bank.kernelLength)
-                for path in inputs {
-                    for s in try InputLoader.loadNamedSignals(path: path, gray: gray, oneDimensional: oneDimensional) {
-                        moments.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding, lattice: lat)
-                    }
-                }
+            if let b, let moments {
                 result = try moments.biased(result, kernels: bank, bias: b).requireFinite()
             }
             if json {
@@ -116,34 +113,29 @@ struct GramCommand: ParsableCommand {
     /// `--stride` and `--dilation` as a lattice (each "N" or "NY,NX", 1…64).
     func lattice() throws -> Lattice {
         func pair(_ text: String, _ flag: String) throws -> (Int, Int) {
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard (parts.count == 1 || parts.count == 2), let a = parts.first ?? nil, let b = parts.last ?? nil,
-                  (1...64).contains(a), (1...64).contains(b) else {
-                throw ValidationError("\(flag) must be N or NY,NX with each in 1…64 (got '\(text)')")
-            }
-            return (a, b)
+            guard let p = ArgumentLimits.pair(text) else { throw ValidationError("\(flag) must be N or NY,NX with each in 1…64 (got '\(text)')") }
+            return p
         }
         let (sy, sx) = try pair(stride, "--stride"), (dy, dx) = try pair(dilation, "--dilation")
         return Lattice(strideY: sy, strideX: sx, dilationY: dy, dilationX: dx)
     }
 
     /// With stride or dilation: the lattice patch Gram, accumulated directly (Documentation/Theory.md#stride).
-    func computeLatticeGram(bank: KernelBank, lattice: Lattice) throws -> GramResult {
+    func computeLatticeGram(bank: KernelBank, lattice: Lattice, moments: inout PatchMoments?) throws -> GramResult {
         guard method == .fft else {
             throw ConvSimError.invalidArgument("--method direct with --stride/--dilation: the lattice path is already a direct accumulation; drop --method")
         }
         let acc = LatticePatchGramAccumulator(channels: bank.channels, kernelHeight: bank.kernelHeight,
                                               kernelWidth: bank.kernelWidth, padding: padding, lattice: lattice)
-        for path in inputs {
-            for s in try InputLoader.loadNamedSignals(path: path, gray: gray, oneDimensional: oneDimensional) {
-                try acc.add(s.signal, name: s.name)
-            }
+        try forEachInput { s in
+            try acc.add(s.signal, name: s.name)
+            moments?.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding, lattice: lattice)
         }
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
-    /// Streams the inputs file by file into the accumulator (memory independent of their number).
-    func computeGram(bank: KernelBank) throws -> GramResult {
+    /// Every input, file by file (directories expanded, sorted): memory independent of their number.
+    func forEachInput(_ body: (NamedSignal) throws -> Void) throws {
         let files = try inputs.flatMap { path -> [String] in
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -156,6 +148,13 @@ struct GramCommand: ParsableCommand {
             }
             return [path]
         }
+        for file in files {
+            for s in try InputLoader.loadNamedSignals(path: file, gray: gray, oneDimensional: oneDimensional) { try body(s) }
+        }
+    }
+
+    /// The Gram of the inputs (and, when asked, the first moments of their patches, in the same pass).
+    func computeGram(bank: KernelBank, moments: inout PatchMoments?) throws -> GramResult {
         switch method {
         case .fft:
             let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: bank.kernelHeight,
@@ -163,11 +162,10 @@ struct GramCommand: ParsableCommand {
             // Images in batches of whole blocks, accumulated in parallel (same bytes for any --threads).
             var batch: [(signal: Signal, name: String)] = []
             let batchSize = PatchGramAccumulator.blockSize * 64
-            for file in files {
-                for s in try InputLoader.loadNamedSignals(path: file, gray: gray, oneDimensional: oneDimensional) {
-                    batch.append((s.signal, s.name))
-                    if batch.count == batchSize { try acc.add(contentsOf: batch); batch = [] }
-                }
+            try forEachInput { s in
+                batch.append((s.signal, s.name))
+                moments?.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
+                if batch.count == batchSize { try acc.add(contentsOf: batch); batch = [] }
             }
             try acc.add(contentsOf: batch)
             return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
@@ -175,16 +173,15 @@ struct GramCommand: ParsableCommand {
             var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)
             var b = g
             var n = 0
-            for file in files {
-                for s in try InputLoader.loadNamedSignals(path: file, gray: gray, oneDimensional: oneDimensional) {
-                    try InputChecks.check(s.signal, name: s.name, bank: bank, padding: padding)
-                    let r = DirectConvolution.gram(inputs: [s.signal], kernels: bank, padding: padding, withBound: true)
-                    for i in 0..<bank.count { for j in 0..<bank.count {
-                        g[i][j] += r.gram[i][j]
-                        b[i][j] = (b[i][j] + r.bound![i][j] + FloatingPointBounds.unitRoundoff * abs(g[i][j])) * (1 + 2 * FloatingPointBounds.unitRoundoff)
-                    } }
-                    n += 1
-                }
+            try forEachInput { s in
+                try InputChecks.check(s.signal, name: s.name, bank: bank, padding: padding)
+                moments?.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
+                let r = DirectConvolution.gram(inputs: [s.signal], kernels: bank, padding: padding, withBound: true)
+                for i in 0..<bank.count { for j in 0..<bank.count {
+                    g[i][j] += r.gram[i][j]
+                    b[i][j] = (b[i][j] + r.bound![i][j] + FloatingPointBounds.unitRoundoff * abs(g[i][j])) * (1 + 2 * FloatingPointBounds.unitRoundoff)
+                } }
+                n += 1
             }
             return GramResult(gram: g, bound: b, cosine: DirectConvolution.cosine(fromGram: g), padding: padding,
                               paperForm: g, paperDiscrepancy: .nan, paperRelativeDiscrepancy: .nan, images: n)
