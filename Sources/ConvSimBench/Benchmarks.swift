@@ -52,13 +52,10 @@ public struct BenchSetup {
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
-    public func directGram(count: Int) -> [[Double]] {
-        var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)
-        forEachCrop(count) { x in
-            let r = DirectConvolution.gram(inputs: [x], kernels: bank, padding: .same)
-            for i in 0..<bank.count { for j in 0..<bank.count { g[i][j] += r.gram[i][j] } }
-        }
-        return g
+    public func directGram(count: Int) throws -> [[Double]] {
+        let acc = DirectGramAccumulator(kernels: bank, padding: .same, certified: false)
+        try forEachCrop(count) { try acc.add($0) }
+        return acc.result().gram
     }
 
     public struct NumpyResult {

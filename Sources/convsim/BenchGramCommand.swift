@@ -63,7 +63,7 @@ struct BenchGramCommand: ParsableCommand {
             progress(String(format: "  fft     %.4f s (best of 3, %d thread(s))", tFFT, Parallel.threads))
 
             let t1 = Clock.now()
-            let direct = setup.directGram(count: n)
+            let direct = try setup.directGram(count: n)
             let tDirect = Clock.since(t1)
             progress(String(format: "  direct  %.4f s", tDirect))
 

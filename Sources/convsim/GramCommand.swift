@@ -170,19 +170,13 @@ struct GramCommand: ParsableCommand {
             try acc.add(contentsOf: batch)
             return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
         case .direct:
-            var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)
-            var b = g
-            var n = 0
+            let acc = DirectGramAccumulator(kernels: bank, padding: padding)
             try forEachInput { s in
                 try InputChecks.check(s.signal, name: s.name, bank: bank, padding: padding)
                 moments?.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
-                let r = DirectConvolution.gram(inputs: [s.signal], kernels: bank, padding: padding, withBound: true)
-                for i in 0..<bank.count { for j in 0..<bank.count {
-                    g[i][j] += r.gram[i][j]
-                    b[i][j] = (b[i][j] + r.bound![i][j] + FloatingPointBounds.unitRoundoff * abs(g[i][j])) * (1 + 2 * FloatingPointBounds.unitRoundoff)
-                } }
-                n += 1
+                try acc.add(s.signal, name: s.name)
             }
+            let r = acc.result(), g = r.gram, b = r.bound, n = acc.inputs
             return GramResult(gram: g, bound: b, cosine: DirectConvolution.cosine(fromGram: g), padding: padding,
                               paperForm: g, paperDiscrepancy: .nan, paperRelativeDiscrepancy: .nan, images: n)
         }
