@@ -30,10 +30,9 @@ struct CSCommand: ParsableCommand {
           convsim cs --kernels data/weights/mtcnn_pnet_conv1.npy --gradient g.npy
         """)
 
-    @Option(help: "Kernel bank: .npy (M,C,kh,kw), .safetensors, or a directory of .npy layers.")
-    var kernels: String
-    @Option(help: "Layer name (required when the file holds several 4-D tensors).")
-    var layer: String?
+    @OptionGroup var kernelOptions: KernelOptions
+    var kernels: String { kernelOptions.kernels }
+    var layer: String? { kernelOptions.layer }
     @Flag(name: .customLong("all-layers"), help: "Evaluate every 4-D layer in the file.")
     var allLayers = false
     @Option(help: "adjacent, pairs or symmetric.")

@@ -30,18 +30,16 @@ struct GramCommand: ParsableCommand {
           convsim gram --stats all.stats --kernels bank.npy        # statistics from `convsim stats build`
         """)
 
-    @Option(name: .customLong("input"), help: "An image, .npy array or directory (repeatable).")
-    var inputs: [String] = []
-    @Option(help: "Kernel bank: .npy (M,C,kh,kw) or .safetensors.")
-    var kernels: String
-    @Option(help: "Layer name inside a .safetensors file (required when it has several 4-D tensors).")
-    var layer: String?
+    @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var kernelOptions: KernelOptions
+    var inputs: [String] { inputOptions.inputs }
+    var gray: Bool { inputOptions.gray }
+    var kernels: String { kernelOptions.kernels }
+    var layer: String? { kernelOptions.layer }
     @Option(help: "Padding: valid, same, full or circular (PyTorch conv2d semantics, stride 1).")
     var padding: Padding = .same
     @Option(help: "fft (correlations through FFTW) or direct (summation reference).")
     var method: Method = .fft
-    @Flag(help: "Convert RGB inputs to one channel (ITU-R BT.601 luma).")
-    var gray = false
     @Flag(name: .customLong("one-dimensional"), help: "Read 2-D .npy arrays as (C, L) 1-D signals.")
     var oneDimensional = false
     @Flag(help: "Print one JSON object instead of a table.")

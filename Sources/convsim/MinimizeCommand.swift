@@ -47,10 +47,12 @@ struct MinimizeCommand: ParsableCommand {
               --method data-orthogonal --input data/images --out ortho.npy
         """)
 
-    @Option(help: "Kernel bank: .npy (M,C,kh,kw), .safetensors, or a directory of .npy layers.")
-    var kernels: String
-    @Option(help: "Layer name (required when the file holds several 4-D tensors).")
-    var layer: String?
+    @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var kernelOptions: KernelOptions
+    var inputs: [String] { inputOptions.inputs }
+    var gray: Bool { inputOptions.gray }
+    var kernels: String { kernelOptions.kernels }
+    var layer: String? { kernelOptions.layer }
     @Option(help: "CS variant: adjacent, pairs or symmetric.")
     var variant: CSVariant
     @Option(help: "sgd, momentum (0.9) or adam (β1 0.9, β2 0.999, ε 1e-8).")
@@ -65,12 +67,8 @@ struct MinimizeCommand: ParsableCommand {
     var out: String
     @Option(help: "gradient, shift-gram-schmidt or data-orthogonal.")
     var method: Method = .gradient
-    @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable) for the cosine statistics / data-orthogonal.")
-    var inputs: [String] = []
     @Option(help: "Padding for the feature maps: valid, same, full or circular.")
     var padding: Padding = .same
-    @Flag(help: "Convert RGB inputs to one channel (luma).")
-    var gray = false
     @Flag(help: "Print one JSON object instead of a summary.")
     var json = false
     @Option(parsing: .unconditional, help: "Groups of a grouped convolution (weights (M, C/G, kh, kw)): each group's CS is minimized (--method gradient), 1…65536.")

@@ -28,11 +28,11 @@ struct StatsCommand: ParsableCommand {
 struct StatsBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Patch statistics of images (blocks of 64).")
 
-    @Option(name: .customLong("input"), help: "An image, .npy array or directory (repeatable; read in the order given, directories sorted).")
-    var inputs: [String] = []
+    @OptionGroup var inputOptions: InputOptions
+    var inputs: [String] { inputOptions.inputs }
+    var gray: Bool { inputOptions.gray }
     @Option(name: .customLong("kernel-size"), help: "Kernel size K or KH,KW, each 1…64.") var kernelSize = "3"
     @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
-    @Flag(help: "Convert RGB inputs to one channel (ITU-R BT.601 luma).") var gray = false
     @Option(help: "The statistics file to write.") var out: String
 
     func validate() throws {
