@@ -32,10 +32,6 @@ struct GramCommand: ParsableCommand {
 
     @OptionGroup var inputOptions: InputOptions
     @OptionGroup var kernelOptions: KernelOptions
-    var inputs: [String] { inputOptions.inputs }
-    var gray: Bool { inputOptions.gray }
-    var kernels: String { kernelOptions.kernels }
-    var layer: String? { kernelOptions.layer }
     @Option(help: "Padding: valid, same, full or circular (PyTorch conv2d semantics, stride 1).")
     var padding: Padding = .same
     @Option(help: "fft (correlations through FFTW) or direct (summation reference).")
@@ -60,8 +56,8 @@ struct GramCommand: ParsableCommand {
     @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
-        if inputs.isEmpty && stats == nil { throw ValidationError("give at least one --input (an image, a .npy file or a directory), or --stats FILE") }
-        if !inputs.isEmpty && stats != nil { throw ValidationError("--stats and --input exclude each other") }
+        if inputOptions.inputs.isEmpty && stats == nil { throw ValidationError("give at least one --input (an image, a .npy file or a directory), or --stats FILE") }
+        if !inputOptions.inputs.isEmpty && stats != nil { throw ValidationError("--stats and --input exclude each other") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
         _ = try lattice()
     }
@@ -69,13 +65,13 @@ struct GramCommand: ParsableCommand {
     func run() throws {
         parallel.apply()
         do {
-            let (name, weights) = try KernelLoader.load(path: kernels, layer: layer)
+            let (name, weights) = try kernelOptions.load()
             // A grouped convolution is the dense one with each kernel on its group's channels.
             let bank = try weights.embedded(groups: groups)
             let lat = try lattice()
             // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file; its first
             // moments are gathered in the same pass over the inputs as the Gram.
-            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernels, layer: name)
+            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernelOptions.kernels, layer: name)
             if b != nil && stats != nil {
                 throw ConvSimError.invalidArgument("the layer has a bias, which needs the images' first moments: use --input, or --no-bias with --stats")
             }
@@ -134,7 +130,7 @@ struct GramCommand: ParsableCommand {
 
     /// Every input, file by file (directories expanded, sorted): memory independent of their number.
     func forEachInput(_ body: (NamedSignal) throws -> Void) throws {
-        let files = try inputs.flatMap { path -> [String] in
+        let files = try inputOptions.inputs.flatMap { path -> [String] in
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
                 throw ConvSimError.fileNotFound(path: path)
@@ -147,7 +143,7 @@ struct GramCommand: ParsableCommand {
             return [path]
         }
         for file in files {
-            for s in try InputLoader.loadNamedSignals(path: file, gray: gray, oneDimensional: oneDimensional) { try body(s) }
+            for s in try InputLoader.loadNamedSignals(path: file, gray: inputOptions.gray, oneDimensional: oneDimensional) { try body(s) }
         }
     }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConvSimCore
+import ConvSimIO
 
 /// `--kernels PATH [--layer NAME]`: the kernel bank a command reads (gram, cs, minimize).
 struct KernelOptions: ParsableArguments {
@@ -14,4 +16,16 @@ struct InputOptions: ParsableArguments {
     var inputs: [String] = []
     @Flag(help: "Convert RGB inputs to one channel (ITU-R BT.601 luma).")
     var gray = false
+}
+
+extension KernelOptions {
+    /// The bank at `--kernels` (the `--layer` one when given) and its name.
+    func load() throws -> (name: String, bank: KernelBank) { try KernelLoader.load(path: kernels, layer: layer) }
+}
+
+extension InputOptions {
+    /// Every input, in the order given (directories sorted), each with its name.
+    func namedSignals(oneDimensional: Bool = false) throws -> [NamedSignal] {
+        try inputs.flatMap { try InputLoader.loadNamedSignals(path: $0, gray: gray, oneDimensional: oneDimensional) }
+    }
 }
