@@ -7,20 +7,20 @@ import Glibc
 #endif
 
 /// Monotonic wall clock in seconds.
-public enum Clock {
-    public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-    public static func since(_ t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
+package enum Clock {
+    package static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    package static func since(_ t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
 }
 
 /// The benchmark's data: seeded crops of one image and a seeded Gaussian bank.
 /// Crops are generated on the fly, so memory does not depend on N.
-public struct BenchSetup {
-    public let source: Signal
-    public let crop: Int
-    public let bank: KernelBank
-    public let seed: UInt64
+package struct BenchSetup {
+    package let source: Signal
+    package let crop: Int
+    package let bank: KernelBank
+    package let seed: UInt64
 
-    public init(image: String, crop: Int, kernels: Int, seed: UInt64) throws {
+    package init(image: String, crop: Int, kernels: Int, seed: UInt64) throws {
         source = try InputLoader.loadSignals(path: image)[0]
         guard source.height >= crop, source.width >= crop else {
             throw ConvSimError.invalidArgument("image \(image) (\(source.height)×\(source.width)) is smaller than the crop \(crop)")
@@ -32,7 +32,7 @@ public struct BenchSetup {
                           values: (0..<(kernels * source.channels * 9)).map { _ in rng.gaussian() })
     }
 
-    public func forEachCrop(_ count: Int, _ body: (Signal) throws -> Void) rethrows {
+    package func forEachCrop(_ count: Int, _ body: (Signal) throws -> Void) rethrows {
         var rng = SeededRandom(seed: seed)
         for _ in 0..<count {
             let y = rng.integer(in: 0...(source.height - crop)), x = rng.integer(in: 0...(source.width - crop))
@@ -40,7 +40,7 @@ public struct BenchSetup {
         }
     }
 
-    public func fftGram(count: Int) throws -> GramResult {
+    package func fftGram(count: Int) throws -> GramResult {
         let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: 3, kernelWidth: 3, padding: .same)
         // Batches of whole blocks, accumulated in parallel; memory stays flat in N.
         var batch: [(signal: Signal, name: String)] = []
@@ -52,22 +52,22 @@ public struct BenchSetup {
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
-    public func directGram(count: Int) throws -> [[Double]] {
+    package func directGram(count: Int) throws -> [[Double]] {
         let acc = DirectGramAccumulator(kernels: bank, padding: .same, certified: false)
         try forEachCrop(count) { try acc.add($0) }
         return acc.result().gram
     }
 
-    public struct NumpyResult {
-        public var im2colSeconds: Double, fftSeconds: Double
-        public var version: String, blas: String
-        public var im2colGram: [Double], fftGram: [Double]
+    package struct NumpyResult {
+        package var im2colSeconds: Double, fftSeconds: Double
+        package var version: String, blas: String
+        package var im2colGram: [Double], fftGram: [Double]
     }
 
     /// Runs the NumPy peers (scripts/bench_gram_numpy.py) on the same crops and bank, with
     /// this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from that child's
     /// environment only (they slow NumPy's BLAS several-fold; the toolkit keeps them).
-    public func numpyGram(count: Int, script: String) throws -> NumpyResult {
+    package func numpyGram(count: Int, script: String) throws -> NumpyResult {
         guard FileManager.default.fileExists(atPath: script) else {
             throw ConvSimError.fileNotFound(path: script)
         }
@@ -97,9 +97,9 @@ public struct BenchSetup {
 /// Child processes of the benchmarks: the NumPy peers (with this machine's OPENBLAS_CORETYPE and
 /// OPENBLAS_L2_SIZE removed from that child's environment only — they slow NumPy's BLAS several-
 /// fold; the toolkit keeps them) and the CLI itself, end to end.
-public enum ChildProcess {
+package enum ChildProcess {
     /// Runs a child process and returns its standard output (throws on a non-zero exit).
-    public static func run(_ argv: [String], unsetBLAS: Bool) throws -> Data {
+    package static func run(_ argv: [String], unsetBLAS: Bool) throws -> Data {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
@@ -123,7 +123,7 @@ public enum ChildProcess {
 }
 
 /// The largest entrywise difference of two results, relative to the largest entry of `a`.
-public func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+package func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
     let scale = max(a.map(abs).max() ?? 0, 1e-300)
     return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
 }
