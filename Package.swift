@@ -68,7 +68,7 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "ConvSimFuzzing", dependencies: ["ConvSimCorrelation", "ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimReport", "ConvSimTheorems", "ConvSimSearch"],
                 exclude: ["README.md"]),
-        .target(name: "ConvSimBench", dependencies: ["ConvSimCore", "ConvSimIO", "ConvSimCorrelation"], exclude: ["README.md"]),
+        .target(name: "ConvSimBench", dependencies: ["ConvSimCore", "ConvSimIO", "ConvSimCorrelation", "CFFTW"], exclude: ["README.md"]),
         .executableTarget(name: "convsim",
                           dependencies: [
                               "ConvSimBench", "ConvSimIO",

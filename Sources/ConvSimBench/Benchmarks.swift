@@ -1,3 +1,4 @@
+import CFFTW
 import ConvSimCore
 import ConvSimCorrelation
 import ConvSimIO
@@ -71,7 +72,44 @@ package struct BenchSetup {
         guard FileManager.default.fileExists(atPath: script) else {
             throw ConvSimError.fileNotFound(path: script)
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-\(getpid())")
+        return try withWorkloadFiles(count: count) { cropsPath, bankPath, dir in
+            let outPrefix = dir.appendingPathComponent("gram").path
+            let data = try ChildProcess.run(["/usr/bin/env", "python3", script, cropsPath, bankPath, "same", outPrefix], unsetBLAS: true)
+            guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
+                throw ConvSimError.invalidArgument("python3 with NumPy printed no timing (is NumPy installed?)")
+            }
+            return NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
+                               blas: obj["blas"] as? String ?? "?",
+                               im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
+                               fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
+        }
+    }
+
+    /// `convsim gram --input CROPS.npy --kernels BANK.npy --json` as a user runs it: a child
+    /// process of `executable` that reads the .npy files, computes and prints (best of 3, the
+    /// whole process timed). Returns the seconds and the Gram it printed.
+    package func cliGram(count: Int, executable: String, threads: Int) throws -> (seconds: Double, gram: [Double]) {
+        try withWorkloadFiles(count: count) { cropsPath, bankPath, _ in
+            var best = Double.infinity, out = Data()
+            for _ in 0..<3 {
+                let t0 = Clock.now()
+                out = try ChildProcess.run([executable, "gram", "--input", cropsPath, "--kernels", bankPath, "--json",
+                                            "--threads", String(threads)], unsetBLAS: false)
+                best = min(best, Clock.since(t0))
+            }
+            guard let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
+                  let g = obj["gram"] as? [[Double]] else {
+                throw ConvSimError.invalidArgument("convsim gram printed no Gram")
+            }
+            return (best, g.flatMap { $0 })
+        }
+    }
+
+    /// Writes the workload (crops `(N, C, crop, crop)` and the bank, float64 .npy) to a
+    /// temporary folder for `body`, removed afterwards.
+    func withWorkloadFiles<T>(count: Int, _ body: (String, String, URL) throws -> T) throws -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var crops: [Double] = []
@@ -79,18 +117,9 @@ package struct BenchSetup {
         forEachCrop(count) { crops += $0.values }
         let cropsPath = dir.appendingPathComponent("crops.npy").path
         let bankPath = dir.appendingPathComponent("bank.npy").path
-        let outPrefix = dir.appendingPathComponent("gram").path
         try NPY.write(crops, shape: [count, source.channels, crop, crop], dtype: .float64, to: cropsPath)
         try NPY.write(bank.values, shape: [bank.count, bank.channels, 3, 3], dtype: .float64, to: bankPath)
-        let data = try ChildProcess.run(["/usr/bin/env", "python3", script, cropsPath, bankPath, "same", outPrefix], unsetBLAS: true)
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
-            throw ConvSimError.invalidArgument("python3 with NumPy printed no timing (is NumPy installed?)")
-        }
-        return NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
-                           blas: obj["blas"] as? String ?? "?",
-                           im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
-                           fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
+        return try body(cropsPath, bankPath, dir)
     }
 }
 
@@ -126,4 +155,73 @@ package enum ChildProcess {
 package func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
     let scale = max(a.map(abs).max() ?? 0, 1e-300)
     return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+}
+
+extension BenchSetup {
+    /// The floor of the FFT algorithm on this workload, measured in C-speed FFTW calls: the
+    /// real-to-complex transforms of every channel of every crop, zero-padded to
+    /// `(crop + 2) × (crop + 2)` (lags up to ±2 without wrap, 3×3 kernels), in batches of 64 crops
+    /// through one `fftw_plan_many_dft_r2c` plan, plus the cross-power spectra
+    /// `Σ_n X_c · conj(X_c')` for `c ≤ c'` over the half spectrum. No border term, no Gram, no
+    /// copies into Swift arrays: nothing an implementation of this algorithm can skip. Crops are
+    /// generated before the clock starts. Returns the seconds (best of 3) and one checksum.
+    package func fftFloor(count: Int) throws -> (seconds: Double, checksum: Double) {
+        let c = source.channels, n1 = crop + 2, n2 = crop + 2, half = n2 / 2 + 1
+        let batch = min(64, max(count, 1))
+        let howMany = batch * c
+        guard let real = fftw_alloc_real(howMany * n1 * n2), let spec = fftw_alloc_complex(howMany * n1 * half) else {
+            throw ConvSimError.outOfMemory(what: "the FFTW floor's buffers")
+        }
+        defer { fftw_free(real); fftw_free(spec) }
+        var dims = [Int32(n1), Int32(n2)]
+        let plan = dims.withUnsafeMutableBufferPointer { d in
+            fftw_plan_many_dft_r2c(2, d.baseAddress, Int32(howMany), real, nil, 1, Int32(n1 * n2), spec, nil, 1, Int32(n1 * half), 1 << 6)
+        }
+        guard let plan else { throw ConvSimError.outOfMemory(what: "FFTW could not plan the floor's batch") }
+        defer { fftw_destroy_plan(plan) }
+        var crops: [Signal] = []
+        crops.reserveCapacity(count)
+        forEachCrop(count) { crops.append($0) }
+        let bins = n1 * half, pairs = c * (c + 1) / 2
+        var best = Double.infinity, checksum = 0.0
+        for _ in 0..<3 {
+            var acc = [Double](repeating: 0, count: 2 * pairs * bins)
+            let t0 = Clock.now()
+            var start = 0
+            while start < count {
+                let b = min(batch, count - start)
+                real.initialize(repeating: 0, count: howMany * n1 * n2)
+                for i in 0..<b {
+                    let x = crops[start + i]
+                    x.values.withUnsafeBufferPointer { v in
+                        for ch in 0..<c {
+                            let base = (i * c + ch) * n1 * n2
+                            for y in 0..<crop { for xx in 0..<crop { real[base + y * n2 + xx] = v[(ch * crop + y) * crop + xx] } }
+                        }
+                    }
+                }
+                fftw_execute(plan)
+                acc.withUnsafeMutableBufferPointer { a in
+                    let s = UnsafeMutableRawPointer(spec).assumingMemoryBound(to: Double.self)
+                    for i in 0..<b {
+                        var p = 0
+                        for c1 in 0..<c { for c2 in c1..<c {
+                            let x1 = s + 2 * (i * c + c1) * bins, x2 = s + 2 * (i * c + c2) * bins
+                            let out = 2 * p * bins
+                            for k in 0..<bins {
+                                let ar = x1[2 * k], ai = x1[2 * k + 1], br = x2[2 * k], bi = x2[2 * k + 1]
+                                a[out + 2 * k] += ar * br + ai * bi
+                                a[out + 2 * k + 1] += ai * br - ar * bi
+                            }
+                            p += 1
+                        } }
+                    }
+                }
+                start += b
+            }
+            best = min(best, Clock.since(t0))
+            checksum = acc.reduce(0, +)
+        }
+        return (best, checksum)
+    }
 }
