@@ -68,7 +68,7 @@ public struct ExactInstance: Sendable {
             let maps = ks.map { ExactKernels.featureMap(kk, $0, xx, self, p) }
             var g = [[Rational]](repeating: [Rational](repeating: .zero, count: ks.count), count: ks.count)
             for a in ks.indices { for b in a..<ks.count {
-                g[a][b] = Rational(exact(ExactKernels.dot(maps[a], maps[b])), exp2: scale); g[b][a] = g[a][b]
+                g[a][b] = Rational(exact(ExactForms.dot(maps[a], maps[b])), exp2: scale); g[b][a] = g[a][b]
             } }
             return g
         }
@@ -105,9 +105,7 @@ public struct ExactInstance: Sendable {
     /// `⟨K_a, K_b⟩`.
     public func kernelDot(_ a: Int, _ b: Int) -> Rational {
         let n = kernelLength
-        var s = BigInt(0)
-        for t in 0..<n { s += k[a * n + t] * k[b * n + t] }
-        return Rational(s, exp2: 2 * ek)
+        return Rational(ExactForms.dot(k[(a * n)..<((a + 1) * n)], k[(b * n)..<((b + 1) * n)]), exp2: 2 * ek)
     }
 
     /// Whether kernel `a` is all zeros.
@@ -199,13 +197,7 @@ public struct ExactInstance: Sendable {
     /// `vec(K_a)ᵀ 𝐆^P vec(K_b)`.
     public func quadraticForm(_ a: Int, _ b: Int) -> Rational {
         let g = patchGramScaled(), n = kernelLength
-        var s = BigInt(0)
-        for r in 0..<n where !k[a * n + r].isZero {
-            var row = BigInt(0)
-            for c in 0..<n where !k[b * n + c].isZero { row += g[r * n + c] * k[b * n + c] }
-            s += k[a * n + r] * row
-        }
-        return Rational(s, exp2: 2 * (ek + ex))
+        return Rational(ExactForms.quadratic(k[(a * n)..<((a + 1) * n)], g, k[(b * n)..<((b + 1) * n)]), exp2: 2 * (ek + ex))
     }
 
     /// The patch Gram in the data's units.
@@ -248,26 +240,9 @@ enum ExactKernels {
         return f
     }
 
+    /// `T_ab,cc'(d)` for every channel pair (`KernelCrossCorrelation`, the one implementation).
     static func kernelCorrelations<T: SignedInteger>(_ k: [T], _ a: Int, _ b: Int, _ s: ExactInstance) -> [T] {
-        let (ly, lx) = s.lagWindow, kh = s.kernelHeight, kw = s.kernelWidth, c = s.channels, n = s.kernelLength
-        var t = [T](repeating: 0, count: c * c * ly * lx)
-        for p in 0..<c { for q in 0..<c {
-            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
-                var v: T = 0
-                for uy in max(0, -dy)..<min(kh, kh - dy) {
-                    let ra = a * n + (p * kh + uy) * kw, rb = b * n + (q * kh + uy + dy) * kw + dx
-                    for ux in max(0, -dx)..<min(kw, kw - dx) { v += k[ra + ux] * k[rb + ux] }
-                }
-                t[(p * c + q) * ly * lx + (dy + kh - 1) * lx + dx + kw - 1] = v
-            } }
-        } }
-        return t
-    }
-
-    static func dot<T: SignedInteger>(_ a: [T], _ b: [T]) -> T {
-        var s: T = 0
-        for t in 0..<a.count { s += a[t] * b[t] }
-        return s
+        KernelCrossCorrelation.kernelPair(k, a, b, channels: s.channels, kernelHeight: s.kernelHeight, kernelWidth: s.kernelWidth, term: *)
     }
 
     static func inputCorrelations<T: SignedInteger>(_ x: [T], _ s: ExactInstance, circular: Bool) -> [T] {

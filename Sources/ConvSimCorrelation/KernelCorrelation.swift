@@ -2,7 +2,8 @@ import ConvSimCore
 
 /// Kernel cross-correlations `T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u + d)`
 /// (Documentation/Theory.md#correlations) at lags `|dy| ≤ kh−1`, `|dx| ≤ kw−1`, computed directly
-/// (`O(C²·kh²·kw²)` per pair — kernels are small).
+/// (`O(C²·kh²·kw²)` per pair — kernels are small) by `KernelCrossCorrelation`, ConvSimCore's one
+/// implementation.
 public struct KernelCorrelation: Sendable {
     public let channels: Int
     public let lags: LagWindow
@@ -19,21 +20,8 @@ public struct KernelCorrelation: Sendable {
         let c = k.channels, kh = k.kernelHeight, kw = k.kernelWidth
         lags = LagWindow(kernelHeight: kh, kernelWidth: kw)
         channels = c
-        values = [Double](repeating: 0, count: c * c * lags.count)
-        absValues = values
-        for a in 0..<c { for b in 0..<c {
-            for dy in -(kh - 1)...(kh - 1) { for dx in -(kw - 1)...(kw - 1) {
-                var s = 0.0, sa = 0.0
-                for uy in max(0, -dy)..<min(kh, kh - dy) {
-                    for ux in max(0, -dx)..<min(kw, kw - dx) {
-                        let p = k[i, a, uy, ux] * k[j, b, uy + dy, ux + dx]
-                        s += p; sa += abs(p)
-                    }
-                }
-                let t = (a * c + b) * lags.count + lags.index(dy, dx)
-                values[t] = s; absValues[t] = sa
-            } }
-        } }
+        values = KernelCrossCorrelation.kernelPair(k.values, i, j, channels: c, kernelHeight: kh, kernelWidth: kw, term: *)
+        absValues = KernelCrossCorrelation.kernelPair(k.values, i, j, channels: c, kernelHeight: kh, kernelWidth: kw) { abs($0 * $1) }
     }
 
     /// The right side of T1: `Σ_{c,c'} Σ_d T_ij,cc'(d)·R_cc'(d)`, with an

@@ -1,6 +1,5 @@
 import ConvSimCore
 import ConvSimIO
-import ConvSimReport
 import ConvSimSimilarity
 
 /// The paper's Experiment 4.3 (Documentation/Theory.md#exp-4-3): the setup of 4.1 (K1, K2 ~ U[0,1)^9,
@@ -123,77 +122,6 @@ public enum Experiment43 {
         }
     }
 
-    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-3, the authors' script): as Experiment 4.1 — K1, K2 ~ U[0,1)^9, x ~ U[0,1)^64 per run, valid 1-D correlation — but plain SGD with learning rate 0.01 for 300 steps on the `pairs` Convolutional Similarity ‖K1 ⋆ K2‖² (all 17 lags; value and gradient from the direct definition). Activations: ReLU, ELU (α = 1), LeakyReLU (slope 0.01), applied to the feature maps."
-
-    static func outcome(_ runs: [Run], seed: UInt64) -> ExperimentOutcome {
-        let s = Statistics(runs)
-        var rep = MarkdownReport(title: "Experiment 4.3 — SGD on the Convolutional Similarity, \(runs.count) runs (seed \(seed))")
-        rep.paragraph(protocolText)
-        rep.paragraph("Reductions are relative, `(|c₀| − |c₁|)/|c₀|` (negative = the similarity rose). After an activation two versions are reported: **script** — as the authors' script computes it, the activated final cosine c₁ = cos(act(F1'), act(F2')) measured against the *pre-activation* initial cosine c₀ = cos(F1, F2); **consistent** — the activation applied before and after, c₀ = cos(act(F1), act(F2)). The interval is the central 95% of the runs.")
-        rep.paragraph("**Finding.** The CS fell by a median of \(ReportKit.percent(s.csReduction.median)); the feature-map cosine fell by a median of \(ReportKit.percent(s.featureReduction.median)) (95% of runs: \(ReportKit.percent(s.featureReduction.q025)) … \(ReportKit.percent(s.featureReduction.q975))) and rose in \(ReportKit.percent(s.fractionFeatureRose)) of the runs; the kernel cosine fell by a median of \(ReportKit.percent(s.kernelReduction.median)).")
-        var rows = [ReportKit.row("CS ‖K1 ⋆ K2‖² reduction", s.csReduction),
-                    ReportKit.row("kernel-cosine reduction", s.kernelReduction),
-                    ReportKit.row("feature-map cosine reduction (no activation)", s.featureReduction)]
-        for a in Activation.allCases {
-            rows.append(ReportKit.row("after \(a.rawValue), script (vs pre-activation c₀)", s.script[a]!))
-            rows.append(ReportKit.row("after \(a.rawValue), consistent", s.consistent[a]!))
-        }
-        rep.table(ReportKit.header, rows)
-        rep.paragraph(s.runsScriptDiffers == 0
-            ? "**The two measures coincide in every run here:** kernels and input are drawn from U[0,1), so the initial feature maps are positive and ReLU, ELU and LeakyReLU are the identity on them — the initial activated cosine equals the pre-activation one, and the script's quirk has no effect under this protocol (it would with signed initial kernels or inputs). The activations matter only after training, when the kernels have negative taps."
-            : "In \(s.runsScriptDiffers) of \(runs.count) runs an activation changed the initial cosine, so the script's measure differs from the consistent one there.")
-        rep.table(["activation", "rose (script)", "rose (consistent)", "median script − median consistent"],
-                  [["none", ReportKit.percent(s.fractionFeatureRose), ReportKit.percent(s.fractionFeatureRose), "0"]] +
-                  Activation.allCases.map { a in [a.rawValue, ReportKit.percent(s.fractionRoseScript[a]!), ReportKit.percent(s.fractionRoseConsistent[a]!),
-                                                  Fmt.f(s.script[a]!.median - s.consistent[a]!.median)] })
-        rep.figure("exp43-feature-reduction",
-                   figure: ReportKit.histogram([("no activation", runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) })] +
-                                            Activation.allCases.map { a in ("\(a.rawValue) (consistent)", runs.map { $0.consistentReduction(a) }) },
-                                            title: "Experiment 4.3: relative reduction of the feature-map cosine", xLabel: "(|c0| − |c1|)/|c0|"),
-                   caption: "Relative reduction of the feature-map cosine, before activation and after each activation (consistent version), over \(runs.count) runs.")
-        rep.figure("exp43-script-vs-consistent",
-                   figure: ReportKit.histogram(Activation.allCases.map { a in ("\(a.rawValue) (script)", runs.map { $0.scriptReduction(a) }) },
-                                            title: "Experiment 4.3: activated reductions as the script measures them", xLabel: "(|c0 pre-activation| − |c1 activated|)/|c0|"),
-                   caption: "The authors' measure: activated final cosine against the pre-activation initial cosine.")
-        rep.figure("exp43-kernel-reduction",
-                   figure: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
-                                            title: "Experiment 4.3: relative reduction of the kernel cosine", xLabel: "(|c0| − |c1|)/|c0|"),
-                   caption: "Relative reduction of the kernel cosine over \(runs.count) runs.")
-        let shown = Array(runs.prefix(3).enumerated())
-        rep.figure("exp43-curves",
-                   figure: SVG.lines(shown.flatMap { r in [(label: "run \(r.offset + 1) feature", values: r.element.featureCurve),
-                                                        (label: "run \(r.offset + 1) kernel", values: r.element.kernelCurve)] },
-                                  title: "Experiment 4.3: cosines during SGD on the CS (first runs)", xLabel: "SGD step", yLabel: "cosine"),
-                   caption: "Feature-map and kernel cosine against the SGD step for the first three runs.")
-        rep.figure("exp43-cs-curves",
-                   figure: SVG.lines(shown.map { (label: "run \($0.offset + 1)", values: $0.element.csCurve) },
-                                  title: "Experiment 4.3: ‖K1 ⋆ K2‖² during SGD", xLabel: "SGD step", yLabel: "CS", logY: true),
-                   caption: "The pairs CS against the SGD step for the first three runs.")
-        var summary: [(String, JSON)] = [
-            ("experiment", .string("4.3")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
-            ("cs_reduction", s.csReduction.summary),
-            ("kernel_cosine_reduction", s.kernelReduction.summary),
-            ("feature_cosine_reduction", s.featureReduction.summary),
-            ("fraction_feature_similarity_rose", .number(s.fractionFeatureRose)),
-            ("runs_script_measure_differs", .int(s.runsScriptDiffers)),
-        ]
-        summary.append(("activations", .object(Activation.allCases.map { a in
-            (a.key, .object([("feature_cosine_reduction_script", s.script[a]!.summary),
-                             ("feature_cosine_reduction_consistent", s.consistent[a]!.summary),
-                             ("fraction_feature_similarity_rose_script", .number(s.fractionRoseScript[a]!)),
-                             ("fraction_feature_similarity_rose_consistent", .number(s.fractionRoseConsistent[a]!))]))
-        })))
-        var lines = [
-            "experiment 4.3 — \(runs.count) runs, seed \(seed) (SGD lr 0.01, 300 steps on ‖K1 ⋆ K2‖²)",
-            "  CS reduction                  median \(ReportKit.percent(s.csReduction.median))",
-            "  kernel-cosine reduction       median \(ReportKit.percent(s.kernelReduction.median))  mean \(ReportKit.percent(s.kernelReduction.mean))  95% [\(ReportKit.percent(s.kernelReduction.q025)), \(ReportKit.percent(s.kernelReduction.q975))]",
-            "  feature-map cosine reduction  median \(ReportKit.percent(s.featureReduction.median))  mean \(ReportKit.percent(s.featureReduction.mean))  95% [\(ReportKit.percent(s.featureReduction.q025)), \(ReportKit.percent(s.featureReduction.q975))]  rose in \(ReportKit.percent(s.fractionFeatureRose))",
-        ]
-        for a in Activation.allCases {
-            lines.append("  after \(a.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) script median \(ReportKit.percent(s.script[a]!.median)) (rose \(ReportKit.percent(s.fractionRoseScript[a]!))), consistent median \(ReportKit.percent(s.consistent[a]!.median)) 95% [\(ReportKit.percent(s.consistent[a]!.q025)), \(ReportKit.percent(s.consistent[a]!.q975))] (rose \(ReportKit.percent(s.fractionRoseConsistent[a]!)))")
-        }
-        return ExperimentOutcome(id: "4.3", report: rep, summary: summary, lines: lines, runs: runsTable(runs))
-    }
 }
 
 extension Experiment43.Run: CompactableRun {

@@ -1,6 +1,5 @@
 import ConvSimCore
 import ConvSimIO
-import ConvSimReport
 import ConvSimSimilarity
 
 /// The paper's Experiment 4.4 (Documentation/Theory.md#exp-4-4; the authors' script steps the pairs one after
@@ -135,82 +134,7 @@ public enum Experiment44 {
         }
     }
 
-    static let protocolText = "Protocol (Documentation/Theory.md#exp-4-4, the authors' script): four kernels K1…K4 ~ U[0,1)^9 and an input x ~ U[0,1)^64 per run (for the feature-map cosines; valid 1-D correlation), plain SGD with learning rate 0.01 on the adjacent pairs' Convolutional Similarity ‖K1⋆K2‖², ‖K2⋆K3‖², ‖K3⋆K4‖² (values and gradients from the direct definition); CS matrix entries S_ij = ‖K_i ⋆ K_j‖² over all 17 lags."
-    static let roundsText = "**The 10 rounds, as the authors' script runs them:** one optimizer per adjacent pair; in each round the pairs (1,2), (2,3), (3,4) are stepped one after another, each from the kernels as the previous step left them (Documentation/Theory.md#errata-11). Every run also replays the other reading — one step per round on the summed adjacent loss — from the same draws; the last table row says how far the two end apart."
 
-    static func pairName(_ p: (Int, Int)) -> String { "\(p.0 + 1)-\(p.1 + 1)" }
-
-    static func outcome(_ runs: [Run], seed: UInt64) -> ExperimentOutcome {
-        let s = Statistics(runs)
-        let first = runs[0]
-        var rep = MarkdownReport(title: "Experiment 4.4 — adjacent-pair CS minimization, \(runs.count) runs (seed \(seed))")
-        rep.paragraph(protocolText)
-        rep.paragraph(roundsText)
-        rep.paragraph("Changes are relative, `(S_after − S_before)/S_before` (negative = fell). The interval is the central 95% of the entries.")
-        rep.paragraph("**Finding.** The adjacent entries fell in \(ReportKit.percent(s.fractionAdjacentFell)) of cases (median change \(ReportKit.percent(s.adjacentChange.median))); the non-adjacent pairs 1-3, 1-4, 2-4, which the loss does not contain, changed by a median of \(ReportKit.percent(s.nonAdjacentChange.median)) (95%: \(ReportKit.percent(s.nonAdjacentChange.q025)) … \(ReportKit.percent(s.nonAdjacentChange.q975))); a non-adjacent entry rose in \(ReportKit.percent(s.fractionNonAdjacentRose)) of cases (in \(ReportKit.percent(s.fractionRunsAnyNonAdjacentRose)) of runs at least one did).")
-        rep.heading("The first run (seed \(seed), run 1)")
-        let tb = ReportKit.matrixTable(first.csBefore), ta = ReportKit.matrixTable(first.csAfter)
-        rep.paragraph("CS matrix ‖K_i ⋆ K_j‖² before:")
-        rep.table(tb.header, tb.rows)
-        rep.paragraph("after \(rounds) rounds:")
-        rep.table(ta.header, ta.rows)
-        rep.table(["pair", "kind", "CS before", "CS after", "change", "feature cos before", "feature cos after"],
-                  (adjacentPairs.map { ($0, "adjacent") } + nonAdjacentPairs.map { ($0, "non-adjacent") }).map { p, kind in
-                      [pairName(p), kind, Fmt.f(first.csBefore[p.0][p.1]), Fmt.f(first.csAfter[p.0][p.1]),
-                       ReportKit.percent(first.csChange([p])[0]), Fmt.f(first.featureBefore[p.0][p.1]), Fmt.f(first.featureAfter[p.0][p.1])]
-                  })
-        rep.heading("Over \(runs.count) runs")
-        rep.table(ReportKit.header,
-                  [ReportKit.row("adjacent CS loss reduction", s.lossReduction),
-                   ReportKit.row("summed-loss reading − the authors': final adjacent CS, relative to the initial", s.protocolDifference),
-                   ReportKit.row("change of adjacent entries", s.adjacentChange),
-                   ReportKit.row("change of non-adjacent entries", s.nonAdjacentChange)] +
-                  zip(adjacentPairs, s.perAdjacent).map { ReportKit.row("change of S\(pairName($0.0))", $0.1) } +
-                  zip(nonAdjacentPairs, s.perNonAdjacent).map { ReportKit.row("change of S\(pairName($0.0))", $0.1) } +
-                  [ReportKit.row("feature-cos reduction, adjacent pairs", s.featureReductionAdjacent),
-                   ReportKit.row("feature-cos reduction, non-adjacent pairs", s.featureReductionNonAdjacent)])
-        rep.figure("exp44-cs-change",
-                   figure: ReportKit.histogram([("adjacent (1-2, 2-3, 3-4)", runs.flatMap { $0.csChange(adjacentPairs) }),
-                                             ("non-adjacent (1-3, 1-4, 2-4)", runs.flatMap { $0.csChange(nonAdjacentPairs) })],
-                                            title: "Experiment 4.4: relative change of the pairwise CS", xLabel: "(S_after − S_before)/S_before"),
-                   caption: "Relative change of the CS entries after \(rounds) rounds, adjacent vs non-adjacent pairs, over \(runs.count) runs.")
-        rep.figure("exp44-feature-reduction",
-                   figure: ReportKit.histogram([("adjacent", runs.flatMap { $0.featureReduction(adjacentPairs) }),
-                                             ("non-adjacent", runs.flatMap { $0.featureReduction(nonAdjacentPairs) })],
-                                            title: "Experiment 4.4: relative reduction of the feature-map cosine", xLabel: "(|c0| − |c1|)/|c0|"),
-                   caption: "Relative reduction of the feature-map cosine per pair kind.")
-        rep.figure("exp44-loss-curves",
-                   figure: SVG.lines(runs.prefix(6).enumerated().map { (label: "run \($0.offset + 1)", values: $0.element.lossCurve) },
-                                  title: "Experiment 4.4: adjacent CS during SGD (first runs)", xLabel: "round", yLabel: "adjacent CS"),
-                   caption: "The adjacent CS against the round for the first six runs.")
-        let summary: [(String, JSON)] = [
-            ("experiment", .string("4.4")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
-            ("rounds_reading", .string("the authors': one SGD step per adjacent pair in turn per round")),
-            ("summed_reading_final_cs_relative_difference", s.protocolDifference.summary),
-            ("first_run", .object([("cs_before", .matrix(first.csBefore)), ("cs_after", .matrix(first.csAfter)),
-                                   ("feature_cosine_before", .matrix(first.featureBefore)), ("feature_cosine_after", .matrix(first.featureAfter))])),
-            ("adjacent_loss_reduction", s.lossReduction.summary),
-            ("adjacent_cs_change", s.adjacentChange.summary),
-            ("non_adjacent_cs_change", s.nonAdjacentChange.summary),
-            ("non_adjacent_cs_change_per_pair", .object(zip(nonAdjacentPairs, s.perNonAdjacent).map { (pairName($0.0), $0.1.summary) })),
-            ("fraction_adjacent_entries_fell", .number(s.fractionAdjacentFell)),
-            ("fraction_non_adjacent_entries_rose", .number(s.fractionNonAdjacentRose)),
-            ("fraction_runs_any_non_adjacent_rose", .number(s.fractionRunsAnyNonAdjacentRose)),
-            ("feature_cosine_reduction_adjacent", s.featureReductionAdjacent.summary),
-            ("feature_cosine_reduction_non_adjacent", s.featureReductionNonAdjacent.summary),
-        ]
-        var lines = ["experiment 4.4 — \(runs.count) runs, seed \(seed) (\(rounds) rounds of SGD lr 0.01, the adjacent pairs stepped in turn)",
-                     "  run 1, CS matrix ‖K_i ⋆ K_j‖² before:"]
-        lines += ReportKit.matrixText(first.csBefore)
-        lines.append("  after:")
-        lines += ReportKit.matrixText(first.csAfter)
-        lines += [
-            "  adjacent entries:     median change \(ReportKit.percent(s.adjacentChange.median))  95% [\(ReportKit.percent(s.adjacentChange.q025)), \(ReportKit.percent(s.adjacentChange.q975))]  fell in \(ReportKit.percent(s.fractionAdjacentFell))",
-            "  the summed-loss reading ends \(ReportKit.percent(s.protocolDifference.median)) of the initial adjacent CS away from the authors' (median; 95% [\(ReportKit.percent(s.protocolDifference.q025)), \(ReportKit.percent(s.protocolDifference.q975))])",
-            "  non-adjacent entries: median change \(ReportKit.percent(s.nonAdjacentChange.median))  95% [\(ReportKit.percent(s.nonAdjacentChange.q025)), \(ReportKit.percent(s.nonAdjacentChange.q975))]  rose in \(ReportKit.percent(s.fractionNonAdjacentRose)) (runs with any rise \(ReportKit.percent(s.fractionRunsAnyNonAdjacentRose)))",
-        ]
-        return ExperimentOutcome(id: "4.4", report: rep, summary: summary, lines: lines, runs: runsTable(runs))
-    }
 }
 
 extension Experiment44.Run: CompactableRun {

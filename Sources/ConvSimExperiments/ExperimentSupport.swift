@@ -1,6 +1,5 @@
 import ConvSimCore
 import ConvSimIO
-import ConvSimReport
 import Foundation
 
 /// The activations of Experiment 4.3 (PyTorch defaults).
@@ -38,21 +37,28 @@ public enum Reduction {
     public static func relative(before c0: Double, after c1: Double) -> Double { (abs(c0) - abs(c1)) / abs(c0) }
 }
 
-/// What one experiment produced: the report (Markdown + figures, written by the caller),
-/// the `--json` summary and a few lines for the terminal.
-public struct ExperimentOutcome {
+/// What one experiment produced, typed: its runs and their statistics (`ExperimentResult`) and
+/// the per-run table. No report text: `ConvSimReport.ExperimentReportRenderer` renders the
+/// report, the `--json` summary and the terminal lines from it.
+public struct ExperimentOutcome: Sendable {
     public var id: String
-    public var report: MarkdownReport
-    public var summary: [(String, JSON)]
-    public var lines: [String]
+    public var seed: UInt64
+    public var result: ExperimentResult
     /// One row per run: every per-run value the statistics and figures are computed from
     /// (`--export csv|jsonl` writes it as `runs.csv` / `runs.jsonl`).
-    public var runs = DataTable(columns: [])
+    public var runs: DataTable
 
-    public init(id: String, report: MarkdownReport, summary: [(String, JSON)], lines: [String],
-                runs: DataTable = DataTable(columns: [])) {
-        self.id = id; self.report = report; self.summary = summary; self.lines = lines; self.runs = runs
+    public init(id: String, seed: UInt64, result: ExperimentResult, runs: DataTable) {
+        self.id = id; self.seed = seed; self.result = result; self.runs = runs
     }
+}
+
+/// The runs of an experiment (the first `Experiments.shownRuns` with their whole curves) and
+/// their statistics.
+public enum ExperimentResult: Sendable {
+    case e41(runs: [Experiment41.Run], statistics: Experiment41.Statistics)
+    case e43(runs: [Experiment43.Run], statistics: Experiment43.Statistics)
+    case e44(runs: [Experiment44.Run], statistics: Experiment44.Statistics)
 }
 
 /// The registry of experiments: `convsim experiment ID`.
@@ -66,9 +72,15 @@ public enum Experiments {
     public static func run(id: String, reps: Int, seed: UInt64, progress: ((Int, Int) -> Void)? = nil) throws -> ExperimentOutcome {
         guard reps > 0 else { throw ConvSimError.invalidArgument("--reps must be positive (got \(reps))") }
         switch id {
-        case "4.1": return Experiment41.outcome(Experiment41.runs(reps, seed: seed, progress: progress), seed: seed)
-        case "4.3": return Experiment43.outcome(Experiment43.runs(reps, seed: seed, progress: progress), seed: seed)
-        case "4.4": return Experiment44.outcome(Experiment44.runs(reps, seed: seed, progress: progress), seed: seed)
+        case "4.1":
+            let runs = Experiment41.runs(reps, seed: seed, progress: progress)
+            return ExperimentOutcome(id: id, seed: seed, result: .e41(runs: runs, statistics: .init(runs)), runs: Experiment41.runsTable(runs))
+        case "4.3":
+            let runs = Experiment43.runs(reps, seed: seed, progress: progress)
+            return ExperimentOutcome(id: id, seed: seed, result: .e43(runs: runs, statistics: .init(runs)), runs: Experiment43.runsTable(runs))
+        case "4.4":
+            let runs = Experiment44.runs(reps, seed: seed, progress: progress)
+            return ExperimentOutcome(id: id, seed: seed, result: .e44(runs: runs, statistics: .init(runs)), runs: Experiment44.runsTable(runs))
         default: throw ConvSimError.invalidArgument("unknown experiment '\(id)'; known: \(ids.joined(separator: ", "))")
         }
     }
@@ -89,40 +101,6 @@ public enum Experiments {
             progress?(r + 1, reps)
         }
         return out
-    }
-}
-
-/// Report fragments shared by the three experiments.
-enum ReportKit {
-    static let header = ["quantity", "n", "mean", "median", "2.5%", "97.5%", "min", "max"]
-
-    static func row(_ label: String, _ d: Distribution, digits: Int = 4) -> [String] {
-        [label, String(d.n), Fmt.f(d.mean, digits), Fmt.f(d.median, digits), Fmt.f(d.q025, digits), Fmt.f(d.q975, digits),
-         Fmt.f(d.min, digits), Fmt.f(d.max, digits)]
-    }
-
-    static func percent(_ x: Double) -> String { Fmt.f(100 * x, 1) + "%" }
-
-    /// A histogram over the data range (widened when all values coincide).
-    /// Relative changes of every run: the bins span the data (widened when all values
-    /// coincide), and a reference line marks 0 (no change) when it is in range.
-    static func histogram(_ series: [(String, [Double])], title: String, xLabel: String) -> Figure {
-        let all = series.flatMap { $0.1 }.filter { $0.isFinite }
-        var lo = all.min() ?? 0, hi = all.max() ?? 1
-        if hi - lo < 1e-12 * max(1, abs(hi)) { let pad = max(abs(hi) * 1e-3, 1e-9); lo -= pad; hi += pad }
-        let pad = (hi - lo) * 1e-6
-        return SVG.histogram(series.map { (label: $0.0, values: $0.1) }, lo: lo - pad, hi: hi + pad, bins: 40,
-                             title: title, xLabel: xLabel, references: [.x(0, "no change")])
-    }
-
-    static func matrixTable(_ m: [[Double]], digits: Int = 4) -> (header: [String], rows: [[String]]) {
-        let n = m.count
-        return (["", ] + (1...n).map { "K\($0)" },
-                (0..<n).map { i in ["K\(i + 1)"] + (0..<n).map { j in Fmt.f(m[i][j], digits) } })
-    }
-
-    static func matrixText(_ m: [[Double]], digits: Int = 4) -> [String] {
-        m.map { row in "    " + row.map { let s = Fmt.f($0, digits); return String(repeating: " ", count: max(0, 10 - s.count)) + s }.joined(separator: " ") }
     }
 }
 

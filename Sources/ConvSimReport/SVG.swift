@@ -1,3 +1,4 @@
+import ConvSimCore
 import Foundation
 
 /// A figure: its SVG and the data it plots as CSV (written beside it, so that any figure can
@@ -49,7 +50,7 @@ public enum SVG {
 
     /// Fixed-precision number formatting for coordinates.
     static func f(_ x: Double) -> String {
-        let s = String(format: "%.2f", x)
+        let s = Fmt.f(x, 2)
         return s == "-0.00" ? "0.00" : s
     }
 
@@ -98,7 +99,7 @@ public enum SVG {
         while true {
             let labels = ticks.map { x -> String in
                 if abs(x) < step * 1e-6 { return "0" }
-                return String(format: scientific ? "%.\(digits)e" : "%.\(digits)f", x)
+                return scientific ? Fmt.e(x, digits) : Fmt.f(x, digits)
             }
             if Set(labels).count == labels.count || digits >= 15 { return labels }
             digits += 1
@@ -381,7 +382,7 @@ public enum SVG {
             for r in 0..<p.rows {
                 for c in 0..<p.cols where r * p.cols + c < p.values.count {
                     let v = p.values[r * p.cols + c]
-                    body += "<rect x=\"\(f(x + Double(c) * cell))\" y=\"\(f(top + Double(r) * cell))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"\(color(v / scale))\" stroke=\"#bbb\" stroke-width=\"0.4\"><title>\(escape(String(format: "%.6g", v)))</title></rect>\n"
+                    body += "<rect x=\"\(f(x + Double(c) * cell))\" y=\"\(f(top + Double(r) * cell))\" width=\"\(f(cell))\" height=\"\(f(cell))\" fill=\"\(color(v / scale))\" stroke=\"#bbb\" stroke-width=\"0.4\"><title>\(escape(Fmt.g(v)))</title></rect>\n"
                 }
                 if r % every == 0 {
                     body += "<text x=\"\(f(x - 3))\" y=\"\(f(top + (Double(r) + 0.5) * cell + fs * 0.3))\" text-anchor=\"end\" font-size=\"\(f(fs * 0.75))\" fill=\"#555\">\(r)</text>\n"

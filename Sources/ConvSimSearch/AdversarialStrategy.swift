@@ -1,6 +1,5 @@
 import ConvSimCore
 import ConvSimCorrelation
-import ConvSimReport
 
 /// `adversarial`: the Wielandt pair of T4 (Documentation/Theory.md#t4). For the patch Gram `𝐆`
 /// of the input, `a = v_max + v_min` and `b = v_max − v_min` are orthogonal
@@ -35,30 +34,16 @@ public struct AdversarialStrategy: SearchStrategy {
         state.data = .adversarial(data)
     }
 
-    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
-        var section = Section(title: "adversarial — the Wielandt pair (T4)")
-        let tau = context.config.threshold, exactTau = context.config.exactThreshold
-        section.paragraphs.append("""
-        **Claim refuted:** \(Claims.orthogonalityBelief) For kernels with `<a, b> = 0`, \
-        `|cos(F_a, F_b)| ≤ (λmax − λmin)/(λmax + λmin)` of the patch Gram `𝐆^P` (Wielandt), with equality at \
-        `a = v_max + v_min`, `b = v_max − v_min`. For natural images the bound is close to 1: \
-        orthogonality guarantees almost nothing.
-        """)
-        var rows: [[String]] = []
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements) {
+        var result = AdversarialResult(settings: ResultSettings(context.config))
+        let exactTau = context.config.exactThreshold
         var findings: [Finding] = []
-        guard case .adversarial(let data) = state.data else { return ([], section) }
-        for (idx, st) in context.stats.enumerated() {
+        guard case .adversarial(let data) = state.data else { return ([], .adversarial(result)) }
+        for st in context.stats {
             let pair = data.inputs[st.name]
             let cos = pair?.cosine ?? .nan, bound = pair?.bound ?? .nan
-            section.json += [("\(st.name)|wielandt_bound", bound), ("\(st.name)|attained_cosine", cos),
-                             ("\(st.name)|lambda_min", st.eigenvalues.first ?? .nan), ("\(st.name)|lambda_max", st.eigenvalues.last ?? .nan)]
-            rows.append([st.name, "\(st.input.channels)×\(context.config.kernelSize)×\(context.config.kernelSize)",
-                         Fmt.e(st.eigenvalues.first ?? .nan), Fmt.e(st.eigenvalues.last ?? .nan),
-                         Fmt.f(bound, 6), Fmt.f(cos, 6), Fmt.resolved(pair?.kernelDot ?? .nan, resolution: 1e-13)])
-            section.figures.append((name: "adversarial-spectrum-\(idx)",
-                                    figure: SVG.spectrum(st.eigenvalues.reversed(), title: "Eigenvalues of the patch Gram — \(st.name)", yLabel: "λ"),
-                                    caption: "Spectrum of 𝐆^P for \(st.name) (k = \(context.config.kernelSize), \(context.config.padding.rawValue) padding): the condition number sets the T4 bound \(Fmt.f(bound, 6))."))
             let sizes = Array((st.input.channels >= 2 ? 1 : 2)...context.config.kernelSize)
+            var found = false
             if let r = PairShrinker.shrink(input: st.input, name: st.name, padding: context.config.padding, kernelSizes: sizes,
                                        construct: Self.pair, holds: { $0.dot == 0 && $0.cosineAtLeast(exactTau) }),
                var f = Finding.exactPair(strategy: name, refutes: Claims.orthogonalityBelief, result: r, threshold: exactTau,
@@ -67,12 +52,12 @@ public struct AdversarialStrategy: SearchStrategy {
                 f.extra["full_size_cosine"] = cos
                 f.extra["full_size_bound"] = bound
                 findings.append(f)
-            } else {
-                section.paragraphs.append("No exact integer pair with |cos| ≥ \(tau) found for \(st.name) (its bound is \(Fmt.f(bound, 6))).")
+                found = true
             }
+            result.inputs.append(.init(name: st.name, channels: st.input.channels, eigenvalues: st.eigenvalues, bound: bound,
+                                       attainedCosine: cos, kernelDot: pair?.kernelDot ?? .nan, exactPairFound: found))
         }
-        section.tables.append((["input", "kernel C×k×k", "λmin", "λmax", "bound (λmax−λmin)/(λmax+λmin)", "attained cos", "<a,b> (float, eigenvector rounding)"], rows))
-        return (findings, section)
+        return (findings, .adversarial(result))
     }
 
     public func validate(_ state: StrategyState, context: SearchContext) throws {

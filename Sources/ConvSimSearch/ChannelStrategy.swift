@@ -1,6 +1,5 @@
 import BigInt
 import ConvSimCore
-import ConvSimReport
 
 /// `channel`: the T5 family. Kernel `a` lives on channel `c` only, kernel `b`
 /// on channel `c' ≠ c` only: every same-channel correlation `T_ab,cc` has a zero
@@ -47,33 +46,16 @@ public struct ChannelStrategy: SearchStrategy {
         state.data = .channel(data)
     }
 
-    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
-        var section = Section(title: "channel — zero paper CS, similar feature maps (T5)")
-        section.paragraphs.append("""
-        **Claim refuted:** "Minimizing the Convolutional Similarity `Σ_c ‖K_i,c ⋆ K_j,c‖²` (same channel only, as the authors' \
-        code computes it) makes the feature maps dissimilar." A kernel on one input channel and a kernel on another give \
-        paper CS = 0 exactly and kernel dot product 0, but the cross-channel terms `T_ab,cc'` that the loss ignores carry \
-        the correlation between colour channels. The symmetric cross-channel CS (Documentation/Theory.md#cs) sees them.
-        """)
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements) {
+        var result = ChannelResult(settings: ResultSettings(context.config))
         var findings: [Finding] = []
-        var rows: [[String]] = []
         let k = context.config.kernelSize
-        var any = false
-        guard case .channel(let data) = state.data else { return ([], section) }
+        guard case .channel(let data) = state.data else { return ([], .channel(result)) }
         for (idx, st) in context.stats.enumerated() where st.input.channels >= 2 {
-            any = true
             let rec = data.inputs[st.name] ?? ChannelState.Input()
             let v = rec.cosines.values
-            section.json += [("\(st.name)|pairs", Double(v.count)),
-                             ("\(st.name)|median_abs_cosine", Stats.quantile(v.sorted(), 0.5)),
-                             ("\(st.name)|max_abs_cosine", v.max() ?? .nan),
-                             ("\(st.name)|fraction_at_least_threshold", Double(v.filter { $0 >= context.config.threshold }.count) / Double(max(v.count, 1)))]
-            rows.append(Stats.summaryRow("feature-map |cos| — \(st.name)", v))
-            section.figures.append((name: "channel-histogram-\(idx)",
-                                    figure: SVG.histogram([("different-channel pairs", v)], lo: 0, hi: 1, bins: 40,
-                                                       title: "Paper CS = 0 pairs: feature-map |cos| — \(st.name)", xLabel: "|cos(F_a, F_b)|",
-                                                       references: [.x(context.config.threshold, "threshold \(Fmt.g(context.config.threshold))")]),
-                                    caption: "Feature-map |cosine| of \(v.count) random kernel pairs on different channels (paper CS exactly 0) on \(st.name)."))
+            result.inputs.append(.init(index: idx, name: st.name, cosines: v,
+                                       atLeastThreshold: v.filter { $0 >= context.config.threshold }.count))
             guard let found = rec.best else { continue }
             let c1 = found.channel1, c2 = found.channel2   // in range and distinct (`validate`)
             // Shrink: smallest box blur on the same two channels that still exceeds the threshold.
@@ -93,9 +75,7 @@ public struct ChannelStrategy: SearchStrategy {
                 findings.append(f)
             }
         }
-        if !any { section.paragraphs.append("No input has two or more channels: this strategy needs RGB (or multi-channel) inputs.") }
-        section.tables.append((Stats.summaryHeader, rows))
-        return (findings, section)
+        return (findings, .channel(result))
     }
 
     public func validate(_ state: StrategyState, context: SearchContext) throws {

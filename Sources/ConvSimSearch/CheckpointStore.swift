@@ -1,5 +1,4 @@
 import ConvSimCore
-import ConvSimReport
 import Foundation
 
 /// The on-disk form of a search checkpoint, in two files whose size grows with the new data

@@ -45,8 +45,8 @@ public enum IntegerPairs {
         let ai = a.map { ($0 / ma * s).rounded() }
         let bi = b.map { ($0 / mb * s).rounded() }
         guard let A = ExactArithmetic.integers(ai), let B = ExactArithmetic.integers(bi) else { return nil }
-        let aa = zip(A, A).reduce(BigInt(0)) { $0 + $1.0 * $1.1 }
-        let ab = zip(A, B).reduce(BigInt(0)) { $0 + $1.0 * $1.1 }
+        let aa = ExactForms.dot(A, A)
+        let ab = ExactForms.dot(A, B)
         guard aa != 0 else { return nil }
         var bp = zip(A, B).map { aa * $0.1 - ab * $0.0 }
         guard bp.contains(where: { $0 != 0 }) else { return nil }
@@ -74,7 +74,7 @@ public enum IntegerPairs {
     public static func exact(_ a: [Double], _ b: [Double], on stats: PatchStatistics) -> ExactPair? {
         guard let A = ExactArithmetic.integers(a), let B = ExactArithmetic.integers(b),
               let G = ExactArithmetic.integers(stats.gram) else { return nil }
-        let dot = zip(A, B).reduce(BigInt(0)) { $0 + $1.0 * $1.1 }
+        let dot = ExactForms.dot(A, B)
         return ExactPair(dot: dot, gab: ExactArithmetic.quadratic(A, G, B),
                          gaa: ExactArithmetic.quadratic(A, G, A), gbb: ExactArithmetic.quadratic(B, G, B))
     }

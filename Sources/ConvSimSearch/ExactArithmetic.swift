@@ -1,4 +1,5 @@
 import BigInt
+import ConvSimCertificates
 import ConvSimCore
 
 /// Exact integer arithmetic for the search's shrinker: integer kernels against an
@@ -8,9 +9,7 @@ public enum ExactArithmetic {
     /// `Σ a_i b_i` exactly; `nil` if an entry is not an integer.
     public static func dot(_ a: [Double], _ b: [Double]) -> BigInt? {
         guard a.count == b.count, let ai = integers(a), let bi = integers(b) else { return nil }
-        var s = BigInt(0)
-        for k in 0..<ai.count { s += ai[k] * bi[k] }
-        return s
+        return ExactForms.dot(ai, bi)
     }
 
     /// The entries as exact integers, or `nil` if one is not an integer.
@@ -24,17 +23,8 @@ public enum ExactArithmetic {
         return out
     }
 
-    /// `aᵀ G b` exactly for an integer matrix `G` (row-major `m×m`).
-    public static func quadratic(_ a: [BigInt], _ g: [BigInt], _ b: [BigInt]) -> BigInt {
-        let m = a.count
-        var s = BigInt(0)
-        for i in 0..<m where a[i] != 0 {
-            var row = BigInt(0)
-            for j in 0..<m where b[j] != 0 { row += g[i * m + j] * b[j] }
-            s += a[i] * row
-        }
-        return s
-    }
+    /// `aᵀ G b` exactly for an integer matrix `G` (row-major `m×m`): `ExactForms.quadratic`.
+    public static func quadratic(_ a: [BigInt], _ g: [BigInt], _ b: [BigInt]) -> BigInt { ExactForms.quadratic(a, g, b) }
 
     /// Exactly decides `|num| / sqrt(d1·d2) ≥ p/q` (with `d1, d2 > 0`), i.e.
     /// `q²·num² ≥ p²·d1·d2`.

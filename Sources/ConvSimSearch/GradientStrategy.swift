@@ -1,5 +1,4 @@
 import ConvSimCore
-import ConvSimReport
 
 /// `gradient`: maximize the feature-map similarity of a bank of `M ≥ 2`
 /// kernels kept exactly orthonormal (rows of `K`, `KKᵀ = I`), by projected
@@ -82,29 +81,15 @@ public struct GradientStrategy: SearchStrategy {
         state.data = .gradient(data)
     }
 
-    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements) {
         let m = max(2, context.config.bankSize)
-        var section = Section(title: "gradient — maximizing similarity over orthonormal banks (M = \(m))")
-        section.paragraphs.append("""
-        **Claim refuted:** \(Claims.orthogonalityBelief) Banks of \(m) exactly orthonormal kernels whose feature maps are \
-        all pairwise similar, found by projected gradient ascent of `Σ_{i<j} cos²(F_i, F_j)` from \(state.done) random start(s), \
-        \(Self.steps) steps each.
-        """)
-        var rows: [[String]] = []
+        var result = GradientResult(settings: ResultSettings(context.config), bankSize: m, starts: state.done, steps: Self.steps)
         var findings: [Finding] = []
-        guard case .gradient(let data) = state.data else { return ([], section) }
+        guard case .gradient(let data) = state.data else { return ([], .gradient(result)) }
         for (idx, st) in context.stats.enumerated() where st.order >= m {
             let rec = data.inputs[st.name] ?? GradientState.Input()
-            rows.append(Stats.summaryRow("mean pairwise |cos| at the end — \(st.name)", rec.finalMeanCosine.values))
-            section.json += [("\(st.name)|starts", Double(rec.finalMeanCosine.count)),
-                             ("\(st.name)|best_mean_abs_cosine", rec.best?.meanCosine ?? .nan),
-                             ("\(st.name)|median_final_mean_abs_cosine", Stats.quantile(rec.finalMeanCosine.values.sorted(), 0.5)),
-                             ("\(st.name)|wielandt_bound", st.wielandtBound)]
-            let curves = rec.curves.enumerated().map { ("start \($0.offset + 1)", $0.element) }
-            section.figures.append((name: "gradient-curves-\(idx)",
-                                    figure: SVG.lines(curves, title: "Projected gradient ascent — \(st.name)", xLabel: "step", yLabel: "mean pairwise |cos|",
-                                                      references: [.y(st.wielandtBound, "T4 bound")]),
-                                    caption: "Mean pairwise feature-map |cosine| of an orthonormal bank of \(m) kernels along the ascent (\(st.name))."))
+            result.inputs.append(.init(index: idx, name: st.name, finalMeanCosine: rec.finalMeanCosine.values, curves: rec.curves,
+                                       bestMeanCosine: rec.best?.meanCosine, wielandtBound: st.wielandtBound))
             guard let bestBank = rec.best else { continue }
             let flat = bestBank.kernels
             let n = st.order
@@ -124,8 +109,7 @@ public struct GradientStrategy: SearchStrategy {
                 findings.append(f)
             }
         }
-        section.tables.append((Stats.summaryHeader, rows))
-        return (findings, section)
+        return (findings, .gradient(result))
     }
 
     public func validate(_ state: StrategyState, context: SearchContext) throws {

@@ -1,7 +1,6 @@
 import BigInt
 import ConvSimCertificates
 import ConvSimCore
-import ConvSimReport
 
 /// The beliefs the search refutes, in words.
 public enum Claims {

@@ -1,6 +1,5 @@
 import ConvSimCertificates
 import ConvSimCore
-import ConvSimReport
 
 /// `paper-4.1`: the paper's Experiment 4.1 (Documentation/Theory.md#exp-4-1) over many seeds.
 /// Two kernels `U[0,1)^9`, an input `U[0,1)^64`, valid 1-D correlation; SGD
@@ -56,54 +55,13 @@ public struct Paper41Strategy: SearchStrategy {
         state.data = .paper41(data)
     }
 
-    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
-        var section = Section(title: "paper-4.1 — the paper's Experiment 4.1 over \(state.done) seeds")
-        guard case .paper41(let data) = state.data else { return ([], section) }
-        let change = data.featureChange.values
-        let rose = change.filter { $0 > 0 }.count
-        let kRed = zip(data.kernelBefore.values, data.kernelAfter.values).map { abs($0) - abs($1) }
-        let after = data.featureAfter.values.map(abs).sorted()
-        let protocolText = "Protocol (Documentation/Theory.md#exp-4-1, from the authors' script): two kernels U[0,1)^9, input U[0,1)^64, valid 1-D correlation, SGD lr 0.1 for 300 steps on cos(K1,K2)²."
-        if rose > 0 {
-            section.paragraphs.append("""
-            **Claim refuted:** "Driving the kernels towards orthogonality lowers the similarity of their feature maps." \
-            \(protocolText) Over \(state.done) seeds the feature-map |cosine| **rose in \(rose) runs \
-            (\(Fmt.f(100 * Double(rose) / Double(max(state.done, 1)), 1))%)** although the kernel cosine fell in every run \
-            (mean kernel-|cos| reduction \(Fmt.f(Stats.mean(kRed)))). After orthogonalization the median feature-map |cos| is \
-            \(Fmt.f(Stats.quantile(after, 0.5))).
-            """)
-        } else {
-            section.paragraphs.append("""
-            **Claim refuted:** \(Claims.orthogonalityBelief) \(protocolText) Over \(state.done) seeds the kernels end \
-            orthogonal (kernel |cos| below 1e-12) yet the feature-map |cosine| stays high: median \(Fmt.f(Stats.quantile(after, 0.5))), \
-            minimum \(Fmt.f(after.first ?? .nan)) (before: median \(Fmt.f(Stats.quantile(data.featureBefore.values.map(abs).sorted(), 0.5)))). \
-            **Not reproduced:** the paper reports that the feature-map similarity does not reliably fall; in this \
-            reproduction it fell in every run, by a median of \(Fmt.f(-Stats.quantile(change.sorted(), 0.5))) — orthogonalization lowers the \
-            similarity a little and leaves it high. (The inputs are positive, so every feature map carries a large common \
-            mean component that orthogonal kernels do not remove.)
-            """)
-        }
-        section.tables.append((Stats.summaryHeader, [
-            Stats.summaryRow("kernel cos before", data.kernelBefore.values),
-            Stats.summaryRow("kernel cos after", data.kernelAfter.values),
-            Stats.summaryRow("feature-map cos before", data.featureBefore.values),
-            Stats.summaryRow("feature-map cos after", data.featureAfter.values),
-            Stats.summaryRow("change of feature-map |cos| (after − before)", change),
-        ]))
-        section.json = [("runs", Double(state.done)), ("runs_feature_similarity_rose", Double(rose)),
-                        ("fraction_rose", Double(rose) / Double(max(state.done, 1))),
-                        ("median_feature_change", Stats.quantile(change.sorted(), 0.5))]
-        let lo = min(change.min() ?? -1, 0), hi = max(change.max() ?? 1, 0)
-        section.figures.append((name: "paper41-change",
-                                figure: SVG.histogram([("after − before", change)], lo: lo, hi: hi + 1e-9, bins: 40,
-                                                   title: "Change of feature-map |cos| after orthogonalization", xLabel: "Δ|cos(F1, F2)|",
-                                                   references: [.x(0, "no change")]),
-                                caption: "Experiment 4.1 over \(state.done) seeds: change of feature-map |cosine| (positive = orthogonalization raised similarity)."))
-        let curves = data.curves.enumerated().map { ("seed run \($0.offset + 1)", $0.element) }
-        section.figures.append((name: "paper41-curves",
-                                figure: SVG.lines(curves, title: "Feature-map cosine during SGD on cos(K1,K2)²", xLabel: "SGD step", yLabel: "cos(F1, F2)",
-                                                  references: [.y(0, "0")]),
-                                caption: "Feature-map cosine along the optimization for the first runs."))
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements) {
+        var result = Paper41Result(settings: ResultSettings(context.config), runs: state.done)
+        guard case .paper41(let data) = state.data else { return ([], .paper41(result)) }
+        result.kernelBefore = data.kernelBefore.values; result.kernelAfter = data.kernelAfter.values
+        result.featureBefore = data.featureBefore.values; result.featureAfter = data.featureAfter.values
+        result.featureChange = data.featureChange.values
+        result.curves = data.curves
         var findings: [Finding] = []
         let tau = context.config.threshold
         // Two kinds of run are kept: the one whose feature-map similarity rose most (if any rose) and the one
@@ -140,7 +98,7 @@ public struct Paper41Strategy: SearchStrategy {
                                     notes: [(key == "rise" ? "largest rise" : "most similar feature maps after orthogonalization") + " over \(state.done) seeds: feature |cos| \(Fmt.f(abs(fb), 6)) → \(Fmt.f(abs(fa), 6)), kernel |cos| \(Fmt.f(abs(kb), 6)) → \(Fmt.e(abs(ka))); not shrunk (the protocol fixes the sizes)"],
                                     extra: ["feature_cosine_before": fb, "kernel_cosine_before": kb], certificate: cert))
         }
-        return (findings, section)
+        return (findings, .paper41(result))
     }
 
     public func validate(_ state: StrategyState, context: SearchContext) throws {

@@ -1,5 +1,4 @@
 import ConvSimCore
-import ConvSimReport
 
 /// `random`: Haar-random orthogonal kernel pairs (and random Gaussian pairs
 /// for comparison); the distribution of feature-map |cosine| through the
@@ -34,36 +33,17 @@ public struct RandomStrategy: SearchStrategy {
         state.data = .random(data)
     }
 
-    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
-        var section = Section(title: "random — Haar-random orthogonal pairs")
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements) {
+        var result = RandomResult(settings: ResultSettings(context.config))
         let tau = context.config.threshold
-        section.paragraphs.append("""
-        **Claim refuted:** \(Claims.orthogonalityBelief) Kernel pairs drawn uniformly (Haar) among orthonormal pairs \
-        in ℝ^(C·k²), compared with independent Gaussian pairs. Each trial costs one `aᵀ𝐆b` (no convolution).
-        """)
-        var rows: [[String]] = []
         var findings: [Finding] = []
-        guard case .random(let data) = state.data else { return ([], section) }
+        guard case .random(let data) = state.data else { return ([], .random(result)) }
         for (idx, st) in context.stats.enumerated() {
             let rec = data.inputs[st.name] ?? RandomState.Input()
-            let o = rec.orthogonal.values, g = rec.gaussian.values
-            rows.append(Stats.summaryRow("orthogonal pairs — \(st.name)", o))
-            rows.append(Stats.summaryRow("Gaussian pairs — \(st.name)", g))
-            rows.append(Stats.summaryRow("Gaussian pairs, kernel |cos| — \(st.name)", rec.gaussianKernel.values))
-            let over = o.filter { $0 >= tau }.count
-            let sortedO = o.sorted(), sortedG = g.sorted()
-            section.json += [("\(st.name)|orthogonal_pairs", Double(o.count)),
-                             ("\(st.name)|fraction_at_least_threshold", Double(over) / Double(max(o.count, 1))),
-                             ("\(st.name)|orthogonal_median_abs_cosine", Stats.quantile(sortedO, 0.5)),
-                             ("\(st.name)|orthogonal_max_abs_cosine", sortedO.last ?? .nan),
-                             ("\(st.name)|gaussian_median_abs_cosine", Stats.quantile(sortedG, 0.5)),
-                             ("\(st.name)|wielandt_bound", st.wielandtBound)]
-            section.paragraphs.append("\(st.name): \(over) of \(o.count) orthogonal pairs (\(Fmt.f(100 * Double(over) / Double(max(o.count, 1)), 2))%) have feature-map |cos| ≥ \(tau).")
-            section.figures.append((name: "random-histogram-\(idx)",
-                                    figure: SVG.histogram([("orthogonal kernels", o), ("Gaussian kernels", g)], lo: 0, hi: 1, bins: 40,
-                                                       title: "Feature-map |cos| of random kernel pairs — \(st.name)", xLabel: "|cos(F_a, F_b)|",
-                                                       references: [.x(tau, "threshold \(Fmt.g(context.config.threshold))"), .x(st.wielandtBound, "T4 bound")]),
-                                    caption: "Feature-map |cosine| of \(o.count) Haar-orthogonal and \(g.count) Gaussian kernel pairs on \(st.name)."))
+            let o = rec.orthogonal.values
+            result.inputs.append(.init(index: idx, name: st.name, orthogonal: o, gaussian: rec.gaussian.values,
+                                       gaussianKernel: rec.gaussianKernel.values, atLeastThreshold: o.filter { $0 >= tau }.count,
+                                       wielandtBound: st.wielandtBound))
             guard let bestPair = rec.best else { continue }
             let a = bestPair.a, b = bestPair.b, best = bestPair.cosine
             let claimTau = ClaimThreshold.capped(context.config, best: best)
@@ -77,8 +57,7 @@ public struct RandomStrategy: SearchStrategy {
                 findings.append(f)
             }
         }
-        section.tables.append((Stats.summaryHeader, rows))
-        return (findings, section)
+        return (findings, .random(result))
     }
 
     public func validate(_ state: StrategyState, context: SearchContext) throws {

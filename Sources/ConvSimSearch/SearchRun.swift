@@ -1,5 +1,4 @@
 import ConvSimCore
-import ConvSimReport
 import Foundation
 
 /// The checkpoint of a search: its configuration and each strategy's state (in memory; on
@@ -11,7 +10,7 @@ public struct SearchCheckpoint: Sendable, Equatable {
 }
 
 /// Runs strategies in chunks, checkpointing after every chunk, and produces
-/// the findings and report sections. Deterministic: the same configuration
+/// the findings and what each strategy measured (`StrategyResult`). Deterministic: the same configuration
 /// gives the same results whether or not it was interrupted and resumed.
 public struct SearchRun {
     public let context: SearchContext
@@ -82,12 +81,12 @@ public struct SearchRun {
         }
     }
 
-    /// Shrinks and collects findings and sections.
-    public func finish() -> [(strategy: String, findings: [Finding], section: Section)] {
+    /// Shrinks and collects the findings and measurements of each strategy.
+    public func finish() -> [StrategyResult] {
         strategies.compactMap { s in
             guard let state = checkpoint.states[s.name] else { return nil }   // `run` refuses a checkpoint without it
             let r = s.finish(state, context: context)
-            return (s.name, r.findings, r.section)
+            return StrategyResult(strategy: s.name, findings: r.findings, measured: r.measured)
         }
     }
 }

@@ -1,7 +1,6 @@
 import ConvSimCertificates
 import Foundation
 import ConvSimCore
-import ConvSimReport
 
 /// What a search run is asked to do (stored in the checkpoint; a resume must match it).
 public struct SearchConfig: Codable, Sendable, Equatable {
@@ -180,16 +179,6 @@ extension StrategyState {
     }
 }
 
-/// A report section produced by a strategy.
-public struct Section {
-    public var title: String
-    public var paragraphs: [String] = []
-    public var tables: [(header: [String], rows: [[String]])] = []
-    public var figures: [(name: String, figure: Figure, caption: String)] = []
-    public var json: [(String, Double)] = []
-    public init(title: String) { self.title = title }
-}
-
 /// A search strategy (as Hypothesis has strategies): it advances in units
 /// (trials, starts, repetitions), and at the end shrinks what it found.
 public protocol SearchStrategy: Sendable {
@@ -199,8 +188,9 @@ public protocol SearchStrategy: Sendable {
     func units(_ context: SearchContext) -> Int
     /// Does `count` more units.
     func advance(_ state: inout StrategyState, context: SearchContext, count: Int)
-    /// Findings (shrunk) and the report section.
-    func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section)
+    /// Findings (shrunk) and what the strategy measured, typed (`Measurements`); the report
+    /// module renders them.
+    func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements)
     /// The state a run starts from.
     func initialData(_ context: SearchContext) -> StrategyData
     /// Checks a state read from a checkpoint (its kind, every length, range and value) before
@@ -217,17 +207,11 @@ public enum Strategies {
     public static func named(_ n: String) -> (any SearchStrategy)? { all.first { $0.name == n } }
 }
 
-/// Summary rows used in the search reports; the statistics themselves are
-/// `SampleStatistics`' (type-7 quantiles, as NumPy's default).
+/// The statistics of the search's series; the computation is `SampleStatistics`' (type-7
+/// quantiles, as NumPy's default).
 public enum Stats {
     public static func quantile(_ sorted: [Double], _ q: Double) -> Double { SampleStatistics.quantile(sorted: sorted, q) }
     public static func mean(_ v: [Double]) -> Double { SampleStatistics.mean(v) }
-    public static func summaryRow(_ label: String, _ v: [Double]) -> [String] {
-        let s = v.sorted()
-        return [label, String(v.count), Fmt.f(mean(v)), Fmt.f(quantile(s, 0.5)), Fmt.f(quantile(s, 0.025)),
-                Fmt.f(quantile(s, 0.975)), Fmt.f(s.last ?? .nan)]
-    }
-    public static let summaryHeader = ["series", "n", "mean", "median", "2.5%", "97.5%", "max"]
 }
 
 extension SeededRandom {
@@ -247,13 +231,5 @@ extension SeededRandom {
         for i in 0..<n { b[i] -= d * a[i] }
         let s = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return (a, b.map { $0 / s })
-    }
-}
-
-/// Helpers to view flattened kernels as heatmap panels.
-enum Panels {
-    static func of(_ v: [Double], channels c: Int, k: Int, label: String) -> [(caption: String, rows: Int, cols: Int, values: [Double])] {
-        let names = c == 3 ? ["R", "G", "B"] : (0..<c).map { "c\($0)" }
-        return (0..<c).map { ch in (caption: "\(label) \(names[ch])", rows: k, cols: k, values: Array(v[(ch * k * k)..<((ch + 1) * k * k)])) }
     }
 }

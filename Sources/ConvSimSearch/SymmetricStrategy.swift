@@ -2,7 +2,6 @@ import BigInt
 import ConvSimCertificates
 import ConvSimCore
 import ConvSimCorrelation
-import ConvSimReport
 
 /// `symmetric`: pairs whose feature maps are orthogonal for *every* input
 /// (T2: the symmetric part `S_ab` vanishes) although the kernels do not look
@@ -77,45 +76,25 @@ public struct SymmetricStrategy: SearchStrategy {
         state.data = .symmetric(data)
     }
 
-    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], section: Section) {
-        var section = Section(title: "symmetric — orthogonal for every input, penalized by the paper's CS (T2)")
+    public func finish(_ state: StrategyState, context: SearchContext) -> (findings: [Finding], measured: Measurements) {
+        var result = SymmetricResult(settings: ResultSettings(context.config))
         let k = context.config.kernelSize, n = k + 2
-        guard case .symmetric(let data) = state.data else { return ([], section) }
-        let v = data.paperCSNormalized.values
-        let zeros = data.symmetricPartZero
-        section.json = [("pairs", Double(v.count)), ("pairs_symmetric_part_exactly_zero", Double(zeros)),
-                        ("median_normalized_paper_cs", Stats.quantile(v.sorted(), 0.5)), ("max_normalized_paper_cs", v.max() ?? .nan)]
-        section.paragraphs.append("""
-        **Claims refuted:** (1) "Feature maps are decorrelated only when the kernels are (close to) orthogonal in the \
-        paper's CS sense" and (2) "a pair with positive Convolutional Similarity has redundant feature maps". \
-        Each pair is `a` (a random integer kernel, centred) and `b = a ∗ h` with `h` a random antisymmetric filter: \
-        the symmetric part `S_ab` of their cross-correlation vanishes identically, so by T2 their feature maps are \
-        orthogonal on **every** input (full/circular padding), while the paper's CS is positive. \
-        \(zeros) of \(v.count) random pairs had `S_ab ≡ 0` verified in exact integer arithmetic.
-        """)
-        section.tables.append((Stats.summaryHeader, [Stats.summaryRow("paper CS / (‖a‖²‖b‖²)", v)]))
-        section.figures.append((name: "symmetric-paper-cs",
-                                figure: SVG.histogram([("pairs with S ≡ 0", v)], lo: 0, hi: max(v.max() ?? 1, 1e-9), bins: 40,
-                                                   title: "Paper CS of pairs that are orthogonal for every input", xLabel: "CS / (‖a‖²‖b‖²)"),
-                                caption: "Normalized paper Convolutional Similarity of \(v.count) pairs whose feature maps are exactly orthogonal on every input."))
+        guard case .symmetric(let data) = state.data else { return ([], .symmetric(result)) }
+        result.paperCSNormalized = data.paperCSNormalized.values
+        result.symmetricPartZero = data.symmetricPartZero
         var findings: [Finding] = []
         if let best = data.best, let st = context.stats.first {
             let a = best.a, b = best.b
             let c = st.input.channels
-            var panels = Panels.of(a, channels: c, k: n, label: "a")
-            panels += Panels.of(b, channels: c, k: n, label: "b = a∗h")
-            section.figures.append((name: "symmetric-best-kernels",
-                                    figure: SVG.heatmaps(panels, title: "Most penalized pair with S ≡ 0"),
-                                    caption: "The found pair the paper's CS penalizes most (normalized CS \(Fmt.f(best.cosine, 4))), yet orthogonal for every input."))
-            // Cosines of the found pair under the search padding (T2 needs full/circular; same/valid are off by a border term).
+            // Cosines of the found pair under every padding (T2 needs full/circular; same/valid are off by a border term).
             let bank = KernelBank(count: 2, channels: c, kernelHeight: n, kernelWidth: n, values: a + b)
-            var rows: [[String]] = []
+            var paddings: [SymmetricResult.PaddingCosine] = []
             for p in Padding.allCases {
                 if let r = try? CorrelationGram.gram(inputs: [st.input], kernels: bank, padding: p) {
-                    rows.append([p.rawValue, Fmt.e(r.cosine[0][1]), Fmt.e(r.bound[0][1])])
+                    paddings.append(.init(padding: p, cosine: r.cosine[0][1], bound: r.bound[0][1]))
                 }
             }
-            section.tables.append((["padding (\(st.name))", "feature-map cos of the found pair", "certified bound on <F_a,F_b> error"], rows))
+            result.best = .init(inputName: st.name, channels: c, size: n, a: a, b: b, normalizedPaperCS: best.cosine, paddings: paddings)
             // Shrink: the simplest pair of the family — a₀ = [1] on channel 0, h = horizontal difference.
             let shrunk = Self.simplest(channels: c)
             let e = Self.exactMeasures(shrunk.0, shrunk.1, channels: c, n: 3)
@@ -138,7 +117,7 @@ public struct SymmetricStrategy: SearchStrategy {
                                         extra: ["paper_cs": e.paper.approximate], certificate: cert))
             }
         }
-        return (findings, section)
+        return (findings, .symmetric(result))
     }
 
     static func simplest(channels c: Int) -> ([Double], [Double]) {

@@ -137,17 +137,10 @@ public enum DirectSimilarity {
                                 let b = kv.baseAddress! + (j * cc + c) * kk
                                 // T(d) = Σ_u a(u) b(u+d)
                                 var chanSum = 0.0
-                                for dy in -(kh - 1)...(kh - 1) {
-                                    for dx in -(kw - 1)...(kw - 1) {
-                                        var s = 0.0
-                                        for uy in max(0, -dy)..<min(kh, kh - dy) {
-                                            for ux in max(0, -dx)..<min(kw, kw - dx) {
-                                                s += a[uy * kw + ux] * b[(uy + dy) * kw + ux + dx]
-                                            }
-                                        }
-                                        tb[(dy + kh - 1) * lw + dx + kw - 1] = s
-                                        chanSum += s * s
-                                    }
+                                KernelCrossCorrelation.channelPair(kv, a: (i * cc + c) * kk, b: (j * cc + c) * kk,
+                                                                   kernelHeight: kh, kernelWidth: kw, term: *) { t, s in
+                                    tb[t] = s
+                                    chanSum += s * s
                                 }
                                 pairSum += chanSum
                                 if gradient {

@@ -101,7 +101,7 @@ public enum DetailValue: Sendable, CustomStringConvertible {
         switch self {
         case .estimate(let d):
             if d.isFinite && abs(d) < 1e-12 { return "< 1e-12" }
-            return d.isFinite ? String(format: "%.4g", d) : "\(d)"
+            return d.isFinite ? Fmt.g(d, 4) : "\(d)"
         case .magnitude(let d):
             guard d.isFinite, d > 0 else { return Self.short(d) }
             return "≤ 1e\(Int(Foundation.log10(d).rounded(.up)))"
@@ -115,7 +115,7 @@ public enum DetailValue: Sendable, CustomStringConvertible {
         if d == 0 { return "0" }
         if !d.isFinite { return "\(d)" }
         if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
-        return String(format: "%.6g", d)
+        return Fmt.g(d)
     }
 }
 

@@ -2,6 +2,7 @@ import ConvSimIO
 import ArgumentParser
 import ConvSimCore
 import ConvSimExperiments
+import ConvSimReport
 import Foundation
 
 /// `convsim experiment 4.1|4.3|4.4`: the paper's experiments (Documentation/Theory.md#experiments) over many seeds.
@@ -51,16 +52,17 @@ struct ExperimentCommand: ParsableCommand {
             try OutputFolder.claim(dir, force: force)
             let meter = ProgressMeter("experiment", quiet: quiet)
             let outcome = try Experiments.run(id: id, reps: reps, seed: seed, progress: { meter.update(id, $0, $1) })
-            var report = outcome.report
+            let rendering = ExperimentReportRenderer.render(outcome)
+            var report = rendering.report
             if let format = exporting.export {
                 report.attach("runs.\(format.fileExtension)", data: Data(outcome.runs.render(format).utf8))
             }
             try report.write(to: dir)
             if !quiet { progress("experiment \(id): report written to \(dir)/report.md") }
             if json {
-                print(JSON.object(outcome.summary + [("report", .string(dir + "/report.md"))]).render())
+                print(JSON.object(rendering.summary + [("report", .string(dir + "/report.md"))]).render())
             } else {
-                for l in outcome.lines { print(l) }
+                for l in rendering.lines { print(l) }
                 print("report: \(dir)/report.md")
             }
         }

@@ -131,88 +131,17 @@ struct SearchCommand: ParsableCommand {
             }
             try run.run()
             if !quiet { progress("search: shrinking the findings and checking them exactly") }
-            let results = run.finish()
-            let (report, findings) = SearchReport.build(context: context, results: results)
-            let summary = summaryJSON(results: results, findings: findings)
-            var rep = report
+            let rendering = SearchReportRenderer.build(context: context, results: run.finish())
+            let findings = rendering.findings
+            let summary = SearchReportRenderer.summaryJSON(rendering, seed: seed, out: out)
+            var rep = rendering.report
             rep.attach("search.json", data: Data((summary.render() + "\n").utf8))
             if let format = exporting.export {
                 rep.attach("trials.\(format.fileExtension)", data: Data(try run.checkpoint.trialsTable().render(format).utf8))
             }
             try rep.write(to: out, keep: ["checkpoint.json", "checkpoint.log"])
             if !quiet { progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))") }
-            if json { print(summary.render()) } else { printSummary(findings, results: results) }
+            if json { print(summary.render()) } else { for l in SearchReportRenderer.terminalLines(rendering, out: out) { print(l) } }
         }
-    }
-
-    func findingJSON(_ f: Finding, index: Int) -> JSON {
-        var o: [(String, JSON)] = [
-            ("strategy", .string(f.strategy)), ("claim", .string(f.claim.rawValue)),
-            ("feature_cosine", .number(f.featureCosine)), ("kernel_cosine", .number(f.kernelCosine)),
-            ("evidence", .string(f.exact ? "exact" : "float")),
-            ("certificate", .string(out + "/certificates/\(f.strategy)-\(index).json")),
-            ("input", .string(f.inputName)),
-        ]
-        if let b = f.bound { o.append(("bound", .number(b))) }
-        for k in f.extra.keys.sorted() { o.append((k, .number(f.extra[k]!))) }
-        return .object(o)
-    }
-
-    /// A strategy's headline statistics: run-wide ones at the top, per-input ones (keys
-    /// `INPUT|name`) under `inputs.INPUT`.
-    static func statsJSON(_ values: [(String, Double)]) -> JSON {
-        var top: [(String, JSON)] = [], perInput: [(String, [(String, JSON)])] = []
-        for (k, v) in values {
-            let parts = k.split(separator: "|", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { top.append((k, .number(v))); continue }
-            if let i = perInput.firstIndex(where: { $0.0 == parts[0] }) { perInput[i].1.append((parts[1], .number(v))) }
-            else { perInput.append((parts[0], [(parts[1], .number(v))])) }
-        }
-        if !perInput.isEmpty { top.append(("inputs", .object(perInput.map { ($0.0, .object($0.1)) }))) }
-        return .object(top)
-    }
-
-    func summaryJSON(results: [(strategy: String, findings: [Finding], section: Section)], findings: [Finding]) -> JSON {
-        var strategies: [JSON] = []
-        var indexed: [(Finding, Int)] = []
-        for r in results {
-            let fs = r.findings.enumerated().map { ($0.element, $0.offset + 1) }
-            indexed += fs
-            strategies.append(.object([
-                ("name", .string(r.strategy)),
-                ("findings", .array(fs.map { findingJSON($0.0, index: $0.1) })),
-                ("stats", Self.statsJSON(r.section.json)),
-            ]))
-        }
-        // best: the most similar orthogonal pair (or, for one strategy, its top finding).
-        let pool = indexed.filter { $0.0.claim == .orthogonalKernelsSimilarFeatureMaps }
-        let candidates = pool.isEmpty ? indexed : pool
-        let best = candidates.max { abs($0.0.featureCosine) < abs($1.0.featureCosine) }
-        return .object([
-            ("seed", .uint(seed)), ("report", .string(out + "/report.md")),
-            ("best", best.map { findingJSON($0.0, index: $0.1) } ?? .null),
-            ("strategies", .array(strategies)),
-        ])
-    }
-
-    func printSummary(_ findings: [Finding], results: [(strategy: String, findings: [Finding], section: Section)]) {
-        for r in results {
-            print("\(r.section.title)")
-            for p in r.section.paragraphs where !p.hasPrefix("**Claim") { print("  " + p) }
-            for t in r.section.tables {
-                let widths = t.header.indices.map { c in ([t.header[c]] + t.rows.map { $0[c] }).map(\.count).max() ?? 0 }
-                func line(_ cells: [String]) -> String {
-                    "  " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                }
-                print(line(t.header))
-                for row in t.rows { print(line(row)) }
-            }
-            print("")
-        }
-        print("counterexamples (\(findings.count)):")
-        for f in findings {
-            print("  \(f.strategy.padding(toLength: 12, withPad: " ", startingAt: 0)) feature cos \(Fmt.f(f.featureCosine, 6))  kernel cos \(Fmt.f(f.kernelCosine, 6))  [\(f.exact ? "exact" : "float")]  \(f.notes.last ?? "")")
-        }
-        print("report: \(out)/report.md")
     }
 }

@@ -146,16 +146,28 @@ import ConvSimSimilarity
 }
 
 @Suite struct ExperimentRunnerTests {
-    /// Same seed ⇒ the same report bytes and figures; another seed ⇒ different numbers.
-    @Test(arguments: Experiments.ids) func sameSeedSameBytes(_ id: String) throws {
+    /// Same seed ⇒ the same runs and statistics; another seed ⇒ different numbers. The typed
+    /// outcome holds one run per repetition and statistics over all of them.
+    @Test(arguments: Experiments.ids) func sameSeedSameRuns(_ id: String) throws {
         let a = try Experiments.run(id: id, reps: 6, seed: 9), b = try Experiments.run(id: id, reps: 6, seed: 9)
-        #expect(a.report.text == b.report.text)
-        #expect(a.report.files.map(\.path) == b.report.files.map(\.path))
-        #expect(a.report.files.map(\.data) == b.report.files.map(\.data))
-        #expect(a.lines == b.lines)
+        #expect(a.id == id && a.seed == 9)
+        #expect(a.runs == b.runs)
+        #expect(a.runs.rows.count == 6)
         let c = try Experiments.run(id: id, reps: 6, seed: 10)
-        #expect(a.report.text != c.report.text)
-        #expect(!a.report.files.isEmpty)
+        #expect(a.runs != c.runs)
+        switch a.result {
+        case .e41(let runs, let s):
+            #expect(id == "4.1" && runs.count == 6)
+            #expect(s.featureBefore.n == 6 && s.kernelReduction.n == 6)
+            #expect(s.fractionFeatureRose == Double(runs.filter { abs($0.featureCosineAfter) > abs($0.featureCosineBefore) }.count) / 6)
+        case .e43(let runs, let s):
+            #expect(id == "4.3" && runs.count == 6)
+            #expect(s.csReduction.n == 6 && Set(s.script.keys) == Set(Activation.allCases))
+        case .e44(let runs, let s):
+            #expect(id == "4.4" && runs.count == 6)
+            #expect(s.adjacentChange.n == 6 * Experiment44.adjacentPairs.count)
+            #expect(s.perNonAdjacent.count == Experiment44.nonAdjacentPairs.count)
+        }
     }
 
     @Test func badInputRefused() {

@@ -256,16 +256,69 @@ import ConvSimCore
         }
     }
 
-    /// The report is a pure function of the configuration: same seed, same bytes.
-    @Test func reportIsDeterministic() throws {
-        func render() throws -> String {
-            let ctx = try context(strategies: ["adversarial", "random", "symmetric"], trials: 60)
+    /// The results are a pure function of the configuration: same seed, same typed results.
+    @Test func resultsAreDeterministic() throws {
+        func results(seed: UInt64) throws -> [StrategyResult] {
+            var ctx = try context(strategies: ["adversarial", "random", "symmetric"], trials: 60)
+            var cfg = ctx.config; cfg.seed = seed
+            ctx = try SearchContext(config: cfg, inputs: ctx.inputs, command: "test")
             var run = try SearchRun(context: ctx, strategies: ctx.config.strategies.compactMap(Strategies.named))
             try run.run()
-            let (md, _) = SearchReport.build(context: ctx, results: run.finish())
-            return md.text + md.files.map { $0.path + String(decoding: $0.data, as: UTF8.self) }.joined()
+            return run.finish()
         }
-        #expect(try render() == render())
+        let a = try results(seed: 9)
+        #expect(try a == results(seed: 9))
+        #expect(try a != results(seed: 10))
+        #expect(a.map(\.strategy) == ["adversarial", "random", "symmetric"])
+    }
+
+    /// What each strategy measured, checked on the typed results against the statistics they
+    /// come from: one record per input, series of one value per unit, counts over the threshold,
+    /// the T4 bound attained by the Wielandt pair.
+    @Test func typedResultsHoldWhatWasMeasured() throws {
+        let ctx = try context(strategies: Strategies.names, trials: 120)
+        var run = try SearchRun(context: ctx, strategies: Strategies.all)
+        try run.run()
+        let results = run.finish()
+        #expect(results.map(\.strategy) == Strategies.names)
+        let st = ctx.stats[0]
+        for r in results {
+            switch r.measured {
+            case .adversarial(let m):
+                #expect(m.inputs.count == 1)
+                let x = try #require(m.inputs.first)
+                #expect(x.name == "synthetic" && x.channels == 3 && x.eigenvalues == st.eigenvalues)
+                #expect(abs(x.bound - st.wielandtBound) < 1e-12)
+                #expect(abs(x.attainedCosine - x.bound) < 1e-9)
+                #expect(x.exactPairFound == !r.findings.isEmpty)
+            case .random(let m):
+                let x = try #require(m.inputs.first)
+                #expect(x.orthogonal.count == 120 && x.gaussian.count == 120 && x.gaussianKernel.count == 120)
+                #expect(x.atLeastThreshold == x.orthogonal.filter { $0 >= 0.9 }.count)
+                #expect(x.orthogonal.allSatisfy { $0 <= st.wielandtBound + 1e-9 })
+            case .gradient(let m):
+                #expect(m.bankSize == 3 && m.starts == 1 && m.steps == GradientStrategy.steps)
+                let x = try #require(m.inputs.first)
+                #expect(x.finalMeanCosine.count == 1 && x.curves.count == 1 && x.curves[0].count == GradientStrategy.steps + 1)
+                #expect(x.bestMeanCosine == x.finalMeanCosine.max())
+            case .paper41(let m):
+                #expect(m.runs == 120)
+                for s in [m.kernelBefore, m.kernelAfter, m.featureBefore, m.featureAfter, m.featureChange] { #expect(s.count == 120) }
+                #expect(m.rose == zip(m.featureBefore, m.featureAfter).filter { abs($1) > abs($0) }.count)
+                #expect(m.kernelAfter.allSatisfy { abs($0) < 1e-6 })
+            case .channel(let m):
+                let x = try #require(m.inputs.first)
+                #expect(x.cosines.count <= 120 && x.cosines.count > 100)
+                #expect(x.atLeastThreshold == x.cosines.filter { $0 >= 0.9 }.count)
+            case .symmetric(let m):
+                #expect(m.paperCSNormalized.count <= 120 && m.symmetricPartZero == m.paperCSNormalized.count)
+                let best = try #require(m.best)
+                #expect(best.normalizedPaperCS == m.paperCSNormalized.max())
+                #expect(best.paddings.map(\.padding) == Padding.allCases)
+                // T2: full and circular padding make the pair's feature maps orthogonal on every input.
+                for p in best.paddings where p.padding == .full || p.padding == .circular { #expect(abs(p.cosine) < 1e-9) }
+            }
+        }
     }
 
     /// Shrinking reaches the simplest instance: for the adversarial pair on an RGB

@@ -2,7 +2,7 @@ import ConvSimCertificates
 import ConvSimCore
 import ConvSimExperiments
 import ConvSimReport
-@testable import ConvSimSearch
+import ConvSimSearch
 import Foundation
 import ConvSimTestSupport
 import Testing
@@ -17,8 +17,8 @@ import Testing
         let ctx = try SearchContext(config: cfg, inputs: [("synthetic", x)], command: "test")
         var run = try SearchRun(context: ctx, strategies: Strategies.all)
         try run.run()
-        var files = SearchReport.build(context: ctx, results: run.finish()).0.files
-        for id in ["4.1", "4.3", "4.4"] { files += try Experiments.run(id: id, reps: 14, seed: 3).report.files }
+        var files = SearchReportRenderer.build(context: ctx, results: run.finish()).report.files
+        for id in ["4.1", "4.3", "4.4"] { files += ExperimentReportRenderer.render(try Experiments.run(id: id, reps: 14, seed: 3)).report.files }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-figures-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
