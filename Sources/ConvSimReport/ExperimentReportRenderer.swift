@@ -40,10 +40,7 @@ public enum ExperimentReportRenderer {
                    figure: ReportKit.histogram([("feature-map cosine", runs.map { Reduction.relative(before: $0.featureCosineBefore, after: $0.featureCosineAfter) })],
                                             title: "Experiment 4.1: relative reduction of the feature-map cosine", xLabel: "(|c0| − |c1|)/|c0|"),
                    caption: "Relative reduction of the feature-map cosine over \(runs.count) runs (negative = similarity rose).")
-        rep.figure("exp41-kernel-reduction",
-                   figure: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
-                                            title: "Experiment 4.1: relative reduction of the kernel cosine", xLabel: "(|c0| − |c1|)/|c0|"),
-                   caption: "Relative reduction of the kernel cosine over \(runs.count) runs.")
+        ReportKit.kernelReductionFigure(&rep, experiment: "4.1", runs.map { ($0.kernelCosineBefore, $0.kernelCosineAfter) })
         let shown = Array(runs.prefix(6).enumerated())
         rep.figure("exp41-curves",
                    figure: SVG.lines(shown.flatMap { r in [("run \(r.offset + 1) feature", r.element.featureCurve), ("run \(r.offset + 1) kernel", r.element.kernelCurve)] }
@@ -100,10 +97,7 @@ public enum ExperimentReportRenderer {
                    figure: ReportKit.histogram(Activation.allCases.map { a in ("\(a.rawValue) (script)", runs.map { $0.scriptReduction(a) }) },
                                             title: "Experiment 4.3: activated reductions as the script measures them", xLabel: "(|c0 pre-activation| − |c1 activated|)/|c0|"),
                    caption: "The authors' measure: activated final cosine against the pre-activation initial cosine.")
-        rep.figure("exp43-kernel-reduction",
-                   figure: ReportKit.histogram([("kernel cosine", runs.map { Reduction.relative(before: $0.kernelCosineBefore, after: $0.kernelCosineAfter) })],
-                                            title: "Experiment 4.3: relative reduction of the kernel cosine", xLabel: "(|c0| − |c1|)/|c0|"),
-                   caption: "Relative reduction of the kernel cosine over \(runs.count) runs.")
+        ReportKit.kernelReductionFigure(&rep, experiment: "4.3", runs.map { ($0.kernelCosineBefore, $0.kernelCosineAfter) })
         let shown = Array(runs.prefix(3).enumerated())
         rep.figure("exp43-curves",
                    figure: SVG.lines(shown.flatMap { r in [(label: "run \(r.offset + 1) feature", values: r.element.featureCurve),
@@ -218,6 +212,15 @@ public enum ExperimentReportRenderer {
 
 /// Report fragments shared by the three experiments.
 enum ReportKit {
+    /// The histogram of the relative reduction of the kernel cosine (Experiments 4.1 and 4.3).
+    static func kernelReductionFigure(_ rep: inout MarkdownReport, experiment: String, _ cosines: [(before: Double, after: Double)]) {
+        let id = experiment.replacingOccurrences(of: ".", with: "")
+        rep.figure("exp\(id)-kernel-reduction",
+                   figure: histogram([("kernel cosine", cosines.map { Reduction.relative(before: $0.before, after: $0.after) })],
+                                     title: "Experiment \(experiment): relative reduction of the kernel cosine", xLabel: "(|c0| − |c1|)/|c0|"),
+                   caption: "Relative reduction of the kernel cosine over \(cosines.count) runs.")
+    }
+
     static let header = ["quantity", "n", "mean", "median", "2.5%", "97.5%", "min", "max"]
 
     static func row(_ label: String, _ d: Distribution, digits: Int = 4) -> [String] {
