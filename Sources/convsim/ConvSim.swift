@@ -25,6 +25,7 @@ extension ConvSim {
     /// on stderr, without a stack trace, and exits with status 1; `ExitCode(n)` exits with `n`;
     /// argument errors, `--help` and `--version` go through swift-argument-parser.
     static func main() {
+        Parallel.quietBLAS()
         do {
             var command = try parseAsRoot()
             try command.run()

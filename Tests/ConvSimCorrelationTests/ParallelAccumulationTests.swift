@@ -15,10 +15,10 @@ import Testing
             (Fixtures.gaussianSignal(2, 6 + n % 3, 7, &rng), "x\(n)")
         }
         let before = Parallel.threads
-        defer { Parallel.setThreads(before, blas: false) }
+        defer { Parallel.setThreads(before) }
         var results: [PatchGram] = []
         for t in [1, 2, 3] {
-            Parallel.setThreads(t, blas: false)
+            Parallel.setThreads(t)
             let acc = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
             try acc.add(contentsOf: images)
             results.append(acc.result())

@@ -33,10 +33,10 @@ import ConvSimCore
     @Test func sameBytesForAnyThreadCount() throws {
         let bank = Fixtures.gaussianBank(64, 70, 3, 3, seed: 7)
         let before = Parallel.threads
-        defer { Parallel.setThreads(before, blas: false) }
+        defer { Parallel.setThreads(before) }
         var seen: [[Double]] = []
         for t in [1, 2, 3] {
-            Parallel.setThreads(t, blas: false)
+            Parallel.setThreads(t)
             var out: [Double] = []
             for algorithm in [SameChannelAlgorithm.fourier, .lagDomain] {
                 let e = try FastSimilarity(shapeOf: bank)
