@@ -17,6 +17,10 @@ public struct Tensor: Sendable, Equatable {
     /// The largest number of values one tensor may hold (2²⁸, 2 GiB of `Double`s).
     public static let maxElements = 1 << 28
 
+    /// The element limit in force (`maxElements` unless lowered for a task, as the fuzz target
+    /// does with `Tensor.$elementLimit.withValue(…)` to keep every input fast).
+    @TaskLocal public static var elementLimit: Int = maxElements
+
     /// A tensor of the given shape and values.
     /// - Throws: `invalidArgument` when an axis is negative, the element count overflows or
     ///   exceeds `maxElements`, or `values.count` differs from it.
@@ -70,15 +74,15 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// The number of elements of `shape`, checked: every axis ≥ 0, the product computed without
-    /// overflow and at most `maxElements`.
+    /// overflow and at most `elementLimit` (`maxElements`).
     /// - Throws: `invalidArgument` naming the shape.
     public static func elementCount(_ shape: [Int]) throws -> Int {
         var n = 1
         for d in shape {
             guard d >= 0 else { throw ConvSimError.invalidArgument("tensor shape \(shape) has a negative axis") }
             let (p, o) = n.multipliedReportingOverflow(by: d)
-            guard !o, p <= maxElements else {
-                throw ConvSimError.invalidArgument("tensor shape \(shape) has more than \(maxElements) elements (the limit of one tensor)")
+            guard !o, p <= elementLimit else {
+                throw ConvSimError.invalidArgument("tensor shape \(shape) has more than \(elementLimit) elements (the limit of one tensor)")
             }
             n = p
         }

@@ -30,7 +30,7 @@ enum TensorDecoding {
             shape.append(v)
         }
         let n: Int
-        do { n = try Tensor.elementCount(shape) } catch { throw bad("shape \(shape) claims more than \(Tensor.maxElements) elements") }
+        do { n = try Tensor.elementCount(shape) } catch { throw bad("shape \(shape) claims more than \(Tensor.elementLimit) elements") }
         let isInteger = t.dataType == 6 || t.dataType == 7
         var values: [Double]
         if t.hasRawData {
