@@ -49,6 +49,8 @@ public enum ONNXOperators {
         "Gather": Shaping.gather,
         "Constant": Shaping.constant,
         "Pad": Shaping.pad,
+        "Slice": Shaping.slice,
+        "Cast": Shaping.cast,
         "Gemm": MatrixProducts.gemm,
         "MatMul": MatrixProducts.matmul,
     ]

@@ -233,6 +233,64 @@ enum Shaping {
     }
 }
 
+extension Shaping {
+    /// `Slice`: `starts`, `ends` and the optional `axes`, `steps` as inputs (opset ≥ 10) or
+    /// attributes (before); negative positions count from the end, and every position is
+    /// clamped to the axis as ONNX specifies (`ends` of ±2⁶³ − 1 mean "to the end").
+    static func slice(_ c: OperatorCall) throws -> [Tensor] {
+        let x = try c.input(0)
+        func list(_ k: Int, _ key: String) throws -> [Int]? {
+            if let a = try c.node.ints(key) { return a }
+            guard let t = c.optional(k) else { return nil }
+            // INT64 extremes are not exact in Double: clamp before converting.
+            return try TensorOps.integers(try Tensor(shape: t.shape, values: t.values.map { max(min($0, 4e18), -4e18).rounded(.towardZero) }), what: key)
+        }
+        guard let starts = try list(1, "starts"), let ends = try list(2, "ends"), starts.count == ends.count else {
+            throw ONNXOperatorError("starts and ends must be given, of one length")
+        }
+        let axes = try (try list(3, "axes") ?? Array(0..<starts.count)).map { try Tensor.axis($0, rank: x.rank) }
+        let steps = try list(4, "steps") ?? [Int](repeating: 1, count: starts.count)
+        guard axes.count == starts.count, steps.count == starts.count, Set(axes).count == axes.count else {
+            throw ONNXOperatorError("starts, ends, axes and steps must have one length and distinct axes")
+        }
+        var begin = [Int](repeating: 0, count: x.rank), step = [Int](repeating: 1, count: x.rank), shape = x.shape
+        for (k, a) in axes.enumerated() {
+            let n = x.shape[a], st = steps[k]
+            guard st != 0 else { throw ONNXOperatorError("a step of 0") }
+            var b = starts[k] < 0 ? starts[k] + n : starts[k], e = ends[k] < 0 ? ends[k] + n : ends[k]
+            if st > 0 { b = min(max(b, 0), n); e = min(max(e, 0), n) } else { b = min(max(b, 0), n - 1); e = min(max(e, -1), n - 1) }
+            let len = st > 0 ? (e > b ? (e - b + st - 1) / st : 0) : (b > e ? (b - e - st - 1) / -st : 0)
+            begin[a] = b; step[a] = st; shape[a] = len
+        }
+        var out = try Tensor(shape: shape, isInteger: x.isInteger)
+        let s = Tensor.strides(x.shape)
+        let origin = (0..<x.rank).reduce(0) { $0 + begin[$1] * s[$1] }
+        TensorOps.walk(shape, (0..<x.rank).map { s[$0] * step[$0] }, [Int](repeating: 0, count: x.rank)) { k, i, _ in
+            out.values[k] = x.values[origin + i]
+        }
+        return [out]
+    }
+
+    /// `Cast`: to an integer type truncates toward zero (and marks the tensor integer), to BOOL
+    /// gives 0/1, to a floating-point type keeps the value (the forward pass computes in Double).
+    static func cast(_ c: OperatorCall) throws -> [Tensor] {
+        var x = try c.input(0)
+        let to = try c.node.int("to", default: 0)
+        switch to {
+        case 1, 10, 11, 16: x.isInteger = false
+        case 2, 3, 4, 5, 6, 7, 12, 13:
+            for k in 0..<x.count where x.values[k].isFinite { x.values[k] = x.values[k].rounded(.towardZero) }
+            guard x.values.allSatisfy(\.isFinite) else { throw ONNXOperatorError("Cast of a non-finite value to an integer type") }
+            x.isInteger = true
+        case 9:
+            for k in 0..<x.count { x.values[k] = x.values[k] != 0 ? 1 : 0 }
+            x.isInteger = true
+        default: throw ONNXOperatorError("Cast to element type \(to) is not supported")
+        }
+        return [x]
+    }
+}
+
 /// `Gemm` and `MatMul`.
 enum MatrixProducts {
     /// `Gemm`: `alpha·A'·B' + beta·C`, `A' = transA ? Aᵀ : A` (2-D), `C` broadcast to the result.

@@ -77,6 +77,18 @@ import Testing
         #expect(try Self.call("Constant", [], ["value_ints": .ints([1, 2])]).values == [1, 2])
     }
 
+    @Test func sliceAndCast() throws {
+        let x = try Self.t([2, 4], (0..<8).map(Double.init))
+        let i = { (v: [Double]) in try Self.t([v.count], v, int: true) }
+        #expect(try Self.call("Slice", [x, try i([1]), try i([9.223372036854775807e18]), try i([1])]).values == [1, 2, 3, 5, 6, 7])
+        let rev = try Self.call("Slice", [x, try i([-1, -1]), try i([-9.223372036854775807e18, -5]), try i([0, 1]), try i([-1, -2])])
+        #expect(rev.shape == [2, 2] && rev.values == [7, 5, 3, 1])
+        #expect(try Self.call("Slice", [x], opset: 9, ["starts": .ints([0]), "ends": .ints([1])]).shape == [1, 4])
+        let c = try Self.call("Cast", [try Self.t([3], [-1.5, 0.2, 2.7])], ["to": .int(7)])
+        #expect(c.values == [-1, 0, 2] && c.isInteger)
+        #expect(try Self.call("Cast", [try Self.t([2], [0, -3])], ["to": .int(9)]).values == [0, 1])
+    }
+
     @Test func convAutoPadAndGroups() throws {
         // SAME_LOWER with an even kernel puts the extra pad at the beginning.
         let x = try Self.t([1, 1, 1, 3], [1, 2, 3])
