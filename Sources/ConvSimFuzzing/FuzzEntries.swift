@@ -74,7 +74,7 @@ public enum FuzzEntries {
 
     /// The `onnx` target: read a model and, when its window attributes are small (every
     /// integer attribute within ±64), run it on a fixed input of its declared shape (named axes:
-    /// 1 for the batch, 8 otherwise; at most 4096 values), with every tensor limited to 2¹⁶
+    /// 1 for the batch, 16 otherwise; at most 4096 values), with every tensor limited to 2¹⁶
     /// values so that each input runs in milliseconds.
     static func onnx(_ data: Data) {
         Tensor.$elementLimit.withValue(1 << 16) {
@@ -91,7 +91,7 @@ public enum FuzzEntries {
             }
             let shape = model.inputShape.isEmpty ? [1, 3, 8, 8] : model.inputShape.enumerated().map { k, d -> Int in
                 if case .fixed(let n) = d { return n }
-                return k == 0 ? 1 : 8
+                return k == 0 ? 1 : 16
             }
             guard let n = try? Tensor.elementCount(shape), n <= 4096,
                   let input = try? Tensor(shape: shape, values: (0..<n).map { Double($0 % 7) / 7 - 0.4 }) else { return }
