@@ -79,11 +79,9 @@ extension ONNXModel {
     /// `run(images:)` on input tensors of any shape (batch 1 expected by the model's declaration).
     public func run(tensors: [Tensor]) throws -> ONNXRun {
         var records = convLayers.map { ONNXLayerRecord(layer: $0) }
-        var byConvNode: [String: Int] = [:], byActivation: [String: Int] = [:]
-        for (k, l) in convLayers.enumerated() {
-            byConvNode[l.outputValue] = k
-            if l.activation != nil, let a = l.activationNode { byActivation[a] = k }
-        }
+        // Conv layers by their output value; a layer's activation is the only node reading it.
+        var byConvNode: [String: Int] = [:]
+        for (k, l) in convLayers.enumerated() { byConvNode[l.outputValue] = k }
         // The last node reading each value: free it after that node.
         var lastUse: [String: Int] = [:]
         for (k, n) in nodes.enumerated() { for i in n.inputs where !i.isEmpty { lastUse[i] = k } }
@@ -114,7 +112,8 @@ extension ONNXModel {
                         records[r].pads.append(l.pads(height: h, width: xin.shape[xin.rank - 1]))
                     }
                 }
-                if let r = byActivation[node.name], let y = outs.first, y.rank >= 3 {
+                if ONNXConvLayer.activations.contains(node.opType), let i = node.inputs.first, let r = byConvNode[i],
+                   records[r].layer.activation != nil, let y = outs.first, y.rank >= 3 {
                     for b in 0..<y.shape[0] { if let s = y.signal(batch: b) { records[r].activated.append(s) } }
                 }
                 for i in Set(node.inputs) where lastUse[i] == step && !keep.contains(i) { env[i] = nil }
