@@ -74,7 +74,7 @@ let package = Package(
                 exclude: ["README.md", "onnx.proto"]),
         .target(name: "ConvSimFuzzing", dependencies: ["ConvSimCorrelation", "ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimReport", "ConvSimTheorems", "ConvSimSearch", "ConvSimONNX"],
                 exclude: ["README.md"]),
-        .target(name: "ConvSimBench", dependencies: ["ConvSimCore", "ConvSimIO", "ConvSimCorrelation"], exclude: ["README.md"]),
+        .target(name: "ConvSimBench", dependencies: ["ConvSimCore", "ConvSimIO", "ConvSimCorrelation", "CFFTW"], exclude: ["README.md"]),
         .executableTarget(name: "convsim",
                           dependencies: [
                               "ConvSimBench", "ConvSimIO",
@@ -120,6 +120,9 @@ let package = Package(
                         "ConvSimExperiments", "ConvSimCore", "ConvSimSimilarity",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
+        .testTarget(name: "ConvSimCLITests",
+                    dependencies: ["convsim", "ConvSimCore", "ConvSimIO",
+                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ConvSimReportTests",
                     dependencies: ["ConvSimReport",
                                    .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -22,17 +22,46 @@ public struct LayerAnalysis: Sendable {
     public let kernelCosine: [[Double]]
     /// CS variants on unit-norm kernels, summed over groups (nil when no group has two kernels).
     public let cs: [CSVariant: CSResult]
-    /// Exact feature-map cosine matrix on the inputs (first layers only).
+    /// CS variants of the weights as they are (`convsim cs`), summed over groups.
+    public let csRaw: [CSVariant: CSResult]
+    /// Exact feature-map cosine matrix on the layer's inputs (when it has inputs).
     public let featureCosine: [[Double]]?
+    /// The Gram `Σ_inputs <F_i, F_j>` of the layer's pre-activation outputs (with its bias when
+    /// the bias entered), from `K𝐆^P Kᵀ` (Documentation/Theory.md#patch-gram).
+    public let featureGram: [[Double]]?
     public let featureCosineMean: Double?
     public let featureCosineMax: Double?
     /// Wielandt bound `(λmax − λmin)/(λmax + λmin)` of the inputs' patch Gram: the worst
     /// feature-map |cos| an orthogonal pair can have on these data.
     public let t4Bound: Double?
+    /// Extreme eigenvalues of the inputs' patch Gram (LAPACK; `λmin` clamped at 0), for the
+    /// bound at any kernel angle (`orthogonalityBound(kernelCosine:)`).
+    public let lambdaMin: Double?
+    public let lambdaMax: Double?
     /// Largest feature-map |cos| among this layer's nearly orthogonal pairs (|kernel cos| ≤ 0.1).
     public let maxFeatureCosineOfOrthogonalPairs: Double?
     public let redundantPairs: [Pair]
     public let notes: [String]
+    /// The same for the maps after the activation that follows the layer, when they were given
+    /// (`ModelAnalysis.activated`): computed from the maps themselves, no closed form.
+    public var activated: ActivatedMaps? = nil
+
+    /// The largest feature |cos| two kernels at `|kernel cos| = c` can have on these inputs
+    /// (`Wielandt.bound(kernelCosine:lambdaMin:lambdaMax:)`, Documentation/Theory.md#t4-angle).
+    public func orthogonalityBound(kernelCosine c: Double) -> Double? {
+        guard let lambdaMin, let lambdaMax else { return nil }
+        return Wielandt.bound(kernelCosine: min(1, abs(c)), lambdaMin: lambdaMin, lambdaMax: lambdaMax)
+    }
+}
+
+/// A layer's activated maps `φ(F_i + b_i)`: their Gram summed over the inputs, cosines, and the
+/// mean and largest off-diagonal |cos| within the layer's groups.
+public struct ActivatedMaps: Sendable {
+    public let activation: String
+    public let gram: [[Double]]
+    public let cosine: [[Double]]
+    public let cosineMean: Double?
+    public let cosineMax: Double?
 }
 
 public enum ModelAnalysis {
@@ -97,7 +126,7 @@ public enum ModelAnalysis {
             s += abs(kc[i][j]); mx = max(mx, abs(kc[i][j])); n += 1
         } }
         // CS per group on unit-norm kernels (zero kernels dropped), summed.
-        var cs: [CSVariant: CSResult] = [:]
+        var cs: [CSVariant: CSResult] = [:], csRaw: [CSVariant: CSResult] = [:]
         if per >= 2 {
             for v in CSVariant.allCases {
                 var total = CSResult(variant: v, value: 0, bound: 0)
@@ -109,11 +138,12 @@ public enum ModelAnalysis {
                     total.bound += r.bound
                 }
                 cs[v] = total
+                csRaw[v] = try ConvolutionalSimilarity.evaluate(bank, variant: v, groups: g)
             }
         } else {
             notes.append("one kernel per group: no pair, so no kernel cosine and no CS")
         }
-        var fc: [[Double]]? = nil, fMean: Double? = nil, fMax: Double? = nil, t4: Double? = nil, orthMax: Double? = nil
+        var fc: [[Double]]? = nil, fg: [[Double]]? = nil, lmin: Double? = nil, lmax: Double? = nil, fMean: Double? = nil, fMax: Double? = nil, t4: Double? = nil, orthMax: Double? = nil
         // The dense bank the feature maps come from (the bank itself when G = 1).
         let dense: KernelBank? = try patchGram.flatMap { p in
             p.channels == bank.channels * g ? try bank.embedded(groups: g) : nil
@@ -125,6 +155,7 @@ public enum ModelAnalysis {
                 notes.append("feature maps with the layer's bias")
             }
             fc = r.cosine
+            fg = r.gram
             var fs = 0.0, fm = 0.0, fn = 0
             var om = 0.0, on = 0
             for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where r.cosine[i][j].isFinite {
@@ -136,6 +167,8 @@ public enum ModelAnalysis {
             orthMax = on > 0 ? om : nil
             let e = try LinearAlgebra.symmetricEigen(p.matrix, order: p.order)
             t4 = Wielandt.bound(ascendingEigenvalues: e.values)
+            lmin = e.values.first.map { max($0, 0) }
+            lmax = e.values.last
         } else if let p = patchGram {
             notes.append("the inputs have \(p.channels) channel(s), not \(bank.channels) × \(g) group(s): analysed without the image part")
         }
@@ -152,8 +185,8 @@ public enum ModelAnalysis {
                              groups: g, groupsDetected: detected,
                              kernelCosineMean: n > 0 ? s / Double(n) : .nan, kernelCosineMax: n > 0 ? mx : .nan,
                              kernelCosine: kc,
-                             cs: cs, featureCosine: fc, featureCosineMean: fMean, featureCosineMax: fMax,
-                             t4Bound: t4, maxFeatureCosineOfOrthogonalPairs: orthMax,
+                             cs: cs, csRaw: csRaw, featureCosine: fc, featureGram: fg, featureCosineMean: fMean, featureCosineMax: fMax,
+                             t4Bound: t4, lambdaMin: lmin, lambdaMax: lmax, maxFeatureCosineOfOrthogonalPairs: orthMax,
                              redundantPairs: Array(pairs.prefix(5)), notes: notes)
     }
 }
@@ -275,5 +308,40 @@ extension ModelAnalysis {
                                               padding: padding, lattice: lattice)
         for (n, x) in xs.enumerated() { try acc.add(x, name: "sample #\(n + 1)") }
         return acc.result()
+    }
+}
+
+extension ModelAnalysis {
+    /// The activated maps of a layer with `groups` groups: `maps` are `φ(F + b)` on each input,
+    /// `M` channels each. The Gram `Σ_n A_n A_nᵀ` (BLAS `dsyrk`, floating point: each entry
+    /// within `γ_P Σ_n ‖A_{n,i}‖‖A_{n,j}‖` of the exact sum of the given maps), the cosines, and
+    /// the mean and largest off-diagonal |cos| within groups (NaN cosines of zero maps left out).
+    public static func activated(_ activation: String, maps: [Signal], groups: Int) throws -> ActivatedMaps {
+        guard let m = maps.first?.channels, m > 0 else { throw ConvSimError.invalidArgument("no activated maps for '\(activation)'") }
+        guard maps.allSatisfy({ $0.channels == m }) else {
+            throw ConvSimError.invalidArgument("the activated maps of '\(activation)' differ in channel count")
+        }
+        var c = [Double](repeating: 0, count: m * m)
+        for x in maps {
+            let p = x.pixelsPerChannel
+            if p == 0 { continue }
+            var t = [Double](repeating: 0, count: p * m)   // P × M, the layout `addGramUpper` takes
+            for i in 0..<m { for q in 0..<p { t[q * m + i] = x.values[i * p + q] } }
+            t.withUnsafeBufferPointer { b in if let base = b.baseAddress { LinearAlgebra.addGramUpper(base, rows: p, columns: m, into: &c) } }
+        }
+        LinearAlgebra.symmetrizeUpper(&c, order: m)
+        let gram = LinearAlgebra.nested(c, order: m)
+        var cos = gram
+        for i in 0..<m { for j in 0..<m {
+            let d = (gram[i][i] * gram[j][j]).squareRoot()
+            cos[i][j] = d > 0 ? gram[i][j] / d : .nan
+        } }
+        let per = max(1, m / max(groups, 1))
+        var s = 0.0, mx = 0.0, n = 0
+        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per && cos[i][j].isFinite {
+            s += abs(cos[i][j]); mx = max(mx, abs(cos[i][j])); n += 1
+        } }
+        return ActivatedMaps(activation: activation, gram: gram, cosine: cos,
+                             cosineMean: n > 0 ? s / Double(n) : nil, cosineMax: n > 0 ? mx : nil)
     }
 }

@@ -1,3 +1,4 @@
+import CFFTW
 import ConvSimCore
 import ConvSimCorrelation
 import ConvSimIO
@@ -7,20 +8,20 @@ import Glibc
 #endif
 
 /// Monotonic wall clock in seconds.
-public enum Clock {
-    public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-    public static func since(_ t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
+package enum Clock {
+    package static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    package static func since(_ t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
 }
 
 /// The benchmark's data: seeded crops of one image and a seeded Gaussian bank.
 /// Crops are generated on the fly, so memory does not depend on N.
-public struct BenchSetup {
-    public let source: Signal
-    public let crop: Int
-    public let bank: KernelBank
-    public let seed: UInt64
+package struct BenchSetup {
+    package let source: Signal
+    package let crop: Int
+    package let bank: KernelBank
+    package let seed: UInt64
 
-    public init(image: String, crop: Int, kernels: Int, seed: UInt64) throws {
+    package init(image: String, crop: Int, kernels: Int, seed: UInt64) throws {
         source = try InputLoader.loadSignals(path: image)[0]
         guard source.height >= crop, source.width >= crop else {
             throw ConvSimError.invalidArgument("image \(image) (\(source.height)×\(source.width)) is smaller than the crop \(crop)")
@@ -32,7 +33,7 @@ public struct BenchSetup {
                           values: (0..<(kernels * source.channels * 9)).map { _ in rng.gaussian() })
     }
 
-    public func forEachCrop(_ count: Int, _ body: (Signal) throws -> Void) rethrows {
+    package func forEachCrop(_ count: Int, _ body: (Signal) throws -> Void) rethrows {
         var rng = SeededRandom(seed: seed)
         for _ in 0..<count {
             let y = rng.integer(in: 0...(source.height - crop)), x = rng.integer(in: 0...(source.width - crop))
@@ -40,7 +41,7 @@ public struct BenchSetup {
         }
     }
 
-    public func fftGram(count: Int) throws -> GramResult {
+    package func fftGram(count: Int) throws -> GramResult {
         let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: 3, kernelWidth: 3, padding: .same)
         // Batches of whole blocks, accumulated in parallel; memory stays flat in N.
         var batch: [(signal: Signal, name: String)] = []
@@ -52,29 +53,63 @@ public struct BenchSetup {
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
-    public func directGram(count: Int) -> [[Double]] {
-        var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)
-        forEachCrop(count) { x in
-            let r = DirectConvolution.gram(inputs: [x], kernels: bank, padding: .same)
-            for i in 0..<bank.count { for j in 0..<bank.count { g[i][j] += r.gram[i][j] } }
-        }
-        return g
+    package func directGram(count: Int) throws -> [[Double]] {
+        let acc = DirectGramAccumulator(kernels: bank, padding: .same, certified: false)
+        try forEachCrop(count) { try acc.add($0) }
+        return acc.result().gram
     }
 
-    public struct NumpyResult {
-        public var im2colSeconds: Double, fftSeconds: Double
-        public var version: String, blas: String
-        public var im2colGram: [Double], fftGram: [Double]
+    package struct NumpyResult {
+        package var im2colSeconds: Double, fftSeconds: Double
+        package var version: String, blas: String
+        package var im2colGram: [Double], fftGram: [Double]
     }
 
     /// Runs the NumPy peers (scripts/bench_gram_numpy.py) on the same crops and bank, with
     /// this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from that child's
     /// environment only (they slow NumPy's BLAS several-fold; the toolkit keeps them).
-    public func numpyGram(count: Int, script: String) throws -> NumpyResult {
+    package func numpyGram(count: Int, script: String) throws -> NumpyResult {
         guard FileManager.default.fileExists(atPath: script) else {
             throw ConvSimError.fileNotFound(path: script)
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-\(getpid())")
+        return try withWorkloadFiles(count: count) { cropsPath, bankPath, dir in
+            let outPrefix = dir.appendingPathComponent("gram").path
+            let data = try ChildProcess.run(["/usr/bin/env", "python3", script, cropsPath, bankPath, "same", outPrefix], unsetBLAS: true)
+            guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
+                throw ConvSimError.invalidArgument("python3 with NumPy printed no timing (is NumPy installed?)")
+            }
+            return NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
+                               blas: obj["blas"] as? String ?? "?",
+                               im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
+                               fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
+        }
+    }
+
+    /// `convsim gram --input CROPS.npy --kernels BANK.npy --json` as a user runs it: a child
+    /// process of `executable` that reads the .npy files, computes and prints (best of 3, the
+    /// whole process timed). Returns the seconds and the Gram it printed.
+    package func cliGram(count: Int, executable: String, threads: Int) throws -> (seconds: Double, gram: [Double]) {
+        try withWorkloadFiles(count: count) { cropsPath, bankPath, _ in
+            var best = Double.infinity, out = Data()
+            for _ in 0..<3 {
+                let t0 = Clock.now()
+                out = try ChildProcess.run([executable, "gram", "--input", cropsPath, "--kernels", bankPath, "--json",
+                                            "--threads", String(threads)], unsetBLAS: false)
+                best = min(best, Clock.since(t0))
+            }
+            guard let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
+                  let g = obj["gram"] as? [[Double]] else {
+                throw ConvSimError.invalidArgument("convsim gram printed no Gram")
+            }
+            return (best, g.flatMap { $0 })
+        }
+    }
+
+    /// Writes the workload (crops `(N, C, crop, crop)` and the bank, float64 .npy) to a
+    /// temporary folder for `body`, removed afterwards.
+    func withWorkloadFiles<T>(count: Int, _ body: (String, String, URL) throws -> T) throws -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var crops: [Double] = []
@@ -82,27 +117,18 @@ public struct BenchSetup {
         forEachCrop(count) { crops += $0.values }
         let cropsPath = dir.appendingPathComponent("crops.npy").path
         let bankPath = dir.appendingPathComponent("bank.npy").path
-        let outPrefix = dir.appendingPathComponent("gram").path
         try NPY.write(crops, shape: [count, source.channels, crop, crop], dtype: .float64, to: cropsPath)
         try NPY.write(bank.values, shape: [bank.count, bank.channels, 3, 3], dtype: .float64, to: bankPath)
-        let data = try ChildProcess.run(["/usr/bin/env", "python3", script, cropsPath, bankPath, "same", outPrefix], unsetBLAS: true)
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
-            throw ConvSimError.invalidArgument("python3 with NumPy printed no timing (is NumPy installed?)")
-        }
-        return NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
-                           blas: obj["blas"] as? String ?? "?",
-                           im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
-                           fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
+        return try body(cropsPath, bankPath, dir)
     }
 }
 
 /// Child processes of the benchmarks: the NumPy peers (with this machine's OPENBLAS_CORETYPE and
 /// OPENBLAS_L2_SIZE removed from that child's environment only — they slow NumPy's BLAS several-
 /// fold; the toolkit keeps them) and the CLI itself, end to end.
-public enum ChildProcess {
+package enum ChildProcess {
     /// Runs a child process and returns its standard output (throws on a non-zero exit).
-    public static func run(_ argv: [String], unsetBLAS: Bool) throws -> Data {
+    package static func run(_ argv: [String], unsetBLAS: Bool) throws -> Data {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
@@ -126,7 +152,76 @@ public enum ChildProcess {
 }
 
 /// The largest entrywise difference of two results, relative to the largest entry of `a`.
-public func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+package func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
     let scale = max(a.map(abs).max() ?? 0, 1e-300)
     return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+}
+
+extension BenchSetup {
+    /// The floor of the FFT algorithm on this workload, measured in C-speed FFTW calls: the
+    /// real-to-complex transforms of every channel of every crop, zero-padded to
+    /// `(crop + 2) × (crop + 2)` (lags up to ±2 without wrap, 3×3 kernels), in batches of 64 crops
+    /// through one `fftw_plan_many_dft_r2c` plan, plus the cross-power spectra
+    /// `Σ_n X_c · conj(X_c')` for `c ≤ c'` over the half spectrum. No border term, no Gram, no
+    /// copies into Swift arrays: nothing an implementation of this algorithm can skip. Crops are
+    /// generated before the clock starts. Returns the seconds (best of 3) and one checksum.
+    package func fftFloor(count: Int) throws -> (seconds: Double, checksum: Double) {
+        let c = source.channels, n1 = crop + 2, n2 = crop + 2, half = n2 / 2 + 1
+        let batch = min(64, max(count, 1))
+        let howMany = batch * c
+        guard let real = fftw_alloc_real(howMany * n1 * n2), let spec = fftw_alloc_complex(howMany * n1 * half) else {
+            throw ConvSimError.outOfMemory(what: "the FFTW floor's buffers")
+        }
+        defer { fftw_free(real); fftw_free(spec) }
+        var dims = [Int32(n1), Int32(n2)]
+        let plan = dims.withUnsafeMutableBufferPointer { d in
+            fftw_plan_many_dft_r2c(2, d.baseAddress, Int32(howMany), real, nil, 1, Int32(n1 * n2), spec, nil, 1, Int32(n1 * half), 1 << 6)
+        }
+        guard let plan else { throw ConvSimError.outOfMemory(what: "FFTW could not plan the floor's batch") }
+        defer { fftw_destroy_plan(plan) }
+        var crops: [Signal] = []
+        crops.reserveCapacity(count)
+        forEachCrop(count) { crops.append($0) }
+        let bins = n1 * half, pairs = c * (c + 1) / 2
+        var best = Double.infinity, checksum = 0.0
+        for _ in 0..<3 {
+            var acc = [Double](repeating: 0, count: 2 * pairs * bins)
+            let t0 = Clock.now()
+            var start = 0
+            while start < count {
+                let b = min(batch, count - start)
+                real.initialize(repeating: 0, count: howMany * n1 * n2)
+                for i in 0..<b {
+                    let x = crops[start + i]
+                    x.values.withUnsafeBufferPointer { v in
+                        for ch in 0..<c {
+                            let base = (i * c + ch) * n1 * n2
+                            for y in 0..<crop { for xx in 0..<crop { real[base + y * n2 + xx] = v[(ch * crop + y) * crop + xx] } }
+                        }
+                    }
+                }
+                fftw_execute(plan)
+                acc.withUnsafeMutableBufferPointer { a in
+                    let s = UnsafeMutableRawPointer(spec).assumingMemoryBound(to: Double.self)
+                    for i in 0..<b {
+                        var p = 0
+                        for c1 in 0..<c { for c2 in c1..<c {
+                            let x1 = s + 2 * (i * c + c1) * bins, x2 = s + 2 * (i * c + c2) * bins
+                            let out = 2 * p * bins
+                            for k in 0..<bins {
+                                let ar = x1[2 * k], ai = x1[2 * k + 1], br = x2[2 * k], bi = x2[2 * k + 1]
+                                a[out + 2 * k] += ar * br + ai * bi
+                                a[out + 2 * k + 1] += ai * br - ar * bi
+                            }
+                            p += 1
+                        } }
+                    }
+                }
+                start += b
+            }
+            best = min(best, Clock.since(t0))
+            checksum = acc.reduce(0, +)
+        }
+        return (best, checksum)
+    }
 }

@@ -44,72 +44,19 @@ public enum DirectConvolution {
         return maps
     }
 
-    /// The feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` summed over `inputs`,
-    /// computed directly (feature maps, then inner products).
-    ///
-    /// With `withBound`, also an a-priori bound on the rounding error of every
-    /// entry. Each elementary term `K_i(a)X(a)K_j(b)X(b)` passes through a dot
-    /// product of length `m = C·kh·kw` for each factor, a sum over the `P` output
-    /// positions and a sum over the `N` inputs, so (Higham Lemma 3.1)
-    /// `|Ĝ_ij − G_ij| ≤ γ_{2m+P+N} Σ_inputs Σ_p |F|_i(p) |F|_j(p)` with
-    /// `|F|_i = Σ|K_i||X̃|`; the right side is itself evaluated in floating
-    /// point and inflated so that it stays an upper bound.
-    public static func gram(inputs: [Signal], kernels k: KernelBank, padding: Padding,
-                            withBound: Bool = false) -> (gram: [[Double]], bound: [[Double]]?) {
-        let m = k.count
-        var g = [Double](repeating: 0, count: m * m)
-        var gAbs = [Double](repeating: 0, count: m * m)
-        var absK = k
-        absK.values = k.values.map { abs($0) }
-        var totalPositions = 0
-        for x in inputs {
-            precondition(x.channels == k.channels, "channel mismatch")
-            let ry = padding.offsets(input: x.height, kernel: k.kernelHeight)
-            let rx = padding.offsets(input: x.width, kernel: k.kernelWidth)
-            totalPositions = max(totalPositions, ry.count * rx.count)
-            var patch = [Double](repeating: 0, count: k.kernelLength)
-            var f = [Double](repeating: 0, count: m)
-            var fa = [Double](repeating: 0, count: m)
-            for sy in ry {
-                for sx in rx {
-                    gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
-                                circular: padding.isCircular, into: &patch)
-                    for i in 0..<m {
-                        var acc = 0.0, accAbs = 0.0
-                        let base = i * k.kernelLength
-                        for t in 0..<k.kernelLength {
-                            acc += k.values[base + t] * patch[t]
-                            if withBound { accAbs += absK.values[base + t] * abs(patch[t]) }
-                        }
-                        f[i] = acc
-                        fa[i] = accAbs
-                    }
-                    for i in 0..<m {
-                        let fi = f[i]
-                        for j in i..<m { g[i * m + j] += fi * f[j] }
-                        if withBound {
-                            let fai = fa[i]
-                            for j in i..<m { gAbs[i * m + j] += fai * fa[j] }
-                        }
-                    }
-                }
-            }
-        }
-        var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
-        var bound: [[Double]]? = nil
-        let ops = 2 * k.kernelLength + totalPositions + inputs.count
-        let gam = FloatingPointBounds.gamma(ops)
-        if withBound { bound = gram }
-        for i in 0..<m {
-            for j in i..<m {
-                gram[i][j] = g[i * m + j]; gram[j][i] = g[i * m + j]
-                if withBound {
-                    let b = gam * FloatingPointBounds.inflate(gAbs[i * m + j], operations: ops)
-                    bound![i][j] = b; bound![j][i] = b
-                }
-            }
-        }
-        return (gram, bound)
+    /// The feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` summed over `inputs`, computed
+    /// directly (feature maps, then inner products); `DirectGramAccumulator` without the bound.
+    /// An input whose channels differ from the kernels' makes every entry NaN, so that every
+    /// check made with it fails (callers on untrusted inputs use the accumulator, which throws).
+    public static func gram(inputs: [Signal], kernels k: KernelBank, padding: Padding) -> [[Double]] {
+        let acc = DirectGramAccumulator(kernels: k, padding: padding, certified: false)
+        return acc.addingAll(inputs).gram
+    }
+
+    /// The same with an a-priori bound on the rounding error of every entry
+    /// (`DirectGramAccumulator`); NaN entries (and bounds) for mismatched channels, as above.
+    public static func certifiedGram(inputs: [Signal], kernels k: KernelBank, padding: Padding) -> CertifiedGram {
+        DirectGramAccumulator(kernels: k, padding: padding).addingAll(inputs)
     }
 
     /// The patch Gram `𝐆^P[(c,u),(c',v)] = Σ_{p∈Ω_P} X̃_c(p+u−o) X̃_c'(p+v−o)`
@@ -190,5 +137,111 @@ public enum DirectConvolution {
             }
         }
         return c
+    }
+}
+
+/// A Gram matrix with a certified radius on every entry: `|gram[i][j] − G_ij| ≤ bound[i][j]`.
+public struct CertifiedGram: Sendable, Equatable {
+    public var gram: [[Double]]
+    public var bound: [[Double]]
+    public init(gram: [[Double]], bound: [[Double]]) { self.gram = gram; self.bound = bound }
+    /// Entry `(i, j)` as a certified value.
+    public subscript(i: Int, j: Int) -> Certified { Certified(gram[i][j], radius: bound[i][j]) }
+}
+
+/// The direct feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` over a stream of inputs, with an
+/// a-priori bound on the rounding error of every entry (one input at a time: a dataset need
+/// not be in memory).
+///
+/// Each elementary term `K_i(a)X(a)K_j(b)X(b)` passes through a dot product of length
+/// `m = C·kh·kw` for each factor, a sum over the `P` output positions of its input and a sum
+/// over the `N` inputs, so (Higham Lemma 3.1) `|Ĝ_ij − G_ij| ≤ γ_{2m+P+N} Σ_inputs Σ_p
+/// |F|_i(p) |F|_j(p)` with `|F|_i = Σ|K_i||X̃|` and `P` the largest output of any input; the
+/// right side is itself evaluated in floating point and inflated so that it stays an upper
+/// bound (Documentation/Theory.md#bounds).
+public final class DirectGramAccumulator {
+    public let kernels: KernelBank
+    public let padding: Padding
+    let certified: Bool
+    let absK: [Double]
+    var g: [Double], gAbs: [Double]
+    var positions = 0
+    public private(set) var inputs = 0
+
+    public init(kernels: KernelBank, padding: Padding, certified: Bool = true) {
+        self.kernels = kernels; self.padding = padding; self.certified = certified
+        absK = kernels.values.map { abs($0) }
+        g = [Double](repeating: 0, count: kernels.count * kernels.count)
+        gAbs = certified ? g : []
+    }
+
+    /// Adds one input's `<F_i, F_j>`.
+    /// - Throws: `channelMismatch` unless `x` has the kernels' channels (nothing is added).
+    public func add(_ x: Signal, name: String = "input") throws {
+        let k = kernels, m = k.count, len = k.kernelLength
+        guard x.channels == k.channels else {
+            throw ConvSimError.channelMismatch(inputChannels: x.channels, kernelChannels: k.channels, input: name)
+        }
+        let ry = padding.offsets(input: x.height, kernel: k.kernelHeight)
+        let rx = padding.offsets(input: x.width, kernel: k.kernelWidth)
+        positions = max(positions, ry.count * rx.count)
+        inputs += 1
+        var patch = [Double](repeating: 0, count: len)
+        var f = [Double](repeating: 0, count: m)
+        var fa = [Double](repeating: 0, count: m)
+        for sy in ry {
+            for sx in rx {
+                DirectConvolution.gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
+                                              circular: padding.isCircular, into: &patch)
+                for i in 0..<m {
+                    var acc = 0.0, accAbs = 0.0
+                    let base = i * len
+                    for t in 0..<len {
+                        acc += k.values[base + t] * patch[t]
+                        if certified { accAbs += absK[base + t] * abs(patch[t]) }
+                    }
+                    f[i] = acc
+                    fa[i] = accAbs
+                }
+                for i in 0..<m {
+                    let fi = f[i]
+                    for j in i..<m { g[i * m + j] += fi * f[j] }
+                    if certified {
+                        let fai = fa[i]
+                        for j in i..<m { gAbs[i * m + j] += fai * fa[j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds every input and returns the result; NaN everywhere if one has other channels.
+    func addingAll(_ inputs: [Signal]) -> CertifiedGram {
+        for x in inputs {
+            guard (try? add(x)) != nil else {
+                let m = kernels.count, nan = [[Double]](repeating: [Double](repeating: .nan, count: m), count: m)
+                return CertifiedGram(gram: nan, bound: nan)
+            }
+        }
+        return result()
+    }
+
+    /// The Gram so far and its bound (zeros when not `certified`).
+    public func result() -> CertifiedGram {
+        let m = kernels.count
+        var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+        var bound = gram
+        let ops = 2 * kernels.kernelLength + positions + inputs
+        let gam = FloatingPointBounds.gamma(ops)
+        for i in 0..<m {
+            for j in i..<m {
+                gram[i][j] = g[i * m + j]; gram[j][i] = g[i * m + j]
+                if certified {
+                    let b = gam * FloatingPointBounds.inflate(gAbs[i * m + j], operations: ops)
+                    bound[i][j] = b; bound[j][i] = b
+                }
+            }
+        }
+        return CertifiedGram(gram: gram, bound: bound)
     }
 }

@@ -79,7 +79,7 @@ public enum InputLoader {
         let name = (path as NSString).lastPathComponent
         let signals: [Signal]
         if arrayExtensions.contains(fileExtension(path)) || NPY.hasMagic(data) {
-            signals = try signalsFromArray(NPY.read(data: data, path: path), path: path, oneDimensional: oneDimensional)
+            signals = try signalsFromNPY(data, path: path, oneDimensional: oneDimensional)
         } else {
             signals = [try ImageDecoder.decode(data: data, path: path)]
         }
@@ -90,32 +90,53 @@ public enum InputLoader {
 
     /// Splits an array into signals according to its shape (see `loadSignals`).
     public static func signalsFromArray(_ array: NPYArray, path: String, oneDimensional: Bool = false) throws -> [Signal] {
-        if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
-            throw ConvSimError.nonFinite(what: path, index: bad)
+        let (n, c, h, w) = try batchDimensions(array.shape, path: path, oneDimensional: oneDimensional)
+        let size = c * h * w
+        return try (0..<n).map { i in
+            try signal(Array(array.values[(i * size)..<((i + 1) * size)]), c, h, w, dtype: array.dtype, path: path, offset: i * size)
         }
-        let values = array.dtype == .uint8 ? array.values.map { $0 / 255 } : array.values
-        let s = array.shape
+    }
+
+    /// The signals of `.npy` bytes, each decoded straight from the file's bytes into its own
+    /// buffer (one copy; `NPY.read` then `signalsFromArray` would make three).
+    static func signalsFromNPY(_ data: Data, path: String, oneDimensional: Bool) throws -> [Signal] {
+        try data.withUnsafeBytes { raw in
+            let layout = try NPY.layout(raw, path: path)
+            let dtype = layout.header.dtype
+            let (n, c, h, w) = try batchDimensions(layout.header.shape, path: path, oneDimensional: oneDimensional)
+            let size = c * h * w
+            return try (0..<n).map { i in
+                let values = NPY.decode(raw, offset: layout.dataStart + i * size * dtype.size, count: size, dtype: dtype)
+                return try signal(values, c, h, w, dtype: dtype, path: path, offset: i * size)
+            }
+        }
+    }
+
+    /// One signal from its decoded values: finite (else an error naming the flat index in the
+    /// file), 8-bit data scaled to [0, 1].
+    static func signal(_ values: [Double], _ c: Int, _ h: Int, _ w: Int, dtype: NPY.DType, path: String, offset: Int) throws -> Signal {
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw ConvSimError.nonFinite(what: path, index: offset + bad)
+        }
+        return Signal(channels: c, height: h, width: w, values: dtype == .uint8 ? values.map { $0 / 255 } : values)
+    }
+
+    /// `(n, c, h, w)` of an array's shape (see `loadSignals`).
+    static func batchDimensions(_ s: [Int], path: String, oneDimensional: Bool) throws -> (Int, Int, Int, Int) {
         let expected = oneDimensional
             ? "(L,), (C, L) or a batch (N, C, L) of 1-D signals, or (N, C, H, W), all dimensions positive"
             : "(H, W), (C, H, W), a batch (N, C, H, W), or (L,) for a 1-D signal, all dimensions positive"
         guard !s.isEmpty, s.allSatisfy({ $0 > 0 }) else {
             throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected)
         }
-        // (n, c, h, w) of the batch.
-        let dims: (Int, Int, Int, Int)
         switch (s.count, oneDimensional) {
-        case (1, _): dims = (1, 1, 1, s[0])
-        case (2, false): dims = (1, 1, s[0], s[1])
-        case (2, true): dims = (1, s[0], 1, s[1])
-        case (3, false): dims = (1, s[0], s[1], s[2])
-        case (3, true): dims = (s[0], s[1], 1, s[2])
-        case (4, _): dims = (s[0], s[1], s[2], s[3])
+        case (1, _): return (1, 1, 1, s[0])
+        case (2, false): return (1, 1, s[0], s[1])
+        case (2, true): return (1, s[0], 1, s[1])
+        case (3, false): return (1, s[0], s[1], s[2])
+        case (3, true): return (s[0], s[1], 1, s[2])
+        case (4, _): return (s[0], s[1], s[2], s[3])
         default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected)
-        }
-        let (n, c, h, w) = dims
-        let size = c * h * w
-        return (0..<n).map { i in
-            Signal(channels: c, height: h, width: w, values: Array(values[(i * size)..<((i + 1) * size)]))
         }
     }
 

@@ -120,55 +120,65 @@ public enum NPY {
 
     /// Parses `.npy` bytes; `path` is only used in error messages.
     public static func read(data: Data, path: String) throws -> NPYArray {
-        func fail(_ reason: String) -> ConvSimError { .malformedFile(path: path, reason: reason) }
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> NPYArray in
-            guard raw.count >= 8 else {
-                throw fail("file has \(raw.count) bytes, too short for a .npy preamble (magic + version needs 8)")
-            }
-            guard Array(raw[0..<6]) == magic else {
-                let got = raw[0..<6].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-                throw fail("bad magic: expected 93 4e 55 4d 50 59 (\"\\x93NUMPY\"), found \(got); not a NumPy .npy file")
-            }
-            let major = raw[6], minor = raw[7]
-            let headerStart: Int
-            let headerLength: Int
-            switch major {
-            case 1:
-                guard raw.count >= 10 else { throw fail("file ends inside the version 1.0 header length field") }
-                headerStart = 10
-                headerLength = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian)
-            case 2, 3:
-                guard raw.count >= 12 else { throw fail("file ends inside the version \(major).\(minor) header length field") }
-                headerStart = 12
-                headerLength = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
-            default:
-                throw fail("unsupported .npy format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)")
-            }
-            let dataStart = headerStart + headerLength
-            guard dataStart <= raw.count else {
-                throw fail("header claims \(headerLength) bytes but only \(raw.count - headerStart) follow the preamble (truncated file?)")
-            }
-            let headerBytes = Array(raw[headerStart..<dataStart])
-            let header = try parseHeader(headerBytes, path: path)
-
-            let (count, overflow) = header.shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            let (needed, overflow2) = count.multipliedReportingOverflow(by: header.dtype.size)
-            guard !overflow && !overflow2 else { throw fail("shape \(formatShape(header.shape)) is too large") }
-            let available = raw.count - dataStart
-            guard available == needed else {
-                let verb = available < needed ? "truncated file?" : "trailing bytes after the array"
-                throw fail("data section has \(available) bytes, shape \(formatShape(header.shape)) \(header.dtype.name) needs \(needed) (\(verb))")
-            }
-            let values = decode(raw, offset: dataStart, count: count, dtype: header.dtype)
-            return NPYArray(shape: header.shape, values: values, dtype: header.dtype)
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> NPYArray in
+            let layout = try self.layout(raw, path: path)
+            let values = decode(raw, offset: layout.dataStart, count: layout.count, dtype: layout.header.dtype)
+            return NPYArray(shape: layout.header.shape, values: values, dtype: layout.header.dtype)
         }
     }
 
-    /// Decodes `count` little-endian elements of `dtype` starting at `offset`.
-    static func decode(_ raw: UnsafeRawBufferPointer, offset: Int, count: Int, dtype: DType) -> [Double] {
+    /// Where the array is in `.npy` bytes: its header (dtype, shape), the offset of its data
+    /// and its element count, all checked (magic, version, header, sizes without overflow, the
+    /// data section exactly as long as the shape needs).
+    /// - Throws: `.malformedFile`, `.unsupportedDType`.
+    public static func layout(_ raw: UnsafeRawBufferPointer, path: String) throws -> (header: Header, dataStart: Int, count: Int) {
+        func fail(_ reason: String) -> ConvSimError { .malformedFile(path: path, reason: reason) }
+        guard raw.count >= 8 else {
+            throw fail("file has \(raw.count) bytes, too short for a .npy preamble (magic + version needs 8)")
+        }
+        guard Array(raw[0..<6]) == magic else {
+            let got = raw[0..<6].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+            throw fail("bad magic: expected 93 4e 55 4d 50 59 (\"\\x93NUMPY\"), found \(got); not a NumPy .npy file")
+        }
+        let major = raw[6], minor = raw[7]
+        let headerStart: Int
+        let headerLength: Int
+        switch major {
+        case 1:
+            guard raw.count >= 10 else { throw fail("file ends inside the version 1.0 header length field") }
+            headerStart = 10
+            headerLength = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian)
+        case 2, 3:
+            guard raw.count >= 12 else { throw fail("file ends inside the version \(major).\(minor) header length field") }
+            headerStart = 12
+            headerLength = Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
+        default:
+            throw fail("unsupported .npy format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)")
+        }
+        let dataStart = headerStart + headerLength
+        guard dataStart <= raw.count else {
+            throw fail("header claims \(headerLength) bytes but only \(raw.count - headerStart) follow the preamble (truncated file?)")
+        }
+        let headerBytes = Array(raw[headerStart..<dataStart])
+        let header = try parseHeader(headerBytes, path: path)
+
+        let (count, overflow) = header.shape.reduce((1, false)) { acc, d in
+            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+            return (p, acc.1 || o)
+        }
+        let (needed, overflow2) = count.multipliedReportingOverflow(by: header.dtype.size)
+        guard !overflow && !overflow2 else { throw fail("shape \(formatShape(header.shape)) is too large") }
+        let available = raw.count - dataStart
+        guard available == needed else {
+            let verb = available < needed ? "truncated file?" : "trailing bytes after the array"
+            throw fail("data section has \(available) bytes, shape \(formatShape(header.shape)) \(header.dtype.name) needs \(needed) (\(verb))")
+        }
+        return (header, dataStart, count)
+    }
+
+    /// Decodes `count` little-endian elements of `dtype` starting at byte `offset` (the caller
+    /// has checked the range with `layout`).
+    public static func decode(_ raw: UnsafeRawBufferPointer, offset: Int, count: Int, dtype: DType) -> [Double] {
         if dtype == .float64 && 1.littleEndian == 1 {
             // One copy, straight into the final buffer (no zero fill first).
             return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -207,9 +217,9 @@ public enum NPY {
     }
 
     /// The parsed header dict.
-    struct Header {
-        var dtype: DType
-        var shape: [Int]
+    public struct Header: Sendable {
+        public var dtype: DType
+        public var shape: [Int]
     }
 
     /// Parses and validates the header dict `{'descr': …, 'fortran_order': …, 'shape': (…)}`.

@@ -8,11 +8,11 @@ import Foundation
 /// there) or `force` is given. When a report is written, the files of the folder's previous
 /// report that the new one does not rewrite are removed (no stale certificate or figure
 /// stays beside a new report), and the manifest lists the new files.
-public enum OutputFolder {
-    public static let manifestName = ".convsim-output"
+package enum OutputFolder {
+    package static let manifestName = ".convsim-output"
 
     /// Validates `path` and creates it (with an empty manifest when new).
-    public static func claim(_ path: String, force: Bool) throws {
+    package static func claim(_ path: String, force: Bool) throws {
         let trimmed = path.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ConvSimError.invalidArgument("--out is empty; name a folder, e.g. --out report") }
         let resolved = URL(fileURLWithPath: trimmed).standardizedFileURL.resolvingSymlinksInPath().path
@@ -35,14 +35,14 @@ public enum OutputFolder {
     }
 
     /// The files the previous report listed.
-    public static func previousFiles(_ path: String) -> [String] {
+    package static func previousFiles(_ path: String) -> [String] {
         guard let d = FileManager.default.contents(atPath: path + "/" + manifestName) else { return [] }
         return String(decoding: d, as: UTF8.self).split(separator: "\n").map(String.init)
             .filter { !$0.isEmpty && !$0.hasPrefix("/") && !$0.contains("..") }
     }
 
     /// Removes the previous report's files that `keep` does not name, then records `keep`.
-    public static func replaceManifest(_ path: String, with keep: [String]) throws {
+    package static func replaceManifest(_ path: String, with keep: [String]) throws {
         let kept = Set(keep)
         for f in previousFiles(path) where !kept.contains(f) { try? FileManager.default.removeItem(atPath: path + "/" + f) }
         try IOFiles.writeAtomically(Data((keep.sorted().joined(separator: "\n") + "\n").utf8), to: path + "/" + manifestName)

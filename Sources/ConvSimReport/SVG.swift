@@ -295,6 +295,41 @@ public enum SVG {
         return Figure(svg: out, csv: csv)
     }
 
+    // MARK: - Scatter
+
+    /// Points `(x, y)` of each series as small circles, curves (e.g. a bound as a function of
+    /// `x`) as lines, and reference lines; both axes cover the points, the curves and the
+    /// references. CSV: `series, x, y` (points, then curves' vertices).
+    public static func scatter(_ series: [(label: String, points: [(x: Double, y: Double)])],
+                               curves: [(label: String, points: [(x: Double, y: Double)])] = [],
+                               title: String, xLabel: String, yLabel: String, references: [Reference] = []) -> Figure {
+        let all = (series + curves).flatMap { $0.points }.filter { $0.x.isFinite && $0.y.isFinite }
+        let rx = references.filter { $0.vertical && $0.value.isFinite }.map(\.value)
+        let ry = references.filter { !$0.vertical && $0.value.isFinite }.map(\.value)
+        let xs = all.map(\.x) + rx, ys = all.map(\.y) + ry
+        let labels = series.map { "\($0.label) (n = \($0.points.count))" } + curves.map(\.label)
+        let frame = Frame(style: style, x: (xs.min() ?? 0, xs.max() ?? 1), y: (ys.min() ?? 0, ys.max() ?? 1), legend: labels)
+        var out = frame.axes(title: title, xLabel: xLabel, yLabel: yLabel)
+        out += frame.references(references)
+        for (k, c) in curves.enumerated() {
+            var d = ""
+            for p in c.points where p.x.isFinite && p.y.isFinite { d += (d.isEmpty ? "M" : " L") + "\(f(frame.px(p.x))),\(f(frame.py(p.y)))" }
+            let (col, dash) = look(series.count + k)
+            out += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(col)\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
+        }
+        for (k, sr) in series.enumerated() {
+            let (col, _) = look(k)
+            for p in sr.points where p.x.isFinite && p.y.isFinite {
+                out += "<circle cx=\"\(f(frame.px(p.x)))\" cy=\"\(f(frame.py(p.y)))\" r=\"2.6\" fill=\"\(col)\" fill-opacity=\"0.6\"/>"
+            }
+            out += "\n"
+        }
+        out += frame.legend(labels) + "</svg>\n"
+        var csv = "series,x,y\n"
+        for sr in series + curves { for p in sr.points { csv += "\(csvField(sr.label)),\(csvNumber(p.x)),\(csvNumber(p.y))\n" } }
+        return Figure(svg: out, csv: csv)
+    }
+
     // MARK: - Spectrum
 
     /// Stem plot of a spectrum (e.g. the eigenvalues of a patch Gram, descending), log-scaled;

@@ -49,11 +49,11 @@ public struct IdentityChecker: Sendable {
     }
 
     public func floatEvaluation(_ inst: TheoremInstance) -> FloatEvaluation {
-        let d = DirectConvolution.gram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding, withBound: true)
+        let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding)
         let mult = Double(formula.multiplier)
         let f = formula.evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: inst.padding, magnitude: false)
         let fb = ClosedForms.roundingBound(formula, inst.kernels, 0, 1, inst.input, padding: inst.padding)
-        var ev = FloatEvaluation(direct: d.gram[0][1], directBound: d.bound![0][1], formula: f / mult, formulaBound: fb / mult)
+        var ev = FloatEvaluation(direct: d.gram[0][1], directBound: d.bound[0][1], formula: f / mult, formulaBound: fb / mult)
         if let e = engine, let r = try? e(inst) { ev.engine = r.value; ev.engineBound = r.bound }
         return ev
     }

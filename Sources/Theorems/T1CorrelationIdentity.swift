@@ -64,10 +64,10 @@ public struct CorrelationIdentityTheorem: Theorem {
         for t in 0..<ctx.trials {
             let p: Padding = t % 2 == 0 ? .valid : .same
             let inst = InstanceGenerator.make(t % 3 == 0 ? .uniform : .gaussian, padding: p, sizes: sizes, rng: &rng)
-            let d = DirectConvolution.gram(inputs: [inst.input], kernels: inst.kernels, padding: p, withBound: true)
+            let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels, padding: p)
             let paper = CorrelationIdentity().evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: p, magnitude: false)
             let pb = ClosedForms.roundingBound(CorrelationIdentity(), inst.kernels, 0, 1, inst.input, padding: p)
-            let disc = abs(paper - d.gram[0][1]), bound = pb + d.bound![0][1]
+            let disc = abs(paper - d.gram[0][1]), bound = pb + d.bound[0][1]
             trials += 1
             if disc > bound {
                 violated += 1

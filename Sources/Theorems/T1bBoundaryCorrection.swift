@@ -56,12 +56,12 @@ public struct BoundaryCorrectionTheorem: Theorem {
             let p: Padding = t % 2 == 0 ? .valid : .same
             let kind = InstanceGenerator.kind(trial: t, hasImages: !ctx.images.isEmpty, exactOnly: false)
             let inst = InstanceGenerator.make(kind, padding: p, sizes: sizes, images: ctx.images, rng: &rng)
-            let d = DirectConvolution.gram(inputs: [inst.input], kernels: inst.kernels, padding: p, withBound: true)
+            let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels, padding: p)
             let paper = CorrelationIdentity().evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: p, magnitude: false)
             let pb = ClosedForms.roundingBound(CorrelationIdentity(), inst.kernels, 0, 1, inst.input, padding: p)
             let err = abs(paper - d.gram[0][1])
             let bn = Self.boundaryNorm(inst.input, kh: inst.kernels.kernelHeight, kw: inst.kernels.kernelWidth, padding: p)
-            let bound = FloatingPointBounds.inflate(inst.kernels.norm(0) * inst.kernels.norm(1) * bn, operations: 2 * inst.kernels.kernelLength + 4) + pb + d.bound![0][1]
+            let bound = FloatingPointBounds.inflate(inst.kernels.norm(0) * inst.kernels.norm(1) * bn, operations: 2 * inst.kernels.kernelLength + 4) + pb + d.bound[0][1]
             tally.add(discrepancy: err, bound: bound, instance: inst)
             if bound > 0 { tightest = max(tightest, err / bound) }
         }
@@ -113,8 +113,8 @@ public struct BoundaryCorrectionTheorem: Theorem {
                 let inst = TheoremInstance(kernels: k, input: x, padding: p, origin: img.name)
                 // An input too large to transform (FFTW out of memory) is left out, never trapped on.
                 guard let e = try? enginePatchGram(inst) else { continue }
-                let d = DirectConvolution.gram(inputs: [x], kernels: k, padding: p, withBound: true)
-                tally.add(discrepancy: abs(e.value - d.gram[0][1]), bound: e.bound + d.bound![0][1], instance: inst)
+                let d = DirectConvolution.certifiedGram(inputs: [x], kernels: k, padding: p)
+                tally.add(discrepancy: abs(e.value - d.gram[0][1]), bound: e.bound + d.bound[0][1], instance: inst)
             }
             names.append(img.name)
         }

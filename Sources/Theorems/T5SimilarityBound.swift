@@ -50,8 +50,8 @@ public struct SimilarityBoundTheorem: Theorem {
         for t in 0..<ctx.trials {
             let kind = InstanceGenerator.kind(trial: t, hasImages: !ctx.images.isEmpty, exactOnly: ctx.exact)
             let inst = InstanceGenerator.make(kind, padding: t % 2 == 0 ? .full : .circular, images: ctx.images, rng: &rng)
-            let d = DirectConvolution.gram(inputs: [inst.input], kernels: inst.kernels, padding: inst.padding, withBound: true)
-            let lower = max(0, abs(d.gram[0][1]) - d.bound![0][1])
+            let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels, padding: inst.padding)
+            let lower = max(0, abs(d.gram[0][1]) - d.bound[0][1])
             let b = Self.cauchySchwarzBound(inst)
             tally.add(discrepancy: lower, bound: b, instance: inst)
             if b > 0 { tightest = max(tightest, lower / b) }
@@ -117,8 +117,8 @@ public struct SimilarityBoundTheorem: Theorem {
         var cosines: [Double] = []
         var minLower = Double.infinity
         for (_, x) in inputs {
-            let d = DirectConvolution.gram(inputs: [x], kernels: k, padding: .same, withBound: true)
-            let (c, cb) = WielandtTheorem.cosine(d.gram, d.bound!)
+            let d = DirectConvolution.certifiedGram(inputs: [x], kernels: k, padding: .same)
+            let (c, cb) = WielandtTheorem.cosine(d.gram, d.bound)
             cosines.append(c); minLower = min(minLower, c - cb)
         }
         let feat = CheckResult(id: id, name: "box blur R-only vs G-only: feature cosine ≥ 0.5 although the paper CS is 0",

@@ -73,11 +73,11 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
             let inst = InstanceGenerator.make(kind == .adversarial ? .uniform : kind, padding: paddings[t % 4], sizes: sizes, images: ctx.images, rng: &rng)
             guard let p = try? WielandtTheorem.patchGram(inst.input, kh: inst.kernels.kernelHeight, kw: inst.kernels.kernelWidth, padding: inst.padding),
                   let wb = try? Self.whiteningBank(p, count: p.order, rng: &rng), wb.tol.isFinite else { singular += 1; continue }
-            let d = DirectConvolution.gram(inputs: [inst.input], kernels: wb.bank, padding: inst.padding, withBound: true)
+            let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: wb.bank, padding: inst.padding)
             var worst = 0.0, worstBound = 0.0, worstRatio = -1.0
             for i in 0..<wb.bank.count { for j in (i + 1)..<max(i + 1, wb.bank.count) {
                 let (c, cb) = WielandtTheorem.cosine([[d.gram[i][i], d.gram[i][j]], [d.gram[j][i], d.gram[j][j]]],
-                                                     [[d.bound![i][i], d.bound![i][j]], [d.bound![j][i], d.bound![j][j]]])
+                                                     [[d.bound[i][i], d.bound[i][j]], [d.bound[j][i], d.bound[j][j]]])
                 let ratio = abs(c) / (cb + wb.tol)
                 if ratio > worstRatio || ratio.isNaN { worstRatio = ratio; worst = abs(c); worstBound = cb + wb.tol }
             } }

@@ -16,8 +16,9 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "Analyse every convolution weight of a model: kernel cosines, CS variants, feature-map similarity.",
         discussion: """
         MODEL is a .safetensors file (every 4-D tensor is a layer, OIHW) or a directory of .npy files. \
-        Per layer: shape, mean/max off-diagonal kernel |cos|, the three CS variants on unit-norm kernels \
-        (adjacent, pairs, symmetric), and the most redundant pairs. For layers whose input channels match \
+        Per layer: shape, mean/max off-diagonal kernel |cos|, the three CS variants (adjacent, pairs, \
+        symmetric) of the weights as they are ("raw", as convsim cs) and of the unit-norm kernels \
+        ("unit", as convsim cs --normalize), and the most redundant pairs. For layers whose input channels match \
         the images (first layers), with --input: the exact feature-map cosine matrix on those images, \
         the T4 bound (the worst feature-map |cos| any orthogonal pair can have on them) and how close \
         the layer's own nearly orthogonal pairs come to it. Depthwise weights (M, 1, kh, kw) are \
@@ -49,6 +50,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("no-bias"), help: "Ignore the layers' biases (NAME.bias beside NAME.weight) in the feature maps.") var noBias = false
     @Option(help: "Write a Markdown report (figures next to it).") var report: String?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "With --json: also the M×M matrices (kernel_cosine, feature_cosine, feature_gram).") var full = false
 
     @OptionGroup var parallel: ThreadsOption
 
@@ -142,7 +144,14 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func renderJSON(_ rs: [LayerAnalysis], settings: LayerSettings) -> JSON {
-        .object([
+        /// `{"adjacent": {"raw": …, "unit_norm": …}, …}` from the two CS tables of a layer.
+        func csObject(_ r: LayerAnalysis, _ part: (CSResult) -> Double) -> JSON {
+            r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in
+                guard let unit = r.cs[v] else { return nil }
+                return (v.rawValue, .object([("raw", r.csRaw[v].map { .number(part($0)) } ?? .null), ("unit_norm", .number(part(unit)))]))
+            })
+        }
+        return .object([
             ("model", .string(model)), ("padding", .string(padding.rawValue)), ("inputs", .int(inputs.count)),
             ("layers", .array(rs.map { r in
                 var o: [(String, JSON)] = [
@@ -151,16 +160,26 @@ struct AnalyzeCommand: ParsableCommand {
                     ("dilation", .array([.int(settings.lattices[r.name]?.dilationY ?? 1), .int(settings.lattices[r.name]?.dilationX ?? 1)])),
                     ("bias", .bool(settings.biases[r.name] != nil)),
                     ("kernel_cosine_mean", .number(r.kernelCosineMean)), ("kernel_cosine_max", .number(r.kernelCosineMax)),
-                    ("kernel_cosine", .matrix(r.kernelCosine)),
-                    ("cs", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.value)) } })),
-                    ("cs_bound", r.cs.isEmpty ? .null : .object(CSVariant.allCases.compactMap { v in r.cs[v].map { (v.rawValue, .number($0.bound)) } })),
                 ]
+                if full { o.append(("kernel_cosine", .matrix(r.kernelCosine))) }
+                o.append(("cs", csObject(r, \.value)))
+                o.append(("cs_bound", csObject(r, \.bound)))
                 if let f = r.featureCosine {
-                    o.append(("feature_cosine", .matrix(f)))
+                    if full {
+                        o.append(("feature_cosine", .matrix(f)))
+                        if let g = r.featureGram { o.append(("feature_gram", .matrix(g))) }
+                    }
                     o.append(("feature_cosine_mean", .number(r.featureCosineMean ?? .nan)))
                     o.append(("feature_cosine_max", .number(r.featureCosineMax ?? .nan)))
                     o.append(("t4_bound", .number(r.t4Bound ?? .nan)))
                     o.append(("max_feature_cosine_of_orthogonal_pairs", r.maxFeatureCosineOfOrthogonalPairs.map { .number($0) } ?? .null))
+                }
+                if let a = r.activated {
+                    var act: [(String, JSON)] = [("activation", .string(a.activation)),
+                                                 ("feature_cosine_mean", a.cosineMean.map { .number($0) } ?? .null),
+                                                 ("feature_cosine_max", a.cosineMax.map { .number($0) } ?? .null)]
+                    if full { act += [("feature_cosine", .matrix(a.cosine)), ("feature_gram", .matrix(a.gram))] }
+                    o.append(("after_activation", .object(act)))
                 }
                 o.append(("redundant_pairs", .array(r.redundantPairs.map { p in
                     .object([("i", .int(p.i)), ("j", .int(p.j)), ("feature_cosine", p.featureCosine.map { .number($0) } ?? .null),
@@ -174,18 +193,25 @@ struct AnalyzeCommand: ParsableCommand {
 
     func printTable(_ rs: [LayerAnalysis]) {
         print("model \(model)  padding \(padding.rawValue)  inputs \(inputs.isEmpty ? "none" : inputs.joined(separator: ", "))")
-        print("CS columns: the Convolutional Similarity of the unit-norm kernels (convsim cs --normalize), summed over each layer's groups")
         print("")
-        print("layer                 shape          kcos mean  kcos max   CS adjacent    CS pairs  CS symmetric   fcos mean  fcos max  T4 bound")
+        print("layer                 shape          kcos mean  kcos max   fcos mean  fcos max  T4 bound")
+        func f(_ x: Double?) -> String { x.map { Fmt.f($0, 4) } ?? "-" }
+        func name(_ r: LayerAnalysis) -> String { r.name.padding(toLength: 21, withPad: " ", startingAt: 0) }
         for r in rs {
             let shape = r.shape.map(String.init).joined(separator: "×")
-            func f(_ x: Double?) -> String { x.map { Fmt.f($0, 4) } ?? "-" }
-            func c(_ v: CSVariant) -> String { r.cs[v].map { String(format: "%.4g", $0.value) } ?? "-" }
-            print(r.name.padding(toLength: 21, withPad: " ", startingAt: 0) + " " +
-                  shape.padding(toLength: 14, withPad: " ", startingAt: 0) + " " +
+            print(name(r) + " " + shape.padding(toLength: 14, withPad: " ", startingAt: 0) + " " +
                   f(r.kernelCosineMean).leftPad(9) + " " + f(r.kernelCosineMax).leftPad(9) + " " +
-                  c(.adjacent).leftPad(12) + " " + c(.pairs).leftPad(11) + " " + c(.symmetric).leftPad(13) + " " +
                   f(r.featureCosineMean).leftPad(11) + " " + f(r.featureCosineMax).leftPad(9) + " " + f(r.t4Bound).leftPad(9))
+        }
+        print("")
+        print("Convolutional Similarity, summed over each layer's groups: raw = the weights as they are (convsim cs),")
+        print("unit = the unit-norm kernels (convsim cs --normalize)")
+        print("layer                   adjacent raw  adjacent unit    pairs raw   pairs unit  symmetric raw  symmetric unit")
+        for r in rs {
+            func c(_ t: [CSVariant: CSResult], _ v: CSVariant) -> String { t[v].map { String(format: "%.4g", $0.value) } ?? "-" }
+            print(name(r) + " " + c(r.csRaw, .adjacent).leftPad(14) + " " + c(r.cs, .adjacent).leftPad(14) + " " +
+                  c(r.csRaw, .pairs).leftPad(12) + " " + c(r.cs, .pairs).leftPad(12) + " " +
+                  c(r.csRaw, .symmetric).leftPad(14) + " " + c(r.cs, .symmetric).leftPad(15))
         }
         for r in rs {
             var lines: [String] = []
@@ -196,6 +222,9 @@ struct AnalyzeCommand: ParsableCommand {
             if let o = r.maxFeatureCosineOfOrthogonalPairs, let b = r.t4Bound {
                 lines.append(String(format: "nearly orthogonal pairs (|kernel cos| ≤ 0.1) reach feature |cos| %.4f; T4 allows up to %.6f", o, b))
             }
+            if let a = r.activated, let m = a.cosineMean, let x = a.cosineMax {
+                lines.append(String(format: "after %@: feature |cos| mean %.4f, max %.4f", a.activation, m, x))
+            }
             lines += r.notes
             if !lines.isEmpty { print("\n\(r.name):"); for l in lines { print("  " + l) } }
         }
@@ -204,15 +233,18 @@ struct AnalyzeCommand: ParsableCommand {
     func writeReport(_ rs: [LayerAnalysis], to path: String, images: Int) throws {
         var md = MarkdownReport(title: "Convolution layers of \(URL(fileURLWithPath: model).lastPathComponent)")
         md.paragraph("Generated by `convsim analyze \(model)\(inputs.map { " --input \($0)" }.joined()) --padding \(padding.rawValue)`. CS values are on unit-norm kernels; feature-map cosines are exact (certified) on the \(images) input image(s).")
-        md.paragraph("The CS columns are the Convolutional Similarity of the unit-norm kernels (`convsim cs --normalize`), summed over each layer's groups; `convsim cs` without `--normalize` gives the CS of the weights as they are.")
-        md.table(["layer", "shape", "groups", "kernel |cos| mean / max", "CS adjacent (unit-norm)", "CS pairs (unit-norm)", "CS symmetric (unit-norm)", "feature |cos| mean / max", "T4 bound"],
+        md.paragraph("CS is the Convolutional Similarity summed over each layer's groups: *raw* of the weights as they are (`convsim cs`), *unit* of the unit-norm kernels (`convsim cs --normalize`).")
+        md.table(["layer", "shape", "groups", "kernel |cos| mean / max", "CS adjacent raw / unit", "CS pairs raw / unit", "CS symmetric raw / unit", "feature |cos| mean / max", "T4 bound"],
                  rs.map { r in
-                     [r.name, r.shape.map(String.init).joined(separator: "×"), String(r.groups),
-                      "\(Fmt.f(r.kernelCosineMean)) / \(Fmt.f(r.kernelCosineMax))",
-                      r.cs[.adjacent].map { Fmt.g($0.value, 5) } ?? "-", r.cs[.pairs].map { Fmt.g($0.value, 5) } ?? "-",
-                      r.cs[.symmetric].map { Fmt.g($0.value, 5) } ?? "-",
-                      r.featureCosineMean.map { "\(Fmt.f($0)) / \(Fmt.f(r.featureCosineMax ?? .nan))" } ?? "-",
-                      r.t4Bound.map { Fmt.f($0, 6) } ?? "-"]
+                     func cs(_ v: CSVariant) -> String {
+                         guard let u = r.cs[v] else { return "-" }
+                         return (r.csRaw[v].map { Fmt.g($0.value, 5) } ?? "-") + " / " + Fmt.g(u.value, 5)
+                     }
+                     return [r.name, r.shape.map(String.init).joined(separator: "×"), String(r.groups),
+                             "\(Fmt.f(r.kernelCosineMean)) / \(Fmt.f(r.kernelCosineMax))",
+                             cs(.adjacent), cs(.pairs), cs(.symmetric),
+                             r.featureCosineMean.map { "\(Fmt.f($0)) / \(Fmt.f(r.featureCosineMax ?? .nan))" } ?? "-",
+                             r.t4Bound.map { Fmt.f($0, 6) } ?? "-"]
                  })
         for (k, r) in rs.enumerated() {
             md.heading(r.name, level: 3)
@@ -226,10 +258,34 @@ struct AnalyzeCommand: ParsableCommand {
                           figure: SVG.heatmaps([(caption: r.name, rows: f.count, cols: f.count, values: f.flatMap { $0 })],
                                             title: "Feature-map cosine matrix (rows, columns: kernel index)"),
                           caption: "Exact feature-map cosines of \(r.name) on the inputs (\(padding.rawValue) padding).")
+                md.figure("layer-\(k)-kernel-vs-feature", figure: Self.pairFigure(r, cosine: f),
+                          caption: "Every pair of kernels of \(r.name) within a group: |kernel cos| against the exact |feature cos| on the inputs; the curve is the largest |feature cos| any two kernels at that |kernel cos| can have on these inputs (T4 at any angle, Documentation/Theory.md#t4-angle), its value at 0 the T4 bound.")
             }
         }
         let url = URL(fileURLWithPath: path)
         try md.write(to: url.deletingLastPathComponent().path, reportName: url.lastPathComponent)
+    }
+}
+
+extension AnalyzeCommand {
+    /// |kernel cos| against |feature cos| for every pair within a group, with the bound at any
+    /// kernel angle as a curve and T4's bound as a line.
+    static func pairFigure(_ r: LayerAnalysis, cosine f: [[Double]]) -> Figure {
+        let m = r.kernelCosine.count, per = max(1, m / max(r.groups, 1))
+        var points: [(x: Double, y: Double)] = []
+        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per {
+            let x = abs(r.kernelCosine[i][j]), y = abs(f[i][j])
+            if x.isFinite && y.isFinite { points.append((x, y)) }
+        } }
+        let hi = max(points.map(\.x).max() ?? 1, 0.05)
+        let curve = (0...100).compactMap { t -> (x: Double, y: Double)? in
+            let c = hi * Double(t) / 100
+            return r.orthogonalityBound(kernelCosine: c).map { (c, $0) }
+        }
+        return SVG.scatter([(label: "kernel pairs", points: points)],
+                           curves: curve.isEmpty ? [] : [(label: "largest possible |feature cos|", points: curve)],
+                           title: "Kernel vs feature-map similarity — \(r.name)", xLabel: "|kernel cos|", yLabel: "|feature cos|",
+                           references: r.t4Bound.map { [.y($0, "T4 bound \(Fmt.f($0, 4))")] } ?? [])
     }
 }
 

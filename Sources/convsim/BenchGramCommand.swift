@@ -62,8 +62,13 @@ struct BenchGramCommand: ParsableCommand {
             guard let fast = fastResult else { return }
             progress(String(format: "  fft     %.4f s (best of 3, %d thread(s))", tFFT, Parallel.threads))
 
+            let floor = try setup.fftFloor(count: n)
+            progress(String(format: "  floor   %.4f s (FFTW r2c of every channel + cross-power spectra, 1 thread)", floor.seconds))
+            let cli = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads)
+            progress(String(format: "  cli     %.4f s (convsim gram on a .npy, end to end)", cli.seconds))
+
             let t1 = Clock.now()
-            let direct = setup.directGram(count: n)
+            let direct = try setup.directGram(count: n)
             let tDirect = Clock.since(t1)
             progress(String(format: "  direct  %.4f s", tDirect))
 
@@ -76,6 +81,7 @@ struct BenchGramCommand: ParsableCommand {
             }
 
             let relFD = maxRelativeDifference(fast.gram.flatMap { $0 }, direct.flatMap { $0 })
+            let relCLI = maxRelativeDifference(fast.gram.flatMap { $0 }, cli.gram)
             let relFN = numpy.map { max(maxRelativeDifference(fast.gram.flatMap { $0 }, $0.im2colGram),
                                         maxRelativeDifference(fast.gram.flatMap { $0 }, $0.fftGram)) }
             let maxBound = fast.bound.flatMap { $0 }.max() ?? 0
@@ -96,12 +102,16 @@ struct BenchGramCommand: ParsableCommand {
                     ("fft_seconds", .number(tFFT)), ("direct_seconds", .number(tDirect)),
                     ("speedup_vs_direct", .number(tDirect / tFFT)),
                     ("max_relative_difference_fft_direct", .number(relFD)),
+                    ("fftw_floor_seconds", .number(floor.seconds)), ("fft_over_floor", .number(tFFT / floor.seconds)),
+                    ("cli_seconds", .number(cli.seconds)), ("cli_over_floor", .number(cli.seconds / floor.seconds)),
+                    ("max_relative_difference_fft_cli", .number(relCLI)),
                     ("certified_relative_bound_fft", .number(maxBound / scale)),
                 ]
                 if let np = numpy, let rel = relFN {
                     fields += [("numpy_im2col_seconds", .number(np.im2colSeconds)), ("numpy_fft_seconds", .number(np.fftSeconds)),
                                ("numpy_version", .string(np.version)), ("numpy_blas", .string(np.blas)),
                                ("speedup_vs_best_numpy", .number(min(np.im2colSeconds, np.fftSeconds) / tFFT)),
+                               ("cli_speedup_vs_best_numpy", .number(min(np.im2colSeconds, np.fftSeconds) / cli.seconds)),
                                ("max_relative_difference_fft_numpy", .number(rel))]
                 } else { fields.append(("numpy", .string(numpyNote))) }
                 fields.append(("memory", .array(memory.map { .object([("n", .int($0.0)), ("peak_rss_kib", .number($0.1)), ("fft_seconds", .number($0.2))]) })))
@@ -111,13 +121,17 @@ struct BenchGramCommand: ParsableCommand {
                 print("bench gram — N = \(n) RGB \(crop)×\(crop) crops, \(kernels)×3×3×3 bank, same padding, seed \(seed)")
                 print(String(format: "  FFT (FFTW + boundary correction)  %9.4f s   (best of 3, %d thread(s); peers best of 3)", tFFT, Parallel.threads))
                 print(String(format: "  direct (summation reference)      %9.4f s   ratio direct/FFT = %.1f×  (goal ≥ 20×)", tDirect, tDirect / tFFT))
+                print(String(format: "  FFTW floor (FFTs + spectra, 1 thr) %8.4f s   FFT/floor = %.2f×  (goal ≤ 3×)", floor.seconds, tFFT / floor.seconds))
+                print(String(format: "  convsim gram CLI, end to end      %9.4f s   CLI/floor = %.2f×  (reads the .npy, prints JSON)", cli.seconds, cli.seconds / floor.seconds))
                 if let np = numpy {
                     print(String(format: "  NumPy im2col in slabs + BLAS      %9.4f s   ratio = %.2f×", np.im2colSeconds, np.im2colSeconds / tFFT))
                     print(String(format: "  NumPy FFT (this algorithm)        %9.4f s   ratio = %.2f×", np.fftSeconds, np.fftSeconds / tFFT))
                     let best = min(np.im2colSeconds, np.fftSeconds)
-                    print(String(format: "  best peer / FFT = %.2f×  (goal ≥ 2×)   NumPy %@, BLAS %@", best / tFFT, np.version, np.blas))
+                    print(String(format: "  best peer / FFT = %.2f×, best peer / CLI end to end = %.2f×  (goal ≥ 2×)   NumPy %@, BLAS %@",
+                                 best / tFFT, best / cli.seconds, np.version, np.blas))
                 } else { print("  NumPy baseline: \(numpyNote)") }
                 print(String(format: "  max relative difference FFT vs direct: %.3e   (certified bound on FFT error, relative: %.3e)", relFD, maxBound / scale))
+                print(String(format: "  max relative difference FFT vs CLI:    %.3e", relCLI))
                 if let r = relFN { print(String(format: "  max relative difference FFT vs NumPy:  %.3e", r)) }
                 for (count, kb, s) in memory { print(String(format: "  peak memory, FFT path, N = %6d: %8.1f MiB  (%.3f s)", count, kb / 1024, s)) }
                 if memory.count == 2 { print(String(format: "  memory ratio N=%d / N=%d: %.3f  (goal ≤ 1.5)", memory[1].0, memory[0].0, memory[1].1 / memory[0].1)) }
@@ -126,13 +140,16 @@ struct BenchGramCommand: ParsableCommand {
     }
 
 
+    /// This program's own executable (for the child processes).
+    static func executable() -> URL {
+        let u = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        return FileManager.default.isExecutableFile(atPath: u.path) ? u : URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
+    }
+
     /// Runs the FFT path in a child process and reads its peak resident set size.
     func childPeakMemory(count: Int) throws -> (kb: Double, seconds: Double) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
-            p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
-        }
+        p.executableURL = Self.executable()
         p.arguments = ["bench", "gram-worker", "--n", String(count), "--image", image, "--crop", String(crop),
                        "--kernels", String(kernels), "--seed", String(seed)]
         let out = Pipe()

@@ -30,10 +30,7 @@ struct CSCommand: ParsableCommand {
           convsim cs --kernels data/weights/mtcnn_pnet_conv1.npy --gradient g.npy
         """)
 
-    @Option(help: "Kernel bank: .npy (M,C,kh,kw), .safetensors, or a directory of .npy layers.")
-    var kernels: String
-    @Option(help: "Layer name (required when the file holds several 4-D tensors).")
-    var layer: String?
+    @OptionGroup var kernelOptions: KernelOptions
     @Flag(name: .customLong("all-layers"), help: "Evaluate every 4-D layer in the file.")
     var allLayers = false
     @Option(help: "adjacent, pairs or symmetric.")
@@ -50,12 +47,12 @@ struct CSCommand: ParsableCommand {
     @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
-        if allLayers && layer != nil { throw ValidationError("--layer and --all-layers exclude each other") }
+        if allLayers && kernelOptions.layer != nil { throw ValidationError("--layer and --all-layers exclude each other") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
         if allLayers && gradient != nil { throw ValidationError("--gradient needs a single layer (not --all-layers)") }
         if let g = gradient {
             if !g.lowercased().hasSuffix(".npy") { throw ValidationError("--gradient must name a .npy file (got \(g))") }
-            if CSPaths.same(g, kernels) { throw ValidationError("--gradient \(g) is the kernel file itself; choose another path") }
+            if CSPaths.same(g, kernelOptions.kernels) { throw ValidationError("--gradient \(g) is the kernel file itself; choose another path") }
         }
     }
 
@@ -63,7 +60,7 @@ struct CSCommand: ParsableCommand {
         parallel.apply()
         do {
             if allLayers {
-                let layers = try KernelLoader.loadAll(path: kernels)
+                let layers = try KernelLoader.loadAll(path: kernelOptions.kernels)
                 var rows: [(String, KernelBank, CSResult)] = []
                 for (name, bank) in layers {
                     rows.append((name, bank, try evaluate(bank, name: name, gradient: false)))
@@ -77,7 +74,7 @@ struct CSCommand: ParsableCommand {
                         })),
                     ]).render())
                 } else {
-                    print("Convolutional Similarity (\(variant.rawValue)\(normalize ? ", unit-norm kernels" : "")) of \(kernels)")
+                    print("Convolutional Similarity (\(variant.rawValue)\(normalize ? ", unit-norm kernels" : "")) of \(kernelOptions.kernels)")
                     let w = max(5, rows.map { $0.0.count }.max() ?? 5)
                     print("  " + "layer".padding(toLength: w, withPad: " ", startingAt: 0) + "  shape (M,C,kh,kw)      value                   ± bound")
                     for (name, bank, r) in rows {
@@ -89,7 +86,7 @@ struct CSCommand: ParsableCommand {
                 }
                 return
             }
-            let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
+            let (name, bank) = try kernelOptions.load()
             let r = try evaluate(bank, name: name, gradient: gradient != nil)
             if let g = gradient, let values = r.gradient {
                 try NPY.write(values, shape: [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth],

@@ -30,18 +30,12 @@ struct GramCommand: ParsableCommand {
           convsim gram --stats all.stats --kernels bank.npy        # statistics from `convsim stats build`
         """)
 
-    @Option(name: .customLong("input"), help: "An image, .npy array or directory (repeatable).")
-    var inputs: [String] = []
-    @Option(help: "Kernel bank: .npy (M,C,kh,kw) or .safetensors.")
-    var kernels: String
-    @Option(help: "Layer name inside a .safetensors file (required when it has several 4-D tensors).")
-    var layer: String?
+    @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var kernelOptions: KernelOptions
     @Option(help: "Padding: valid, same, full or circular (PyTorch conv2d semantics, stride 1).")
     var padding: Padding = .same
     @Option(help: "fft (correlations through FFTW) or direct (summation reference).")
     var method: Method = .fft
-    @Flag(help: "Convert RGB inputs to one channel (ITU-R BT.601 luma).")
-    var gray = false
     @Flag(name: .customLong("one-dimensional"), help: "Read 2-D .npy arrays as (C, L) 1-D signals.")
     var oneDimensional = false
     @Flag(help: "Print one JSON object instead of a table.")
@@ -62,8 +56,8 @@ struct GramCommand: ParsableCommand {
     @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
-        if inputs.isEmpty && stats == nil { throw ValidationError("give at least one --input (an image, a .npy file or a directory), or --stats FILE") }
-        if !inputs.isEmpty && stats != nil { throw ValidationError("--stats and --input exclude each other") }
+        if inputOptions.inputs.isEmpty && stats == nil { throw ValidationError("give at least one --input (an image, a .npy file or a directory), or --stats FILE") }
+        if !inputOptions.inputs.isEmpty && stats != nil { throw ValidationError("--stats and --input exclude each other") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
         _ = try lattice()
     }
@@ -71,13 +65,13 @@ struct GramCommand: ParsableCommand {
     func run() throws {
         parallel.apply()
         do {
-            let (name, weights) = try KernelLoader.load(path: kernels, layer: layer)
+            let (name, weights) = try kernelOptions.load()
             // A grouped convolution is the dense one with each kernel on its group's channels.
             let bank = try weights.embedded(groups: groups)
             let lat = try lattice()
             // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file; its first
             // moments are gathered in the same pass over the inputs as the Gram.
-            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernels, layer: name)
+            let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernelOptions.kernels, layer: name)
             if b != nil && stats != nil {
                 throw ConvSimError.invalidArgument("the layer has a bias, which needs the images' first moments: use --input, or --no-bias with --stats")
             }
@@ -136,7 +130,7 @@ struct GramCommand: ParsableCommand {
 
     /// Every input, file by file (directories expanded, sorted): memory independent of their number.
     func forEachInput(_ body: (NamedSignal) throws -> Void) throws {
-        let files = try inputs.flatMap { path -> [String] in
+        let files = try inputOptions.inputs.flatMap { path -> [String] in
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
                 throw ConvSimError.fileNotFound(path: path)
@@ -149,7 +143,7 @@ struct GramCommand: ParsableCommand {
             return [path]
         }
         for file in files {
-            for s in try InputLoader.loadNamedSignals(path: file, gray: gray, oneDimensional: oneDimensional) { try body(s) }
+            for s in try InputLoader.loadNamedSignals(path: file, gray: inputOptions.gray, oneDimensional: oneDimensional) { try body(s) }
         }
     }
 
@@ -170,19 +164,13 @@ struct GramCommand: ParsableCommand {
             try acc.add(contentsOf: batch)
             return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
         case .direct:
-            var g = [[Double]](repeating: [Double](repeating: 0, count: bank.count), count: bank.count)
-            var b = g
-            var n = 0
+            let acc = DirectGramAccumulator(kernels: bank, padding: padding)
             try forEachInput { s in
                 try InputChecks.check(s.signal, name: s.name, bank: bank, padding: padding)
                 moments?.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
-                let r = DirectConvolution.gram(inputs: [s.signal], kernels: bank, padding: padding, withBound: true)
-                for i in 0..<bank.count { for j in 0..<bank.count {
-                    g[i][j] += r.gram[i][j]
-                    b[i][j] = (b[i][j] + r.bound![i][j] + FloatingPointBounds.unitRoundoff * abs(g[i][j])) * (1 + 2 * FloatingPointBounds.unitRoundoff)
-                } }
-                n += 1
+                try acc.add(s.signal, name: s.name)
             }
+            let r = acc.result(), g = r.gram, b = r.bound, n = acc.inputs
             return GramResult(gram: g, bound: b, cosine: DirectConvolution.cosine(fromGram: g), padding: padding,
                               paperForm: g, paperDiscrepancy: .nan, paperRelativeDiscrepancy: .nan, images: n)
         }

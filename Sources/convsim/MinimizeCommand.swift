@@ -47,10 +47,8 @@ struct MinimizeCommand: ParsableCommand {
               --method data-orthogonal --input data/images --out ortho.npy
         """)
 
-    @Option(help: "Kernel bank: .npy (M,C,kh,kw), .safetensors, or a directory of .npy layers.")
-    var kernels: String
-    @Option(help: "Layer name (required when the file holds several 4-D tensors).")
-    var layer: String?
+    @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var kernelOptions: KernelOptions
     @Option(help: "CS variant: adjacent, pairs or symmetric.")
     var variant: CSVariant
     @Option(help: "sgd, momentum (0.9) or adam (β1 0.9, β2 0.999, ε 1e-8).")
@@ -65,12 +63,8 @@ struct MinimizeCommand: ParsableCommand {
     var out: String
     @Option(help: "gradient, shift-gram-schmidt or data-orthogonal.")
     var method: Method = .gradient
-    @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable) for the cosine statistics / data-orthogonal.")
-    var inputs: [String] = []
     @Option(help: "Padding for the feature maps: valid, same, full or circular.")
     var padding: Padding = .same
-    @Flag(help: "Convert RGB inputs to one channel (luma).")
-    var gray = false
     @Flag(help: "Print one JSON object instead of a summary.")
     var json = false
     @Option(parsing: .unconditional, help: "Groups of a grouped convolution (weights (M, C/G, kh, kw)): each group's CS is minimized (--method gradient), 1…65536.")
@@ -85,21 +79,20 @@ struct MinimizeCommand: ParsableCommand {
         if groups > 1 && method != .gradient { throw ValidationError("--groups needs --method gradient (the closed-form methods act on the whole bank)") }
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         if ext != "npy" && ext != "safetensors" { throw ValidationError("--out must end in .npy or .safetensors (got \(out))") }
-        if CSPaths.same(out, kernels) { throw ValidationError("--out \(out) is the input kernel file; refusing to overwrite it — choose another path") }
+        if CSPaths.same(out, kernelOptions.kernels) { throw ValidationError("--out \(out) is the input kernel file; refusing to overwrite it — choose another path") }
         try ArgumentLimits.check(steps, "--steps", 0...10_000_000)
         if !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number") }
-        if method == .dataOrthogonal && inputs.isEmpty { throw ValidationError("--method data-orthogonal needs --input (the data the feature maps must be orthogonal on)") }
+        if method == .dataOrthogonal && inputOptions.inputs.isEmpty { throw ValidationError("--method data-orthogonal needs --input (the data the feature maps must be orthogonal on)") }
     }
 
     func run() throws {
         parallel.apply()
         do {
-            let (name, bank) = try KernelLoader.load(path: kernels, layer: layer)
+            let (name, bank) = try kernelOptions.load()
             if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
-                throw ConvSimError.nonFinite(what: "layer '\(name)' in \(kernels)", index: bad)
+                throw ConvSimError.nonFinite(what: "layer '\(name)' in \(kernelOptions.kernels)", index: bad)
             }
-            var signals: [Signal] = []
-            for p in inputs { signals += try InputLoader.loadSignals(path: p, gray: gray) }
+            let signals = try inputOptions.namedSignals().map(\.signal)
             var patchGram: PatchGram? = nil
             if !signals.isEmpty {
                 let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: bank.kernelHeight,
@@ -194,7 +187,7 @@ struct MinimizeCommand: ParsableCommand {
             ]
             if let b = before, let a = after {
                 fields.append(("feature_cosine", .object([
-                    ("padding", .string(padding.rawValue)), ("inputs", .int(inputs.count)),
+                    ("padding", .string(padding.rawValue)), ("inputs", .int(inputOptions.inputs.count)),
                     ("before", .object([("mean_abs", .number(b.meanAbs)), ("max_abs", .number(b.maxAbs))])),
                     ("after", .object([("mean_abs", .number(a.meanAbs)), ("max_abs", .number(a.maxAbs))])),
                 ])))
@@ -219,7 +212,7 @@ struct MinimizeCommand: ParsableCommand {
                      normsAfter.reduce(0, +) / Double(bank.count)))
         if let msg = r.message { print("STOPPED: \(msg)") }
         if let b = before, let a = after {
-            print("feature-map |cosine| off-diagonal (\(padding.rawValue) padding, \(inputs.count) input path(s)):")
+            print("feature-map |cosine| off-diagonal (\(padding.rawValue) padding, \(inputOptions.inputs.count) input path(s)):")
             print(String(format: "  before  mean %.6f  max %.6f", b.meanAbs, b.maxAbs))
             print(String(format: "  after   mean %.6f  max %.6f", a.meanAbs, a.maxAbs))
         }

@@ -28,15 +28,13 @@ struct StatsCommand: ParsableCommand {
 struct StatsBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "build", abstract: "Patch statistics of images (blocks of 64).")
 
-    @Option(name: .customLong("input"), help: "An image, .npy array or directory (repeatable; read in the order given, directories sorted).")
-    var inputs: [String] = []
+    @OptionGroup var inputOptions: InputOptions
     @Option(name: .customLong("kernel-size"), help: "Kernel size K or KH,KW, each 1…64.") var kernelSize = "3"
     @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
-    @Flag(help: "Convert RGB inputs to one channel (ITU-R BT.601 luma).") var gray = false
     @Option(help: "The statistics file to write.") var out: String
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("give at least one --input") }
+        if inputOptions.inputs.isEmpty { throw ValidationError("give at least one --input") }
         _ = try size()
     }
 
@@ -51,14 +49,14 @@ struct StatsBuildCommand: ParsableCommand {
         let (kh, kw) = try size()
         var builder: StatsBuilder? = nil
         var count = 0
-        for path in inputs {
-            for s in try InputLoader.loadNamedSignals(path: path, gray: gray) {
+        for path in inputOptions.inputs {
+            for s in try InputLoader.loadNamedSignals(path: path, gray: inputOptions.gray) {
                 if builder == nil { builder = StatsBuilder(channels: s.signal.channels, kernelHeight: kh, kernelWidth: kw, padding: padding) }
                 try builder?.add(s.signal, name: s.name)
                 count += 1
             }
         }
-        guard let builder else { throw ConvSimError.noInputs(path: inputs.joined(separator: ", ")) }
+        guard let builder else { throw ConvSimError.noInputs(path: inputOptions.inputs.joined(separator: ", ")) }
         let file = builder.finish()
         try IOFiles.writeAtomically(file.encode(), to: out)
         print("\(out): \(count) image(s) in \(file.blocks.count) block(s), C = \(file.channels), kernel \(kh)×\(kw), \(padding.rawValue) padding")

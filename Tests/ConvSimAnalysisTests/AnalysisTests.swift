@@ -130,3 +130,45 @@ import ConvSimSimilarity
         #expect(fromStats[1].featureCosine == nil && fromStats[1].notes.contains { $0.contains("do not fit") })
     }
 }
+
+@Suite struct LayerOutputsTests {
+    /// The raw CS is `convsim cs`'s (per group, summed); the feature Gram is the direct Gram of the
+    /// layer's maps; the activated maps' Gram is the direct Gram of `φ(F)`.
+    @Test func rawCSFeatureGramAndActivatedMaps() throws {
+        var rng = SeededRandom(seed: 23)
+        let bank = KernelBank(count: 4, channels: 2, kernelHeight: 3, kernelWidth: 3, values: (0..<72).map { _ in rng.gaussian() })
+        let images = (0..<2).map { _ in Signal(channels: 2, height: 9, width: 7, values: (0..<126).map { _ in Double(rng.integer(in: 0...9)) }) }
+        let r = try ModelAnalysis.analyzeModel([("l", bank)], images: images, settings: LayerSettings(padding: .full))[0]
+        for v in CSVariant.allCases {
+            let want = try ConvolutionalSimilarity.evaluate(bank, variant: v)
+            let got = try #require(r.csRaw[v])
+            #expect(abs(got.value - want.value) <= got.bound + want.bound)
+        }
+        var g = [[Double]](repeating: [0, 0, 0, 0], count: 4), ga = g
+        var activated: [Signal] = []
+        for x in images {
+            let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .full)
+            let relu = maps.map { $0.map { max($0, 0) } }
+            for i in 0..<4 { for j in 0..<4 {
+                g[i][j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
+                ga[i][j] += zip(relu[i], relu[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
+            } }
+            activated.append(Signal(channels: 4, height: x.height + 2, width: x.width + 2, values: relu.flatMap { $0 }))
+        }
+        let fg = try #require(r.featureGram)
+        let scale = g.flatMap { $0 }.map(abs).max() ?? 1
+        // Both sides are sums of ≤ 2·99·18 products of integers and doubles: far inside 1e-10·scale.
+        for i in 0..<4 { for j in 0..<4 { #expect(abs(fg[i][j] - g[i][j]) <= 1e-10 * scale) } }
+        let a = try ModelAnalysis.activated("Relu", maps: activated, groups: 1)
+        for i in 0..<4 { for j in 0..<4 { #expect(abs(a.gram[i][j] - ga[i][j]) <= 1e-10 * scale) } }
+        #expect((a.cosineMax ?? 2) <= 1 && (a.cosineMean ?? -1) >= 0)
+        // The bound at any kernel angle holds for every pair of this layer and is T4's at 0 (1e-9: a
+        // structural check; the cosines and eigenvalues here are accurate to ~1e-13).
+        #expect(r.orthogonalityBound(kernelCosine: 0) == r.t4Bound)
+        let fc = try #require(r.featureCosine)
+        for i in 0..<4 { for j in (i + 1)..<4 {
+            let b = try #require(r.orthogonalityBound(kernelCosine: abs(r.kernelCosine[i][j])))
+            #expect(abs(fc[i][j]) <= b + 1e-9)
+        } }
+    }
+}

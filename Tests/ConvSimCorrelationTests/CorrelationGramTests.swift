@@ -21,11 +21,11 @@ import ConvSimCore
             let inputs = (0..<2).map { _ in Fixtures.gaussianSignal(c, h, w, &rng) }
             let bank = Fixtures.gaussianBank(m, c, kh, kw, &rng)
             let fast = try! CorrelationGram.gram(inputs: inputs, kernels: bank, padding: padding)
-            let direct = DirectConvolution.gram(inputs: inputs, kernels: bank, padding: padding, withBound: true)
+            let direct = DirectConvolution.certifiedGram(inputs: inputs, kernels: bank, padding: padding)
             for i in 0..<m {
                 for j in 0..<m {
                     let diff = abs(fast.gram[i][j] - direct.gram[i][j])
-                    let bound = fast.bound[i][j] + direct.bound![i][j]
+                    let bound = fast.bound[i][j] + direct.bound[i][j]
                     #expect(diff <= bound, "G[\(i)][\(j)] fft \(fast.gram[i][j]) direct \(direct.gram[i][j]) diff \(diff) > bound \(bound)")
                     // The bound is not vacuous: far below the size of the terms.
                     let scale = (direct.gram[i][i] * direct.gram[j][j]).squareRoot() + 1
@@ -141,9 +141,9 @@ import ConvSimCore
         let bank = Fixtures.gaussianBank(4, 3, 2, 3, &rng)
         for padding in Padding.allCases {
             let fast = try CorrelationGram.gram(inputs: xs, kernels: bank, padding: padding)
-            let direct = DirectConvolution.gram(inputs: xs, kernels: bank, padding: padding, withBound: true)
+            let direct = DirectConvolution.certifiedGram(inputs: xs, kernels: bank, padding: padding)
             for i in 0..<4 { for j in 0..<4 {
-                #expect(abs(fast.gram[i][j] - direct.gram[i][j]) <= fast.bound[i][j] + direct.bound![i][j])
+                #expect(abs(fast.gram[i][j] - direct.gram[i][j]) <= fast.bound[i][j] + direct.bound[i][j])
             } }
             #expect(fast.images == 3)
         }
@@ -172,8 +172,8 @@ import ConvSimCore
             acc.add(x)
             let t = KernelCorrelation(bank: bank, 0, 1)
             let (v, b) = t.pairedWith(acc.result())
-            let d = DirectConvolution.gram(inputs: [x], kernels: bank, padding: circular ? .circular : .full, withBound: true)
-            #expect(abs(v - d.gram[0][1]) <= b + d.bound![0][1])
+            let d = DirectConvolution.certifiedGram(inputs: [x], kernels: bank, padding: circular ? .circular : .full)
+            #expect(abs(v - d.gram[0][1]) <= b + d.bound[0][1])
         }
     }
 }

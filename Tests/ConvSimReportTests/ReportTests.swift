@@ -99,6 +99,9 @@ import Testing
         ("spectrum", SVG.spectrum([3, 2, 1e-3, 0], title: "s", yLabel: "λ")),
         ("heatmaps", SVG.heatmaps([("k R", 2, 2, [1, -1, 0.5, 0]), ("k G", 3, 3, (0..<9).map { Double($0) - 4 })], title: "h")),
         ("heatmap-large", SVG.heatmaps([("cos", 40, 40, (0..<1600).map { sin(Double($0)) })], title: "large")),
+        ("scatter", SVG.scatter([(label: "pairs", points: [(0.1, 0.9), (0.5, 0.2), (.nan, 0.3)])],
+                                curves: [(label: "bound", points: (0...10).map { (Double($0) / 10, 0.8 + 0.02 * Double($0)) })],
+                                title: "s", xLabel: "x", yLabel: "y", references: [.y(0.8, "T4")])),
     ]
 
     @Test func figuresAreDeterministicAndWellFormed() throws {
@@ -156,6 +159,20 @@ import Testing
         }
         let legend = attributes("line", where: "stroke-width=\"2.2\"")
         #expect(legend.count == 2 && legend.allSatisfy { ($0["x1"] ?? 0) > right }, "legend inside the plot (right edge \(right))")
+    }
+
+    /// A scatter's axes cover its points, its curves and its references; the CSV has every point.
+    @Test func scatterCoversPointsCurvesAndReferences() throws {
+        let fig = SVG.scatter([(label: "p", points: [(0.2, 0.3), (0.4, 1.7)])], curves: [(label: "c", points: [(0, -0.5), (1.2, 0)])],
+                              title: "t", xLabel: "x", yLabel: "y", references: [.y(2.5, "r")])
+        #expect(fig.csv.split(separator: "\n").count == 1 + 2 + 2)
+        #expect(fig.svg.components(separatedBy: "<circle").count - 1 == 2)
+        // The y axis reaches 2.5 (the reference) and −0.5 (the curve); x reaches 1.2 (the curve).
+        let y = SVG.niceTicks(-0.5, 2.5), x = SVG.niceTicks(0, 1.2)
+        #expect(y.lo <= -0.5 && y.hi >= 2.5 && x.hi >= 1.2)
+        for label in SVG.tickLabels(y.ticks, step: y.step) + SVG.tickLabels(x.ticks, step: x.step) {
+            #expect(fig.svg.contains(">\(label)<"), "tick \(label) missing")
+        }
     }
 
     /// Every kind of figure renders to a PNG of the styled size through librsvg (`rsvg-convert`,

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Testing
+import ConvSimCore
+import ConvSimIO
+@testable import convsim
+
+/// The CLI in-process: every example its help shows parses, bad flags are refused with a message
+/// naming them, and commands write what they say (files, exports) when run as a library call.
+@Suite struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every command type, subcommands included.
+    static func allCommands(_ c: any ParsableCommand.Type = ConvSim.self) -> [any ParsableCommand.Type] {
+        [c] + c.configuration.subcommands.flatMap { allCommands($0) }
+    }
+
+    /// `convsim …` lines under "Examples:" in each command's discussion, as argument vectors
+    /// (comments after `#` dropped; no shell quoting is used in the examples).
+    static func examples() -> [(command: String, args: [String])] {
+        allCommands().flatMap { c -> [(command: String, args: [String])] in
+            let text = c.configuration.discussion
+            guard let start = text.range(of: "Examples:") else { return [] }
+            // Lines ending in `\` continue on the next.
+            let lines = text[start.upperBound...].replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n")
+            return lines.compactMap { line in
+                let code = line.split(separator: "#", maxSplits: 1).first.map(String.init) ?? ""
+                let words = code.split(separator: " ").map(String.init)
+                guard words.first == "convsim" else { return nil }
+                return (c.configuration.commandName ?? "convsim", Array(words.dropFirst()))
+            }
+        }
+    }
+
+    /// Every visible command is used in at least one example (its own or its parent's).
+    @Test func everyCommandShowsExamples() {
+        let leaves = Self.allCommands().filter { $0.configuration.subcommands.isEmpty && $0.configuration.shouldDisplay }
+        let used = Set(Self.examples().flatMap { $0.args.prefix(2) })
+        for c in leaves {
+            let name = c.configuration.commandName ?? "?"
+            #expect(used.contains(name), "no example of convsim … \(name) in any --help")
+        }
+    }
+
+    @Test func everyExampleParses() throws {
+        let ex = Self.examples()
+        #expect(ex.count >= 20)
+        for (command, args) in ex {
+            do { _ = try ConvSim.parseAsRoot(args) } catch {
+                Issue.record("example of \(command) does not parse: convsim \(args.joined(separator: " ")) — \(ConvSim.message(for: error))")
+            }
+        }
+    }
+
+    @Test func badFlagsAreRefusedByName() {
+        let cases: [([String], String)] = [
+            (["gram", "--input", "x.png", "--kernels", "k.npy", "--threads", "0"], "threads"),
+            (["cs", "--kernels", "k.npy", "--gradient", "g.txt"], "gradient"),
+            (["search", "--trials", "-3"], "trials"),
+            (["analyze", "m.safetensors", "--padding", "sideways"], "padding"),
+        ]
+        for (args, flag) in cases {
+            #expect(throws: (any Error).self, "convsim \(args.joined(separator: " "))") { _ = try ConvSim.parseAsRoot(args) }
+            do { _ = try ConvSim.parseAsRoot(args) } catch {
+                #expect(ConvSim.message(for: error).contains(flag), "message for \(args): \(ConvSim.message(for: error))")
+            }
+        }
+    }
+
+    /// `analyze --report --export csv` run in-process: the report, its figures (each with its
+    /// CSV) and the pairs table, whose row count is the number of kernel pairs.
+    @Test func analyzeWritesReportFiguresAndPairs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = Self.root.appendingPathComponent("data/weights/mtcnn_pnet_conv1.npy").path
+        let image = Self.root.appendingPathComponent("data/images/astronaut.png").path
+        let report = dir.appendingPathComponent("r.md").path
+        var command = try ConvSim.parseAsRoot(["analyze", weights, "--input", image, "--report", report, "--export", "csv"])
+        try command.run()
+        let md = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(md.contains("CS adjacent raw / unit"))
+        let figures = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("figures").path)
+        for svg in figures where svg.hasSuffix(".svg") {
+            #expect(figures.contains(String(svg.dropLast(4)) + ".csv"), "\(svg) has no CSV beside it")
+        }
+        #expect(figures.contains { $0.contains("kernel-vs-feature") })
+        let pairs = try String(contentsOfFile: dir.appendingPathComponent("r.pairs.csv").path, encoding: .utf8)
+        let rows = pairs.split(separator: "\n")
+        #expect(rows.first == "layer,group,i,j,kernel_cosine,feature_cosine")
+        #expect(rows.count == 1 + 10 * 9 / 2)
+    }
+
+    /// `stats build` of two shards (a multiple of the 64-image block first) then `stats merge`
+    /// equals one pass over all the images, byte for byte, run in-process.
+    @Test func statsMergeOfShardsEqualsOnePass() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
+        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        var rng = SeededRandom(seed: 5)
+        let images = (0..<100).map { _ in (0..<(2 * 9 * 7)).map { _ in rng.gaussian() } }
+        try NPY.write(images.flatMap { $0 }, shape: [100, 2, 9, 7], to: p("all.npy"))
+        try NPY.write(images[0..<64].flatMap { $0 }, shape: [64, 2, 9, 7], to: p("a.npy"))
+        try NPY.write(images[64...].flatMap { $0 }, shape: [36, 2, 9, 7], to: p("b.npy"))
+        try run(["stats", "build", "--input", p("all.npy"), "--kernel-size", "3", "--padding", "valid", "--out", p("all.stats")])
+        try run(["stats", "build", "--input", p("a.npy"), "--kernel-size", "3", "--padding", "valid", "--out", p("a.stats")])
+        try run(["stats", "build", "--input", p("b.npy"), "--kernel-size", "3", "--padding", "valid", "--out", p("b.stats")])
+        try run(["stats", "merge", p("a.stats"), p("b.stats"), "--out", p("ab.stats")])
+        let one = try Data(contentsOf: URL(fileURLWithPath: p("all.stats"))), merged = try Data(contentsOf: URL(fileURLWithPath: p("ab.stats")))
+        #expect(!one.isEmpty && one == merged)
+    }
+}
