@@ -62,8 +62,8 @@ struct AnalyzeCommand: ParsableCommand {
         parallel.apply()
         figures.apply()
         if Self.isONNX(model) { return try runONNX() }
-        if try !onnxInput.preprocessing().isIdentity {
-            throw ConvSimError.invalidArgument("--scale, --mean, --std, --channel-order and --resize prepare the inputs of ONNX models; MODEL is not a .onnx file")
+        if try onnxInput.isSet() {
+            throw ConvSimError.invalidArgument("--scale, --mean, --std, --channel-order, --resize and --after-activation apply to ONNX models; MODEL is not a .onnx file")
         }
         do {
             var overrides: [String: Int] = [:]

@@ -34,13 +34,20 @@ extension AnalyzeCommand {
             if !noBias, let b = l.bias { settings.biases[l.name] = b }
         }
         let records = Dictionary(run.layers.map { ($0.layer.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let results = try ModelAnalysis.analyzeModel(
+        var results = try ModelAnalysis.analyzeModel(
             run.layers.map { ($0.layer.name, $0.layer.bank) }, images: [], settings: settings,
             activations: { name in
                 guard let r = records[name], !r.inputs.isEmpty else { return nil }
                 return (r.paddedInputs(), "from the forward pass (the input of node '\(r.layer.nodeName)', zero-padded by its pads)")
             },
             progress: { name, i, n in progress("analyze: \(name) (\(i)/\(n))") })
+        if onnxInput.afterActivation {
+            for (k, r) in run.layers.enumerated() where k < results.count && results[k].name == r.layer.name {
+                if let a = r.layer.activation, !r.activated.isEmpty {
+                    results[k].activated = try ModelAnalysis.activated(a, maps: r.activated, groups: r.layer.groups)
+                }
+            }
+        }
         var shown = self
         shown.padding = .valid
         if let path = report { try shown.writeReport(results, to: path, images: images.count) }

@@ -17,6 +17,14 @@ struct ONNXInputOptions: ParsableArguments {
     var channelOrder: String = "rgb"
     @Option(help: "ONNX models: resize the inputs to H,W first (bilinear, half-pixel centers as PyTorch align_corners=False).")
     var resize: String?
+    @Flag(name: .customLong("after-activation"), help: "ONNX models: also the cosines of each layer's maps after the activation that follows it (Relu, LeakyRelu, PRelu, Elu, Clip, Sigmoid, Tanh), from the forward pass.")
+    var afterActivation = false
+
+    /// True when any of these flags is given (they apply to ONNX models only).
+    func isSet() throws -> Bool {
+        if afterActivation { return true }
+        return !(try preprocessing().isIdentity)
+    }
 
     /// The preprocessing these flags describe.
     func preprocessing() throws -> Preprocessing {

@@ -14,7 +14,7 @@ import Testing
         let model = Self.fixtures.appendingPathComponent("every/model.onnx").path
         let images = Self.fixtures.appendingPathComponent("every/images.npy").path
         let report = dir.appendingPathComponent("r.md").path
-        var command = try ConvSim.parseAsRoot(["analyze", model, "--input", images, "--report", report, "--export", "csv"])
+        var command = try ConvSim.parseAsRoot(["analyze", model, "--input", images, "--report", report, "--export", "csv", "--after-activation"])
         try command.run()
         let md = try String(contentsOfFile: report, encoding: .utf8)
         #expect(md.contains("layer5.weight") && md.contains("from the forward pass"))
@@ -28,7 +28,8 @@ import Testing
         let model = Self.fixtures.appendingPathComponent("pnet/model.onnx").path
         for args in [["analyze", model, "--stride", "conv1.weight=2"], ["analyze", model, "--activations", "dir"],
                      ["analyze", model, "--resize", "0,4"], ["analyze", model, "--channel-order", "grb"],
-                     ["analyze", Self.fixtures.appendingPathComponent("every/weights.safetensors").path, "--scale", "255"]] {
+                     ["analyze", Self.fixtures.appendingPathComponent("every/weights.safetensors").path, "--scale", "255"],
+                     ["analyze", Self.fixtures.appendingPathComponent("every/weights.safetensors").path, "--after-activation"]] {
             var c = try ConvSim.parseAsRoot(args)
             #expect(throws: (any Error).self, "convsim \(args.joined(separator: " "))") { try c.run() }
         }
