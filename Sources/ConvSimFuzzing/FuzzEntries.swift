@@ -2,6 +2,7 @@ import ConvSimIO
 import ConvSimCertificates
 import ConvSimCore
 import ConvSimCorrelation
+import ConvSimONNX
 import ConvSimReport
 import ConvSimSearch
 import ConvSimTheorems
@@ -27,6 +28,7 @@ public enum FuzzEntries {
             _ = Notebook.parse(text).render()
         }),
         ("json", { data in _ = try? StrictJSON.parse(data) }),
+        ("onnx", { data in onnx(data) }),
         ("stats", { data in
             guard let s = try? StatsFile.decode(data, path: "fuzz.stats") else { return }
             _ = try? DatasetStatistics.patchGram(s)
@@ -68,6 +70,33 @@ public enum FuzzEntries {
         run.onCheckpoint = { saved.append($0) }
         try run.run()
         return try CheckpointStore.blob(saved.count > 1 ? saved[saved.count / 2] : run.checkpoint)
+    }
+
+    /// The `onnx` target: read a model and, when its window attributes are small (every
+    /// integer attribute within ±64), run it on a fixed input of its declared shape (named axes:
+    /// 1 for the batch, 16 otherwise; at most 4096 values), with every tensor limited to 2¹⁶
+    /// values so that each input runs in milliseconds.
+    static func onnx(_ data: Data) {
+        Tensor.$elementLimit.withValue(1 << 16) {
+            guard let model = try? ONNXModel(data: data, path: "fuzz.onnx") else { return }
+            _ = model.convLayers.map { $0.pads(height: 8, width: 8) }
+            for n in model.nodes {
+                for a in n.attributes.values {
+                    switch a {
+                    case .int(let v): if abs(v) > 64 { return }
+                    case .ints(let v): if v.contains(where: { abs($0) > 64 }) { return }
+                    default: break
+                    }
+                }
+            }
+            let shape = model.inputShape.isEmpty ? [1, 3, 8, 8] : model.inputShape.enumerated().map { k, d -> Int in
+                if case .fixed(let n) = d { return n }
+                return k == 0 ? 1 : 16
+            }
+            guard let n = try? Tensor.elementCount(shape), n <= 4096,
+                  let input = try? Tensor(shape: shape, values: (0..<n).map { Double($0 % 7) / 7 - 0.4 }) else { return }
+            _ = try? model.run(tensors: [input])
+        }
     }
 
     public static func target(named name: String) -> (@Sendable (Data) -> Void)? {

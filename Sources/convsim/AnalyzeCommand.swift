@@ -5,6 +5,7 @@ import ConvSimCore
 import ConvSimCorrelation
 import ConvSimReport
 import ConvSimSimilarity
+import ConvSimONNX
 import Foundation
 
 /// `convsim analyze`: every convolution layer of a trained model through the lens of
@@ -23,14 +24,20 @@ struct AnalyzeCommand: ParsableCommand {
         the layer's own nearly orthogonal pairs come to it. Depthwise weights (M, 1, kh, kw) are \
         analysed per group; --groups NAME=G overrides.
 
+        MODEL may also be an ONNX model (.onnx): the model runs forward (Float64) on the --input \
+        images, prepared by --scale, --mean, --std, --channel-order and --resize, and every Conv node \
+        is analysed on the tensor that really reaches it, with its own groups, stride, dilation, bias \
+        and pads (taken from the model: --groups, --stride, --dilation, --padding do not apply).
+
         Examples:
           convsim analyze data/weights/mtcnn.safetensors
           convsim analyze data/weights/mtcnn.safetensors --input data/images/astronaut.png --report mtcnn.md
           convsim analyze weights_dir --groups block1.dw.weight=32 --json
           convsim analyze weights_dir --activations acts --stride features.0.weight=2   # scripts/dump_activations.py
+          convsim analyze pnet.onnx --input data/images/astronaut.png --scale 255 --mean 127.5 --std 128
         """)
 
-    @Argument(help: "A .safetensors file or a directory of .npy layers.") var model: String
+    @Argument(help: "A .safetensors file, a directory of .npy layers, or an ONNX model (.onnx).") var model: String
     @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable).") var inputs: [String] = []
     @Option(help: "Padding for the feature-map part.") var padding: Padding = .same
     @Option(help: "Group count for a layer, NAME=G (repeatable).") var groups: [String] = []
@@ -49,10 +56,15 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var figures: FigureOption
     @OptionGroup var exporting: ExportOption
+    @OptionGroup(title: "ONNX models") var onnxInput: ONNXInputOptions
 
     func run() throws {
         parallel.apply()
         figures.apply()
+        if Self.isONNX(model) { return try runONNX() }
+        if try onnxInput.isSet() {
+            throw ConvSimError.invalidArgument("--scale, --mean, --std, --channel-order, --resize and --after-activation apply to ONNX models; MODEL is not a .onnx file")
+        }
         do {
             var overrides: [String: Int] = [:]
             for g in groups {
