@@ -15,9 +15,14 @@ NumPy user would write, each timed on the best of 3 runs (loading excluded):
   minus the border term B (the patches of the zero-padded frame that the padding leaves out),
   then G = K (R - B) K^T.
 
+When torch imports (optional), two PyTorch programs too, float64, on torch's default threads:
+- torch-unfold: the patch Gram from F.unfold in slabs of 64 images, then K (P^T P) K^T;
+- torch-conv: F.conv2d of all the crops, then F F^T.
+
 Writes OUT_PREFIX-im2col.npy and OUT_PREFIX-fft.npy (the Grams) and prints one JSON line:
 {"im2col_seconds", "fft_seconds", "numpy", "blas": the BLAS library and kernel NumPy ran (from
-threadpoolctl when it is installed), "threads"}. The caller unsets OPENBLAS_CORETYPE and
+threadpoolctl when it is installed), "threads"}, and with torch "torch", "torch_threads",
+"torch_unfold_seconds", "torch_conv_seconds" (their Grams in OUT_PREFIX-torch-*.npy). The caller unsets OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE for this process, so NumPy's BLAS runs its best kernel for the CPU.
 """
 import json
@@ -90,6 +95,41 @@ def fft_gram(x, k, padding):
     return kf @ g @ kf.T
 
 
+def torch_grams(x, k, padding, out_prefix):
+    """The two PyTorch peers, or {} when torch does not import."""
+    try:
+        import torch
+        import torch.nn.functional as F
+    except Exception:
+        return {}
+    n, c, h, w = x.shape
+    m, _, kh, kw = k.shape
+    (ty, by), (lx, rx) = pads(kh, padding), pads(kw, padding)
+    xt, kt = torch.from_numpy(x), torch.from_numpy(k)
+    kf = kt.reshape(m, -1)
+
+    def unfold():
+        g = torch.zeros((c * kh * kw, c * kh * kw), dtype=torch.float64)
+        for s in range(0, n, 64):
+            p = F.unfold(F.pad(xt[s:s + 64], (lx, rx, ty, by)), (kh, kw))   # (b, C*kh*kw, L)
+            p = p.transpose(1, 2).reshape(-1, c * kh * kw)
+            g += p.T @ p
+        return (kf @ g @ kf.T).numpy()
+
+    def conv():
+        f = F.conv2d(F.pad(xt, (lx, rx, ty, by)), kt)                       # (N, M, oh, ow)
+        f = f.permute(1, 0, 2, 3).reshape(m, -1)
+        return (f @ f.T).numpy()
+
+    with torch.no_grad():
+        t_unfold, g1 = best_of(unfold)
+        t_conv, g2 = best_of(conv)
+    np.save(out_prefix + "-torch-unfold.npy", g1)
+    np.save(out_prefix + "-torch-conv.npy", g2)
+    return {"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "torch_unfold_seconds": t_unfold, "torch_conv_seconds": t_conv}
+
+
 def best_of(f, *args, runs=3):
     best, out = float("inf"), None
     for _ in range(runs):
@@ -119,8 +159,10 @@ def main():
     np.save(out_prefix + "-im2col.npy", g1)
     np.save(out_prefix + "-fft.npy", g2)
     blas, threads = blas_info()
-    print(json.dumps({"im2col_seconds": t_im2col, "fft_seconds": t_fft, "numpy": np.__version__,
-                      "blas": blas, "threads": threads, "images": int(x.shape[0])}))
+    out = {"im2col_seconds": t_im2col, "fft_seconds": t_fft, "numpy": np.__version__,
+           "blas": blas, "threads": threads, "images": int(x.shape[0])}
+    out.update(torch_grams(x, k, padding, out_prefix))
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ package struct BenchSetup {
         package var im2colSeconds: Double, fftSeconds: Double
         package var version: String, blas: String
         package var im2colGram: [Double], fftGram: [Double]
+        /// The PyTorch peers, when torch imported in the child: unfold patch Gram and conv2d + F·Fᵀ.
+        package var torch: (version: String, threads: Int, unfoldSeconds: Double, convSeconds: Double,
+                            unfoldGram: [Double], convGram: [Double])?
+        /// The fastest peer's time.
+        package var bestSeconds: Double {
+            min(im2colSeconds, fftSeconds, torch.map { min($0.unfoldSeconds, $0.convSeconds) } ?? .infinity)
+        }
     }
 
     /// Runs the NumPy peers (scripts/bench_gram_numpy.py) on the same crops and bank, with
@@ -79,10 +86,16 @@ package struct BenchSetup {
                   let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
                 throw ConvSimError.invalidArgument("python3 with NumPy printed no timing (is NumPy installed?)")
             }
-            return NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
-                               blas: obj["blas"] as? String ?? "?",
-                               im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
-                               fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
+            var r = NumpyResult(im2colSeconds: a, fftSeconds: f, version: obj["numpy"] as? String ?? "?",
+                                blas: obj["blas"] as? String ?? "?",
+                                im2colGram: try NPY.read(path: outPrefix + "-im2col.npy").values,
+                                fftGram: try NPY.read(path: outPrefix + "-fft.npy").values)
+            if let tu = obj["torch_unfold_seconds"] as? Double, let tc = obj["torch_conv_seconds"] as? Double {
+                r.torch = (obj["torch"] as? String ?? "?", obj["torch_threads"] as? Int ?? 0, tu, tc,
+                           try NPY.read(path: outPrefix + "-torch-unfold.npy").values,
+                           try NPY.read(path: outPrefix + "-torch-conv.npy").values)
+            }
+            return r
         }
     }
 

@@ -29,7 +29,8 @@ package enum Parallel {
     /// after every threaded call — a core taken from the toolkit's own blocks (a fifth of a
     /// short run's profile, and the in-process CS twice as slow). The CLI calls this first.
     /// `blas_thread_shutdown_` is looked up at run time (the OpenMP and serial builds of
-    /// OpenBLAS have no pool and no such symbol). BLAS results then never depend on `--threads`.
+    /// OpenBLAS have no pool and no such symbol). Nothing may call `openblas_set_num_threads`
+    /// afterwards: it re-creates a stopped pool. BLAS results then never depend on `--threads`.
     package static func quietBLAS() {
         openblas_set_num_threads(1)
         typealias Shutdown = @convention(c) () -> Int32
@@ -47,31 +48,9 @@ package enum Parallel {
             for b in 0..<blocks { body(b) }
             return
         }
-        // The workers already fill the budget: BLAS calls inside the blocks run on one thread
-        // each (OpenBLAS's own threads would oversubscribe the cores and spin in sched_yield).
-        enterParallelRegion()
-        defer { leaveParallelRegion() }
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var b = w
             while b < blocks { body(b); b += workers }
         }
-    }
-
-    nonisolated(unsafe) private static var regions = 0
-    nonisolated(unsafe) private static var savedBLASThreads: Int32 = 1
-
-    private static func enterParallelRegion() {
-        lock.lock(); defer { lock.unlock() }
-        if regions == 0 {
-            savedBLASThreads = openblas_get_num_threads()
-            openblas_set_num_threads(1)
-        }
-        regions += 1
-    }
-
-    private static func leaveParallelRegion() {
-        lock.lock(); defer { lock.unlock() }
-        regions -= 1
-        if regions == 0 { openblas_set_num_threads(savedBLASThreads) }
     }
 }

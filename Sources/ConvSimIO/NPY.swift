@@ -533,11 +533,27 @@ public enum IOFiles {
             let size = fileSize(path)
             if size > limit { throw ConvSimError.fileTooLarge(path: path, bytes: size, limit: limit) }
         }
+        if let mapped = mapped(path) { return mapped }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
             throw ConvSimError.malformedFile(path: path, reason: "cannot be read (\(error.localizedDescription))")
         }
+    }
+
+    /// A regular file of 1 MiB or more, memory-mapped read-only and private (no copy into the
+    /// process: the decoders read the page cache directly); nil when it cannot be mapped, and the
+    /// caller reads it instead. (A file truncated by another process while mapped would fault:
+    /// an outside race, not a property of the file's contents.)
+    static func mapped(_ path: String) -> Data? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size >= 1 << 20,
+              let size = Int(exactly: st.st_size) else { return nil }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+        return Data(bytesNoCopy: p, count: size, deallocator: .custom { ptr, n in munmap(ptr, n) })
     }
 
     /// The size in bytes of the file at `path` (0 if unknown).

@@ -77,13 +77,18 @@ struct BenchGramCommand: ParsableCommand {
             if !skipNumpy {
                 do { numpy = try setup.numpyGram(count: n, script: numpyScript); numpyNote = "ok" }
                 catch { numpyNote = "skipped: \(error)" }
-                if let np = numpy { progress(String(format: "  numpy   im2col %.4f s, fft %.4f s", np.im2colSeconds, np.fftSeconds)) } else { progress("  numpy   \(numpyNote)") }
+                if let np = numpy {
+                    progress(String(format: "  numpy   im2col %.4f s, fft %.4f s", np.im2colSeconds, np.fftSeconds))
+                    if let t = np.torch { progress(String(format: "  torch   unfold %.4f s, conv2d %.4f s", t.unfoldSeconds, t.convSeconds)) }
+                } else { progress("  numpy   \(numpyNote)") }
             }
 
             let relFD = maxRelativeDifference(fast.gram.flatMap { $0 }, direct.flatMap { $0 })
             let relCLI = maxRelativeDifference(fast.gram.flatMap { $0 }, cli.gram)
-            let relFN = numpy.map { max(maxRelativeDifference(fast.gram.flatMap { $0 }, $0.im2colGram),
-                                        maxRelativeDifference(fast.gram.flatMap { $0 }, $0.fftGram)) }
+            let relFN = numpy.map { np in
+                ([np.im2colGram, np.fftGram] + (np.torch.map { [$0.unfoldGram, $0.convGram] } ?? []))
+                    .map { maxRelativeDifference(fast.gram.flatMap { $0 }, $0) }.max() ?? 0
+            }
             let maxBound = fast.bound.flatMap { $0 }.max() ?? 0
             let scale = fast.gram.flatMap { $0 }.map(abs).max() ?? 1
 
@@ -110,9 +115,13 @@ struct BenchGramCommand: ParsableCommand {
                 if let np = numpy, let rel = relFN {
                     fields += [("numpy_im2col_seconds", .number(np.im2colSeconds)), ("numpy_fft_seconds", .number(np.fftSeconds)),
                                ("numpy_version", .string(np.version)), ("numpy_blas", .string(np.blas)),
-                               ("speedup_vs_best_numpy", .number(min(np.im2colSeconds, np.fftSeconds) / tFFT)),
-                               ("cli_speedup_vs_best_numpy", .number(min(np.im2colSeconds, np.fftSeconds) / cli.seconds)),
-                               ("max_relative_difference_fft_numpy", .number(rel))]
+                               ("speedup_vs_best_peer", .number(np.bestSeconds / tFFT)),
+                               ("cli_speedup_vs_best_peer", .number(np.bestSeconds / cli.seconds)),
+                               ("max_relative_difference_fft_peers", .number(rel))]
+                    if let t = np.torch {
+                        fields += [("torch_version", .string(t.version)), ("torch_threads", .int(t.threads)),
+                                   ("torch_unfold_seconds", .number(t.unfoldSeconds)), ("torch_conv_seconds", .number(t.convSeconds))]
+                    }
                 } else { fields.append(("numpy", .string(numpyNote))) }
                 fields.append(("memory", .array(memory.map { .object([("n", .int($0.0)), ("peak_rss_kib", .number($0.1)), ("fft_seconds", .number($0.2))]) })))
                 if memory.count == 2 { fields.append(("memory_ratio", .number(memory[1].1 / memory[0].1))) }
@@ -126,13 +135,17 @@ struct BenchGramCommand: ParsableCommand {
                 if let np = numpy {
                     print(String(format: "  NumPy im2col in slabs + BLAS      %9.4f s   ratio = %.2f×", np.im2colSeconds, np.im2colSeconds / tFFT))
                     print(String(format: "  NumPy FFT (this algorithm)        %9.4f s   ratio = %.2f×", np.fftSeconds, np.fftSeconds / tFFT))
-                    let best = min(np.im2colSeconds, np.fftSeconds)
+                    if let t = np.torch {
+                        print(String(format: "  torch unfold patch Gram, f64      %9.4f s   ratio = %.2f×   (torch %@, %d threads)", t.unfoldSeconds, t.unfoldSeconds / tFFT, t.version, t.threads))
+                        print(String(format: "  torch conv2d then F·Fᵀ, f64       %9.4f s   ratio = %.2f×", t.convSeconds, t.convSeconds / tFFT))
+                    } else { print("  PyTorch: not importable in the child (its peers skipped)") }
+                    let best = np.bestSeconds
                     print(String(format: "  best peer / FFT = %.2f×, best peer / CLI end to end = %.2f×  (goal ≥ 2×)   NumPy %@, BLAS %@",
                                  best / tFFT, best / cli.seconds, np.version, np.blas))
                 } else { print("  NumPy baseline: \(numpyNote)") }
                 print(String(format: "  max relative difference FFT vs direct: %.3e   (certified bound on FFT error, relative: %.3e)", relFD, maxBound / scale))
                 print(String(format: "  max relative difference FFT vs CLI:    %.3e", relCLI))
-                if let r = relFN { print(String(format: "  max relative difference FFT vs NumPy:  %.3e", r)) }
+                if let r = relFN { print(String(format: "  max relative difference FFT vs peers:  %.3e", r)) }
                 for (count, kb, s) in memory { print(String(format: "  peak memory, FFT path, N = %6d: %8.1f MiB  (%.3f s)", count, kb / 1024, s)) }
                 if memory.count == 2 { print(String(format: "  memory ratio N=%d / N=%d: %.3f  (goal ≤ 1.5)", memory[1].0, memory[0].0, memory[1].1 / memory[0].1)) }
             }
