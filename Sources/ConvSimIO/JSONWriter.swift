@@ -1,4 +1,3 @@
-import ConvSimIO
 import ConvSimCore
 import Foundation
 
@@ -16,8 +15,11 @@ public indirect enum JSON: Sendable {
     case null
     case array([JSON])
     case object([(String, JSON)])
+    /// An array of numbers, written as `.array` of `.number`s is (one line), without a boxed
+    /// value per number: the rows of the M×M matrices (786,432 numbers at M = 512).
+    case numbers([Double])
 
-    public static func matrix(_ m: [[Double]]) -> JSON { .array(m.map { .array($0.map { .number($0) }) }) }
+    public static func matrix(_ m: [[Double]]) -> JSON { .array(m.map { .numbers($0) }) }
 
     /// The JSON text. Written into one growing buffer, so the time is linear in the output's
     /// size (a 512×512 matrix is 262,144 numbers).
@@ -35,10 +37,19 @@ public indirect enum JSON: Sendable {
         case .string(let s): out += JSON.quote(s)
         case .bool(let b): out += b ? "true" : "false"
         case .null: out += "null"
+        case .numbers(let a):
+            out += "["
+            for (k, d) in a.enumerated() {
+                if k > 0 { out += ", " }
+                out += d.isFinite ? JSON.format(d) : "null"
+            }
+            out += "]"
         case .array(let a):
             if a.isEmpty { out += "[]"; return }
             // Arrays of scalars stay on one line.
-            let scalars = a.allSatisfy { if case .array = $0 { return false }; if case .object = $0 { return false }; return true }
+            let scalars = a.allSatisfy {
+                switch $0 { case .array, .object, .numbers: return false; default: return true }
+            }
             out += "["
             for (k, v) in a.enumerated() {
                 if k > 0 { out += scalars ? ", " : "," }
