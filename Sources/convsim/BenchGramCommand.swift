@@ -14,12 +14,15 @@ import Glibc
 struct BenchGramCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gram",
-        abstract: "Benchmark the FFT Gram against the direct path and NumPy (im2col + BLAS).",
+        abstract: "Benchmark the FFT Gram against the direct path, the FFTW floor, the CLI end to end and the NumPy/PyTorch peers.",
         discussion: """
         N RGB 32×32 crops of a bundled image (seeded positions), a random 64×3×3×3 bank, \
         same padding. Prints each time, the ratios, the max relative difference between \
-        methods and the peak resident memory of the FFT path for N and for --memory-n images.
-        Goals: FFT ≥ 20× faster than direct and faster than NumPy at N = 1000; \
+        methods and the peak resident memory of the FFT path for N and for --memory-n images. \
+        Peers (scripts/bench_gram_numpy.py, OPENBLAS_* unset in that child only): NumPy im2col \
+        in slabs + BLAS, NumPy FFT, and PyTorch unfold / conv2d (float64) when torch imports.
+        Goals: FFT ≥ 20× faster than direct; ≥ 2× faster than the best peer, in process and \
+        end to end (convsim gram on the crops as a .npy); within 3× of the FFTW floor; \
         peak memory at N = 10,000 within 1.5× of N = 1,000.
 
         Example:
