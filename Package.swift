@@ -57,7 +57,7 @@ let package = Package(
                 ],
                 path: "Sources/Theorems",
                 exclude: ["README.md"]),
-        .target(name: "ConvSimReport", dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimSearch", "ConvSimExperiments"],
+        .target(name: "ConvSimReport", dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimSearch", "ConvSimExperiments", "ConvSimAnalysis", "ConvSimSimilarity"],
                 exclude: ["README.md"]),
         .target(name: "ConvSimAnalysis",
                 dependencies: ["ConvSimCore", "ConvSimCorrelation", "ConvSimSimilarity"],
