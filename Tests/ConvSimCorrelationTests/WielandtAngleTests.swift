@@ -23,6 +23,7 @@ import ConvSimCore
             if nearlyOrthogonal {   // b − (a·b / a·a)a, scaled to integers: exactly orthogonal
                 let ab = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }, aa = a.reduce(0) { $0 + $1 * $1 }
                 b = zip(a, b).map { aa * $0.1 - ab * $0.0 }
+                if b.allSatisfy({ $0 == 0 }) { return }   // b was parallel to a: no pair
             }
             func dot(_ x: [Double], _ y: [Double], _ w: [Double]) -> Double { (0..<n).reduce(0) { $0 + x[$1] * w[$1] * y[$1] } }
             let one = [Double](repeating: 1, count: n)
