@@ -140,25 +140,46 @@ package struct BenchSetup {
 /// OPENBLAS_L2_SIZE removed from that child's environment only — they slow NumPy's BLAS several-
 /// fold; the toolkit keeps them) and the CLI itself, end to end.
 package enum ChildProcess {
-    /// Runs a child process and returns its standard output (throws on a non-zero exit).
+    /// Runs a child process and returns its standard output (throws on a non-zero exit); its
+    /// standard error goes to /dev/null. Spawned with `posix_spawn` and reaped with `waitpid`,
+    /// so a timed child costs what the process itself costs (Foundation's `Process` added tens
+    /// of milliseconds of its own to every end-to-end timing).
     package static func run(_ argv: [String], unsetBLAS: Bool) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        if unsetBLAS {
-            var env = ProcessInfo.processInfo.environment
-            env["OPENBLAS_CORETYPE"] = nil
-            env["OPENBLAS_L2_SIZE"] = nil
-            p.environment = env
+        guard let path = argv.first else { throw ConvSimError.invalidArgument("no program to run") }
+        var env = ProcessInfo.processInfo.environment
+        if unsetBLAS { env["OPENBLAS_CORETYPE"] = nil; env["OPENBLAS_L2_SIZE"] = nil }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ConvSimError.invalidArgument("cannot create a pipe for \(path)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        let cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cArgs + cEnv { free(p) } }
+        var pid = pid_t()
+        let rc = posix_spawn(&pid, path, &actions, nil, cArgs, cEnv)
+        posix_spawn_file_actions_destroy(&actions)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw ConvSimError.invalidArgument("cannot start \(path) (error \(rc))")
         }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw ConvSimError.invalidArgument("\(argv.dropFirst().prefix(2).joined(separator: " ")) exited with status \(p.terminationStatus)")
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n > 0 { buffer.withUnsafeBytes { data.append(contentsOf: $0.prefix(n)) } }
+            else if n == 0 || errno != EINTR { break }
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            throw ConvSimError.invalidArgument("\(argv.dropFirst().prefix(2).joined(separator: " ")) exited with status \(exited ? code : 128 + (status & 0x7f))")
         }
         return data
     }
