@@ -8,12 +8,8 @@ public struct Certified: Sendable, Equatable, CustomStringConvertible {
 
     /// The smallest `|x|` over the interval (0 when it contains 0).
     public var magnitudeLowerBound: Double { max(0, abs(value) - radius) }
-    /// The largest `|x|` over the interval.
-    public var magnitudeUpperBound: Double { abs(value) + radius }
     /// Whether `x` lies in the interval.
     public func contains(_ x: Double) -> Bool { abs(x - value) <= radius }
-    /// Whether the interval certainly excludes 0 (the sign is certain).
-    public var isCertainlyNonZero: Bool { abs(value) > radius }
 
     public var description: String { "\(value) ± \(radius)" }
 }

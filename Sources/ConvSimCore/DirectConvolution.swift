@@ -44,17 +44,11 @@ public enum DirectConvolution {
         return maps
     }
 
-    /// The feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` summed over `inputs`, computed
-    /// directly (feature maps, then inner products); `DirectGramAccumulator` without the bound.
-    /// An input whose channels differ from the kernels' makes every entry NaN, so that every
-    /// check made with it fails (callers on untrusted inputs use the accumulator, which throws).
-    public static func gram(inputs: [Signal], kernels k: KernelBank, padding: Padding) -> [[Double]] {
-        let acc = DirectGramAccumulator(kernels: k, padding: padding, certified: false)
-        return acc.addingAll(inputs).gram
-    }
-
-    /// The same with an a-priori bound on the rounding error of every entry
-    /// (`DirectGramAccumulator`); NaN entries (and bounds) for mismatched channels, as above.
+    /// The feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` summed over `inputs`, computed directly
+    /// (feature maps, then inner products), with an a-priori bound on the rounding error of every
+    /// entry (`DirectGramAccumulator`). An input whose channels differ from the kernels' makes
+    /// every entry NaN, so that every check made with it fails (callers on untrusted inputs use
+    /// the accumulator, which throws).
     public static func certifiedGram(inputs: [Signal], kernels k: KernelBank, padding: Padding) -> CertifiedGram {
         DirectGramAccumulator(kernels: k, padding: padding).addingAll(inputs)
     }

@@ -88,17 +88,8 @@ public enum InputLoader {
         return converted.enumerated().map { NamedSignal(name: "\(name)[\($0.offset)]", signal: $0.element) }
     }
 
-    /// Splits an array into signals according to its shape (see `loadSignals`).
-    public static func signalsFromArray(_ array: NPYArray, path: String, oneDimensional: Bool = false) throws -> [Signal] {
-        let (n, c, h, w) = try batchDimensions(array.shape, path: path, oneDimensional: oneDimensional)
-        let size = c * h * w
-        return try (0..<n).map { i in
-            try signal(Array(array.values[(i * size)..<((i + 1) * size)]), c, h, w, dtype: array.dtype, path: path, offset: i * size)
-        }
-    }
-
     /// The signals of `.npy` bytes, each decoded straight from the file's bytes into its own
-    /// buffer (one copy; `NPY.read` then `signalsFromArray` would make three).
+    /// buffer (one copy; reading the file, decoding the whole array, then slicing it per image made three).
     static func signalsFromNPY(_ data: Data, path: String, oneDimensional: Bool) throws -> [Signal] {
         try data.withUnsafeBytes { raw in
             let layout = try NPY.layout(raw, path: path)

@@ -51,7 +51,7 @@ public struct SimilarityBoundTheorem: Theorem {
             let kind = InstanceGenerator.kind(trial: t, hasImages: !ctx.images.isEmpty, exactOnly: ctx.exact)
             let inst = InstanceGenerator.make(kind, padding: t % 2 == 0 ? .full : .circular, images: ctx.images, rng: &rng)
             let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels, padding: inst.padding)
-            let lower = max(0, abs(d.gram[0][1]) - d.bound[0][1])
+            let lower = d[0, 1].magnitudeLowerBound
             let b = Self.cauchySchwarzBound(inst)
             tally.add(discrepancy: lower, bound: b, instance: inst)
             if b > 0 { tightest = max(tightest, lower / b) }
