@@ -100,13 +100,19 @@ struct AnalyzeCommand: ParsableCommand {
                 },
                 stats: statsGram,
                 progress: { name, i, n in progress("analyze: \(name) (\(i)/\(n))") })
-            if let path = report { try writeReport(results, to: path, images: images.count) }
-            if let format = exporting.export {
-                let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
-                try IOFiles.writeAtomically(Data(LayerAnalysis.pairsTable(results).render(format).utf8), to: base + ".pairs.\(format.fileExtension)")
-            }
-            if json { print(renderJSON(results, settings: settings).render()) } else { printTable(results) }
+            try emit(results, settings: settings, images: images.count)
         }
+    }
+
+    /// Writes what was asked: the report (`--report`), the pairs table (`--export`), and the JSON
+    /// or the table on stdout. Shared by the weights and the ONNX paths.
+    func emit(_ results: [LayerAnalysis], settings: LayerSettings, images: Int) throws {
+        if let path = report { try writeReport(results, to: path, images: images) }
+        if let format = exporting.export {
+            let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
+            try IOFiles.writeAtomically(Data(LayerAnalysis.pairsTable(results).render(format).utf8), to: base + ".pairs.\(format.fileExtension)")
+        }
+        if json { print(renderJSON(results, settings: settings).render()) } else { printTable(results) }
     }
 
     /// The biases stored beside the layers' weights (`NAME.bias` for `NAME.weight`).

@@ -48,13 +48,7 @@ extension AnalyzeCommand {
                 }
             }
         }
-        var shown = self
-        shown.padding = .valid
-        if let path = report { try shown.writeReport(results, to: path, images: images.count) }
-        if let format = exporting.export {
-            let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
-            try IOFiles.writeAtomically(Data(LayerAnalysis.pairsTable(results).render(format).utf8), to: base + ".pairs.\(format.fileExtension)")
-        }
-        if json { print(shown.renderJSON(results, settings: settings).render()) } else { shown.printTable(results) }
+        // The output names the padding `model` (paddingLabel): each Conv's own pads.
+        try emit(results, settings: settings, images: images.count)
     }
 }
