@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system libraries ConvSimKit links against, if any is missing.
-# Debian/Ubuntu: FFTW, LAPACKE + OpenBLAS, libspng (validating PNG), libjpeg-turbo (JPEG), pkg-config, Python 3 (the second
+# Debian/Ubuntu: FFTW, OpenBLAS (BLAS and LAPACK), libspng (validating PNG), libjpeg-turbo (JPEG), pkg-config, Python 3 (the second
 # certificate checker, standard library only), librsvg's rsvg-convert (the tests render every kind of figure to PNG).
 # NumPy is optional (benchmark baseline and cross-checks only).
 set -euo pipefail
@@ -9,7 +9,6 @@ have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || need+=(python3)   # the second certificate checker (standard library only)
 have_pc fftw3   || need+=(libfftw3-dev)
-have_pc lapacke || need+=(liblapacke-dev)
 have_pc openblas || need+=(libopenblas-dev)
 have_pc spng    || need+=(libspng-dev)
 have_pc libturbojpeg || need+=(libturbojpeg0-dev)

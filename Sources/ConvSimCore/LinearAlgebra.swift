@@ -1,6 +1,6 @@
 import CLAPACK
 
-/// Thin, checked wrappers over OpenBLAS (CBLAS) and LAPACKE for dense row-major
+/// Thin, checked wrappers over OpenBLAS (CBLAS, and its LAPACK) for dense row-major
 /// `Double` matrices stored as flat arrays.
 public enum LinearAlgebra {
     /// `C = A·B` (or `A·Bᵀ` with `transposeB`), `A: m×k`, `B: k×n` (or `n×k`), row-major.
@@ -41,22 +41,49 @@ public enum LinearAlgebra {
         for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
     }
 
-    /// Eigen-decomposition of a symmetric `n×n` matrix (LAPACK `dsyevd`):
+    /// Eigen-decomposition of a symmetric `n×n` matrix (LAPACK `dsyevd`, OpenBLAS's own LAPACK):
     /// eigenvalues ascending and the eigenvectors as the rows of the returned matrix.
+    ///
+    /// LAPACK is column-major: the input is transposed into its layout (so the upper triangle read
+    /// is the row-major one's, as LAPACKE's row-major call read it), and the eigenvectors LAPACK
+    /// returns as columns are then the rows of the buffer read row-major. Workspace sizes come
+    /// from LAPACK's own query.
     public static func symmetricEigen(_ a: [Double], order n: Int) throws -> (values: [Double], vectors: [Double]) {
+        guard n > 0 else { return ([], []) }
+        guard a.count == n * n, let n32 = Int32(exactly: n) else {
+            throw ConvSimError.invalidArgument("symmetric eigen-decomposition: \(a.count) values for order \(n)")
+        }
         var w = [Double](repeating: 0, count: n)
         var z = a
-        let info = z.withUnsafeMutableBufferPointer { pz in
+        for i in 0..<n { for j in 0..<n { z[j * n + i] = a[i * n + j] } }
+        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+        var order = n32, info: Int32 = 0
+        // Workspace query (lwork = liwork = −1), then the decomposition.
+        var workSize = 0.0, iworkSize: Int32 = 0, query: Int32 = -1
+        z.withUnsafeMutableBufferPointer { pz in
             w.withUnsafeMutableBufferPointer { pw in
-                LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
-                               Int32(n), pz.baseAddress, Int32(n), pw.baseAddress)
+                dsyevd_(&jobz, &uplo, &order, pz.baseAddress, &order, pw.baseAddress, &workSize, &query, &iworkSize, &query, &info, 1, 1)
+            }
+        }
+        guard info == 0, workSize.isFinite, workSize >= 1, workSize < 1e12, iworkSize >= 1,
+              let lworkCount = Int(exactly: workSize.rounded(.up)), let lwork = Int32(exactly: lworkCount) else {
+            throw ConvSimError.invalidArgument("LAPACK dsyevd workspace query failed (info = \(info))")
+        }
+        var work = [Double](repeating: 0, count: lworkCount)
+        var iwork = [Int32](repeating: 0, count: Int(iworkSize))
+        var lw = lwork, liw = iworkSize
+        z.withUnsafeMutableBufferPointer { pz in
+            w.withUnsafeMutableBufferPointer { pw in
+                work.withUnsafeMutableBufferPointer { pwork in
+                    iwork.withUnsafeMutableBufferPointer { piwork in
+                        dsyevd_(&jobz, &uplo, &order, pz.baseAddress, &order, pw.baseAddress,
+                                pwork.baseAddress, &lw, piwork.baseAddress, &liw, &info, 1, 1)
+                    }
+                }
             }
         }
         if info != 0 { throw ConvSimError.invalidArgument("LAPACK dsyevd failed (info = \(info))") }
-        // Row-major z holds eigenvectors as columns; return them as rows.
-        var rows = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in 0..<n { rows[j * n + i] = z[i * n + j] } }
-        return (w, rows)
+        return (w, z)
     }
 
     /// Converts a flat row-major `n×n` matrix into nested rows.

@@ -123,10 +123,17 @@ public final class PatchGramAccumulator {
     /// (Callers that stream a dataset in several calls keep the same bytes when each call but
     /// the last holds a multiple of `blockSize` images.)
     public func add(contentsOf inputs: [(signal: Signal, name: String)]) throws {
+        try add(count: inputs.count) { inputs[$0] }
+    }
+
+    /// As `add(contentsOf:)`, for `count` images that `input(i)` produces when asked — on the
+    /// worker thread of image `i`'s block, so that a dataset is decoded in parallel and never
+    /// held in memory whole (`InputSet`). The first error, in image order, is thrown.
+    public func add(count: Int, input: @Sendable (Int) throws -> (signal: Signal, name: String)) throws {
         let b = Self.blockSize
-        let blocks = (inputs.count + b - 1) / b
+        let blocks = (count + b - 1) / b
         guard blocks > 1 else {
-            for x in inputs { try add(x.signal, name: x.name) }
+            for i in 0..<count { let x = try input(i); try add(x.signal, name: x.name) }
             return
         }
         let (c, kh, kw, p) = (channels, kernelHeight, kernelWidth, padding)
@@ -134,27 +141,27 @@ public final class PatchGramAccumulator {
         let wave = max(1, Parallel.threads) * 4
         var start = 0
         while start < blocks {
-            let count = min(wave, blocks - start)
-            let results = BlockResults(count: count)
+            let waveCount = min(wave, blocks - start)
+            let results = BlockResults(count: waveCount)
             let first = start
-            Parallel.forEach(blocks: count) { k in
+            Parallel.forEach(blocks: waveCount) { k in
                 let block = first + k
                 let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
                 do {
-                    for i in (block * b)..<min((block + 1) * b, inputs.count) { try acc.add(inputs[i].signal, name: inputs[i].name) }
+                    for i in (block * b)..<min((block + 1) * b, count) { let x = try input(i); try acc.add(x.signal, name: x.name) }
                     results.set(k, .success(acc))
                 } catch {
                     results.set(k, .failure(error))
                 }
             }
-            for k in 0..<count {
+            for k in 0..<waveCount {
                 switch results.get(k) {
                 case .success(let acc): try merge(acc)
                 case .failure(let error): throw error
                 case nil: throw ConvSimError.invalidArgument("internal: block \(first + k) produced no result")
                 }
             }
-            start += count
+            start += waveCount
         }
     }
 

@@ -40,18 +40,11 @@ public enum InputLoader {
         try loadNamedSignals(path: path, gray: gray, oneDimensional: oneDimensional).map(\.signal)
     }
 
-    /// As `loadSignals(path:gray:oneDimensional:)`, with a name for each signal.
+    /// As `loadSignals(path:gray:oneDimensional:)`, with a name for each signal (all decoded
+    /// now; `InputSet` decodes them one at a time, where they are used).
     public static func loadNamedSignals(path: String, gray: Bool = false, oneDimensional: Bool = false) throws -> [NamedSignal] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConvSimError.fileNotFound(path: path)
-        }
-        if isDirectory.boolValue {
-            let files = try inputFiles(inDirectory: path)
-            guard !files.isEmpty else { throw ConvSimError.noInputs(path: path) }
-            return try files.flatMap { try loadFile(path: $0, gray: gray, oneDimensional: oneDimensional) }
-        }
-        return try loadFile(path: path, gray: gray, oneDimensional: oneDimensional)
+        let set = try InputSet.open(paths: [path], gray: gray, oneDimensional: oneDimensional)
+        return try (0..<set.count).map { try set.signal($0) }
     }
 
     /// The input files of a directory (images and `.npy`, not hidden, not recursive),
@@ -70,36 +63,6 @@ public enum InputLoader {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
             return full
-        }
-    }
-
-    /// Loads one file: `.npy` by extension or magic bytes, anything else as an image.
-    static func loadFile(path: String, gray: Bool, oneDimensional: Bool) throws -> [NamedSignal] {
-        let data = try IOFiles.readFile(path: path)
-        let name = (path as NSString).lastPathComponent
-        let signals: [Signal]
-        if arrayExtensions.contains(fileExtension(path)) || NPY.hasMagic(data) {
-            signals = try signalsFromNPY(data, path: path, oneDimensional: oneDimensional)
-        } else {
-            signals = [try ImageDecoder.decode(data: data, path: path)]
-        }
-        let converted = gray ? signals.map(ImageDecoder.luma) : signals
-        if converted.count == 1 { return [NamedSignal(name: name, signal: converted[0])] }
-        return converted.enumerated().map { NamedSignal(name: "\(name)[\($0.offset)]", signal: $0.element) }
-    }
-
-    /// The signals of `.npy` bytes, each decoded straight from the file's bytes into its own
-    /// buffer (one copy; reading the file, decoding the whole array, then slicing it per image made three).
-    static func signalsFromNPY(_ data: Data, path: String, oneDimensional: Bool) throws -> [Signal] {
-        try data.withUnsafeBytes { raw in
-            let layout = try NPY.layout(raw, path: path)
-            let dtype = layout.header.dtype
-            let (n, c, h, w) = try batchDimensions(layout.header.shape, path: path, oneDimensional: oneDimensional)
-            let size = c * h * w
-            return try (0..<n).map { i in
-                let values = NPY.decode(raw, offset: layout.dataStart + i * size * dtype.size, count: size, dtype: dtype)
-                return try signal(values, c, h, w, dtype: dtype, path: path, offset: i * size)
-            }
         }
     }
 

@@ -180,15 +180,14 @@ public enum NPY {
     /// has checked the range with `layout`).
     public static func decode(_ raw: UnsafeRawBufferPointer, offset: Int, count: Int, dtype: DType) -> [Double] {
         if dtype == .float64 && 1.littleEndian == 1 {
-            // One copy, straight into the final buffer (no zero fill first).
-            return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // One copy, straight into the final buffer (no zero fill first; huge pages when large).
+            return HugePages.doubles(count: count) { buffer in
                 if count > 0, let dst = buffer.baseAddress, let src = raw.baseAddress {
                     UnsafeMutableRawPointer(dst).copyMemory(from: src + offset, byteCount: 8 * count)
                 }
-                initialized = count
             }
         }
-        var out = [Double](repeating: 0, count: count)
+        var out = HugePages.zeros(count: count)
         switch dtype {
         case .float16:
             for i in 0..<count {
@@ -272,12 +271,34 @@ public enum NPY {
     ///   the shape, or a value is not representable in `dtype` (finite values overflowing
     ///   float32, float16 (not writable), non-integral or out-of-range values for the integer dtypes).
     public static func encode(_ values: [Double], shape: [Int], dtype: DType = .float64) throws -> Data {
+        var bytes = try header(shape: shape, dtype: dtype, count: values.count)
+        if dtype == .float64 && 1.littleEndian == 1 {
+            // The header, then the values' bytes straight from the array (one copy).
+            var data = Data(capacity: bytes.count + 8 * values.count)
+            data.append(contentsOf: bytes)
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+            return data
+        }
+        bytes.reserveCapacity(bytes.count + values.count * dtype.size)
+        try encodeValues(values, dtype: dtype, into: &bytes, what: "npy")
+        return Data(bytes)
+    }
+
+    /// The preamble and header of a `.npy` file of `count` values of `dtype` in `shape` (format
+    /// 1.0, or 2.0 when the header does not fit in 65 535 bytes), padded so that the data starts
+    /// at a multiple of 64 bytes. Throws `invalidArgument` when the count does not match the shape.
+    static func header(shape: [Int], dtype: DType, count valueCount: Int) throws -> [UInt8] {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has a negative dimension")
         }
-        let count = shape.reduce(1, *)
-        guard count == values.count else {
-            throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) needs \(count) values, got \(values.count)")
+        var count = 1
+        for d in shape {
+            let (p, o) = count.multipliedReportingOverflow(by: d)
+            guard !o else { throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has too many elements") }
+            count = p
+        }
+        guard count == valueCount else {
+            throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) needs \(count) values, got \(valueCount)")
         }
         let dict = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(formatShape(shape)), }"
         // Pad with spaces so that preamble + header + "\n" is a multiple of 64 bytes.
@@ -293,7 +314,6 @@ public enum NPY {
         }
         let header = dict + String(repeating: " ", count: padded - total) + "\n"
         let headerLength = padded - preamble
-
         var bytes = [UInt8]()
         bytes += magic
         bytes += [version, 0]
@@ -303,22 +323,22 @@ public enum NPY {
             appendLE(UInt32(headerLength), to: &bytes)
         }
         bytes += Array(header.utf8)
-        if dtype == .float64 && 1.littleEndian == 1 {
-            // The header, then the values' bytes straight from the array (one copy).
-            var data = Data(capacity: bytes.count + 8 * values.count)
-            data.append(contentsOf: bytes)
-            values.withUnsafeBytes { data.append(contentsOf: $0) }
-            return data
-        }
-        bytes.reserveCapacity(padded + count * dtype.size)
-        try encodeValues(values, dtype: dtype, into: &bytes, what: "npy")
-        return Data(bytes)
+        return bytes
     }
 
     /// Writes `values` (C order) as a `.npy` file, atomically: the bytes go to a
     /// temporary file in the same directory which is then renamed over `path`, so a
     /// reader never sees a half-written file.
     public static func write(_ values: [Double], shape: [Int], dtype: DType = .float64, to path: String) throws {
+        if dtype == .float64 && 1.littleEndian == 1 {
+            // The header, then the array's own bytes: no copy of the values at all (a 19 MB
+            // gradient went through a 19 MB buffer first).
+            let head = try header(shape: shape, dtype: dtype, count: values.count)
+            try head.withUnsafeBytes { h in
+                try values.withUnsafeBytes { v in try IOFiles.writeAtomically([h, v], to: path) }
+            }
+            return
+        }
         try IOFiles.writeAtomically(encode(values, shape: shape, dtype: dtype), to: path)
     }
 
@@ -565,6 +585,12 @@ public enum IOFiles {
     /// Writes `data` to `path` atomically: to a temporary file in the same directory,
     /// then `rename(2)` over the destination (atomic on POSIX file systems).
     public static func writeAtomically(_ data: Data, to path: String) throws {
+        try data.withUnsafeBytes { try writeAtomically([$0], to: path) }
+    }
+
+    /// As `writeAtomically(_:to:)`, the file being the concatenation of `parts`, written from
+    /// where they lie (no copy into one buffer first).
+    public static func writeAtomically(_ parts: [UnsafeRawBufferPointer], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
@@ -575,12 +601,12 @@ public enum IOFiles {
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw ConvSimError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
         var failure: String?
-        data.withUnsafeBytes { raw in
+        for raw in parts where failure == nil {
             var done = 0
             while done < raw.count {
-                guard let base = raw.baseAddress else { return }
+                guard let base = raw.baseAddress else { break }
                 let n = posixWrite(fd, base + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); return }
+                if n < 0 { if errno == EINTR { continue }; failure = String(cString: strerror(errno)); break }
                 done += n
             }
         }

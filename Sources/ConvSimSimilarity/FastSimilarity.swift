@@ -146,7 +146,7 @@ public final class FastSimilarity {
         let wanted = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
         let ffts = wanted > 1 ? groupTransforms : [fft]
         let t = min(wanted, ffts.count)
-        var grad: [Double] = gradient ? [Double](repeating: 0, count: k.values.count) : []
+        var grad: [Double] = gradient ? HugePages.zeros(count: k.values.count) : []
         let parts = SameChannelPartials(workers: t)
         k.values.withUnsafeBufferPointer { kvb in
             grad.withUnsafeMutableBufferPointer { gpb in
@@ -247,7 +247,7 @@ public final class FastSimilarity {
         var phi = [Double](repeating: 0, count: nh)
         var psi = [Double](repeating: 0, count: nh)
         var gspec: [Double] = gradient ? [Double](repeating: 0, count: nh * block) : []
-        var grad: [Double] = gradient ? [Double](repeating: 0, count: k.values.count) : []
+        var grad: [Double] = gradient ? HugePages.zeros(count: k.values.count) : []
         var gNorm2 = [Double](repeating: 0, count: m)
         var rho2 = [Double](repeating: 0, count: m)
         let useA = cc <= m

@@ -114,7 +114,10 @@ extension FastSimilarity {
         let table = LagTable(kh: kernelHeight, kw: kernelWidth)
         // Every gradient entry is written exactly once (by the group owning its channel), so the
         // buffer is not zero-filled first (saves a pass over M·C·kk doubles and its page faults).
-        var grad: [Double] = gradient ? [Double](unsafeUninitializedCapacity: k.values.count) { _, n in n = k.values.count } : []
+        var grad: [Double] = gradient ? [Double](unsafeUninitializedCapacity: k.values.count) { b, n in
+            if let base = b.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: k.values.count * 8) }
+            n = k.values.count
+        } : []
         let parts = LagPartials(groups: groupCount)
         k.values.withUnsafeBufferPointer { kvb in
             grad.withUnsafeMutableBufferPointer { gpb in

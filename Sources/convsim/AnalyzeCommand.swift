@@ -112,7 +112,7 @@ struct AnalyzeCommand: ParsableCommand {
             let base = report.map { URL(fileURLWithPath: $0).deletingPathExtension().path } ?? "analysis"
             try IOFiles.writeAtomically(Data(LayerAnalysis.pairsTable(results).render(format).utf8), to: base + ".pairs.\(format.fileExtension)")
         }
-        if json { print(renderJSON(results, settings: settings).render()) } else { printTable(results) }
+        if json { renderJSON(results, settings: settings).printLine() } else { printTable(results) }
     }
 
     /// The biases stored beside the layers' weights (`NAME.bias` for `NAME.weight`).

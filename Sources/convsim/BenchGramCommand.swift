@@ -128,7 +128,7 @@ struct BenchGramCommand: ParsableCommand {
                 } else { fields.append(("numpy", .string(numpyNote))) }
                 fields.append(("memory", .array(memory.map { .object([("n", .int($0.0)), ("peak_rss_kib", .number($0.1)), ("fft_seconds", .number($0.2))]) })))
                 if memory.count == 2 { fields.append(("memory_ratio", .number(memory[1].1 / memory[0].1))) }
-                print(JSON.object(fields).render())
+                JSON.object(fields).printLine()
             } else {
                 print("bench gram — N = \(n) RGB \(crop)×\(crop) crops, \(kernels)×3×3×3 bank, same padding, seed \(seed)")
                 print(String(format: "  FFT (FFTW + boundary correction)  %9.4f s   (best of 3, %d thread(s); peers best of 3)", tFFT, Parallel.threads))

@@ -102,7 +102,7 @@ struct CSCommand: ParsableCommand {
                     fields.append(("gradient", .string(g)))
                     fields.append(("gradient_bound_max", .number(r.gradientBound?.max() ?? 0)))
                 }
-                print(JSON.object(fields).render())
+                JSON.object(fields).printLine()
             } else {
                 print("layer      \(name)  (M, C, kh, kw) = (\(bank.count), \(bank.channels), \(bank.kernelHeight), \(bank.kernelWidth))")
                 print("variant    \(variant.rawValue)  = \(variant.formula)\(normalize ? "  on unit-norm kernels" : "")\(groups > 1 ? ", summed over \(groups) groups" : "")")

@@ -25,6 +25,13 @@ extension ConvSim {
     /// on stderr, without a stack trace, and exits with status 1; `ExitCode(n)` exits with `n`;
     /// argument errors, `--help` and `--version` go through swift-argument-parser.
     static func main() {
+        // `convsim --version` answered before the parser is built: building the tree of every
+        // command's arguments (type metadata and protocol-conformance lookups) is most of a
+        // short run's start-up. Same output as the parser's.
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            print(configuration.version)
+            return
+        }
         Parallel.quietBLAS()
         do {
             var command = try parseAsRoot()

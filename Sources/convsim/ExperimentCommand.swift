@@ -60,7 +60,7 @@ struct ExperimentCommand: ParsableCommand {
             try report.write(to: dir)
             if !quiet { progress("experiment \(id): report written to \(dir)/report.md") }
             if json {
-                print(JSON.object(rendering.summary + [("report", .string(dir + "/report.md"))]).render())
+                JSON.object(rendering.summary + [("report", .string(dir + "/report.md"))]).printLine()
             } else {
                 for l in rendering.lines { print(l) }
                 print("report: \(dir)/report.md")

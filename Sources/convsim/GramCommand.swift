@@ -97,7 +97,7 @@ struct GramCommand: ParsableCommand {
                 result = try moments.biased(result, kernels: bank, bias: b).requireFinite()
             }
             if json {
-                print(renderJSON(result, layerName: name, bank: weights, bias: b != nil).render())
+                renderJSON(result, layerName: name, bank: weights, bias: b != nil).printLine()
             } else {
                 printTable(result, layerName: name, bank: weights, bias: b != nil)
             }
@@ -130,21 +130,8 @@ struct GramCommand: ParsableCommand {
 
     /// Every input, file by file (directories expanded, sorted): memory independent of their number.
     func forEachInput(_ body: (NamedSignal) throws -> Void) throws {
-        let files = try inputOptions.inputs.flatMap { path -> [String] in
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-                throw ConvSimError.fileNotFound(path: path)
-            }
-            if isDir.boolValue {
-                let f = try InputLoader.inputFiles(inDirectory: path)
-                if f.isEmpty { throw ConvSimError.noInputs(path: path) }
-                return f
-            }
-            return [path]
-        }
-        for file in files {
-            for s in try InputLoader.loadNamedSignals(path: file, gray: inputOptions.gray, oneDimensional: oneDimensional) { try body(s) }
-        }
+        let set = try InputSet.open(paths: inputOptions.inputs, gray: inputOptions.gray, oneDimensional: oneDimensional)
+        for i in 0..<set.count { try body(try set.signal(i)) }
     }
 
     /// The Gram of the inputs (and, when asked, the first moments of their patches, in the same pass).
@@ -153,15 +140,15 @@ struct GramCommand: ParsableCommand {
         case .fft:
             let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: bank.kernelHeight,
                                            kernelWidth: bank.kernelWidth, padding: padding)
-            // Images in batches of whole blocks, accumulated in parallel (same bytes for any --threads).
-            var batch: [(signal: Signal, name: String)] = []
-            let batchSize = PatchGramAccumulator.blockSize * 64
-            try forEachInput { s in
-                batch.append((s.signal, s.name))
-                moments?.add(s.signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
-                if batch.count == batchSize { try acc.add(contentsOf: batch); batch = [] }
+            // Every image in blocks accumulated in parallel, each decoded by its block's worker
+            // (same bytes for any --threads).
+            let set = try InputSet.open(paths: inputOptions.inputs, gray: inputOptions.gray, oneDimensional: oneDimensional)
+            try acc.add(count: set.count) { let s = try set.signal($0); return (s.signal, s.name) }
+            if moments != nil {
+                for i in 0..<set.count {
+                    moments?.add(try set.signal(i).signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
+                }
             }
-            try acc.add(contentsOf: batch)
             return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
         case .direct:
             let acc = DirectGramAccumulator(kernels: bank, padding: padding)

@@ -192,7 +192,7 @@ struct MinimizeCommand: ParsableCommand {
                     ("after", .object([("mean_abs", .number(a.meanAbs)), ("max_abs", .number(a.maxAbs))])),
                 ])))
             }
-            print(JSON.object(fields).render())
+            JSON.object(fields).printLine()
             return
         }
         print("layer   \(name)  (M, C, kh, kw) = (\(bank.count), \(bank.channels), \(bank.kernelHeight), \(bank.kernelWidth))")

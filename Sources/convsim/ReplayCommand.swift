@@ -79,7 +79,7 @@ struct ReplayCommand: ParsableCommand {
                 if json { results.append(.object([("certificate", .string(path)), ("exit", .int(2)), ("error", .string(e.description))])) }
             }
         }
-        if json { print(JSON.array(results).render()) }
+        if json { JSON.array(results).printLine() }
         if worst != 0 { throw ExitCode(worst) }
     }
 }

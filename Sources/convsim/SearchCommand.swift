@@ -12,7 +12,7 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search for counterexamples to 'orthogonal kernels give dissimilar feature maps' and write a report.",
         discussion: """
-        Strategies: \(Strategies.all.map { "\n  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }.joined())
+        Strategies: \(Strategies.all.map { "\n  \($0.name + String(repeating: " ", count: max(0, 12 - $0.name.count))) \($0.summary)" }.joined())
           all          every strategy above (default)
 
         Each counterexample is shrunk (smaller kernel, smaller crop, small integers), checked in exact \
@@ -141,7 +141,7 @@ struct SearchCommand: ParsableCommand {
             }
             try rep.write(to: out, keep: ["checkpoint.json", "checkpoint.log"])
             if !quiet { progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))") }
-            if json { print(summary.render()) } else { for l in SearchReportRenderer.terminalLines(rendering, out: out) { print(l) } }
+            if json { summary.printLine() } else { for l in SearchReportRenderer.terminalLines(rendering, out: out) { print(l) } }
         }
     }
 }

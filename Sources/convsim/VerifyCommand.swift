@@ -59,7 +59,7 @@ struct VerifyCommand: ParsableCommand {
         }()
         let chosen = theorems.isEmpty ? TheoremRegistry.ids : theorems.compactMap { TheoremRegistry.theorem(id: $0)?.id }
         if json {
-            print(VerifyOutput.json(results, seed: seed, trials: trials).render())
+            VerifyOutput.json(results, seed: seed, trials: trials).printLine()
         } else {
             print(VerifyOutput.text(results, seed: seed, trials: trials), terminator: "")
         }

