@@ -91,8 +91,13 @@ public final class CorrelationAccumulator {
     public let circular: Bool
     public private(set) var images = 0
     let fft: RealFFT2D
-    var sums: [[Double]]          // per pair c ≤ c': interleaved half spectrum
-    var channelSpectra: [[Double]]
+    /// Doubles per half spectrum (interleaved re, im).
+    let spec: Int
+    /// Per pair `c ≤ c'`, at `pairIndex(c, c')·spec`: the summed cross-power half spectrum.
+    /// One zeroed buffer for all pairs (on huge pages when large: a 512×512 image's is 13 MB).
+    var sums: [Double]
+    /// Per channel, at `c·spec`: the current image's half spectrum.
+    var channelSpectra: [Double]
     var normProducts: [Double]    // per pair: Σ ‖x_c‖‖x_c'‖
 
     public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool) throws {
@@ -104,10 +109,10 @@ public final class CorrelationAccumulator {
         let n1 = circular ? height : RealFFT2D.smoothSize(atLeast: height + lags.maxLagY)
         let n2 = circular ? width : RealFFT2D.smoothSize(atLeast: width + lags.maxLagX)
         fft = try RealFFT2D(n1, n2)
-        let spec = 2 * n1 * fft.halfWidth
+        spec = 2 * n1 * fft.halfWidth
         let pairs = channels * (channels + 1) / 2
-        sums = [[Double]](repeating: [Double](repeating: 0, count: spec), count: pairs)
-        channelSpectra = [[Double]](repeating: [Double](repeating: 0, count: spec), count: channels)
+        sums = HugePages.zeros(count: pairs * spec)
+        channelSpectra = HugePages.zeros(count: channels * spec)
         normProducts = [Double](repeating: 0, count: pairs)
     }
 
@@ -116,7 +121,7 @@ public final class CorrelationAccumulator {
     /// Adds one image (its shape must match the accumulator's).
     public func add(_ x: Signal) {
         precondition(x.channels == channels && x.height == height && x.width == width, "shape mismatch")
-        let n1 = fft.n1, n2 = fft.n2
+        let n1 = fft.n1, n2 = fft.n2, spec = spec
         var norms = [Double](repeating: 0, count: channels)
         for c in 0..<channels {
             let buf = fft.real
@@ -134,25 +139,26 @@ public final class CorrelationAccumulator {
             }
             norms[c] = FloatingPointBounds.inflate(s2, operations: height * width).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
             fft.forward()
-            channelSpectra[c].withUnsafeMutableBufferPointer { dst in
-                dst.baseAddress!.update(from: fft.spectrum, count: dst.count)
+            let offset = c * spec
+            channelSpectra.withUnsafeMutableBufferPointer { dst in
+                (dst.baseAddress! + offset).update(from: fft.spectrum, count: spec)
             }
         }
-        for a in 0..<channels {
-            for b in a..<channels {
-                let p = pairIndex(a, b)
-                normProducts[p] += norms[a] * norms[b]
-                channelSpectra[a].withUnsafeBufferPointer { sa in
-                    channelSpectra[b].withUnsafeBufferPointer { sb in
-                        sums[p].withUnsafeMutableBufferPointer { acc in
-                            var t = 0
-                            while t < acc.count {
-                                let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
-                                // conj(a)·b
-                                acc[t] += ar * br + ai * bi
-                                acc[t + 1] += ar * bi - ai * br
-                                t += 2
-                            }
+        channelSpectra.withUnsafeBufferPointer { all in
+            sums.withUnsafeMutableBufferPointer { sumsAll in
+                for a in 0..<channels {
+                    for b in a..<channels {
+                        let p = pairIndex(a, b)
+                        normProducts[p] += norms[a] * norms[b]
+                        let sa = all.baseAddress! + a * spec, sb = all.baseAddress! + b * spec
+                        let acc = sumsAll.baseAddress! + p * spec
+                        var t = 0
+                        while t < spec {
+                            let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
+                            // conj(a)·b
+                            acc[t] += ar * br + ai * bi
+                            acc[t + 1] += ar * bi - ai * br
+                            t += 2
                         }
                     }
                 }
@@ -165,14 +171,12 @@ public final class CorrelationAccumulator {
     /// A sum of `N` images in any grouping has at most `N − 1` additions per entry, so the
     /// bound of `result()` (built for `images` images) still holds.
     public func merge(_ other: CorrelationAccumulator) {
-        for p in sums.indices {
-            other.sums[p].withUnsafeBufferPointer { src in
-                sums[p].withUnsafeMutableBufferPointer { dst in
-                    for t in 0..<dst.count { dst[t] += src[t] }
-                }
+        other.sums.withUnsafeBufferPointer { src in
+            sums.withUnsafeMutableBufferPointer { dst in
+                for t in 0..<min(dst.count, src.count) { dst[t] += src[t] }
             }
-            normProducts[p] += other.normProducts[p]
         }
+        for p in normProducts.indices { normProducts[p] += other.normProducts[p] }
         images += other.images
     }
 
@@ -187,8 +191,8 @@ public final class CorrelationAccumulator {
         for a in 0..<channels {
             for b in a..<channels {
                 let p = pairIndex(a, b)
-                sums[p].withUnsafeBufferPointer { src in
-                    fft.spectrum.update(from: src.baseAddress!, count: src.count)
+                sums.withUnsafeBufferPointer { src in
+                    fft.spectrum.update(from: src.baseAddress! + p * spec, count: spec)
                 }
                 fft.backward()
                 let pairBound = FloatingPointBounds.inflate(n.squareRoot() * normProducts[p] * factor, operations: 4)
