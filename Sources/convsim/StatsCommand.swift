@@ -49,12 +49,13 @@ struct StatsBuildCommand: ParsableCommand {
         let (kh, kw) = try size()
         var builder: StatsBuilder? = nil
         var count = 0
-        for path in inputOptions.inputs {
-            for s in try InputLoader.loadNamedSignals(path: path, gray: inputOptions.gray) {
-                if builder == nil { builder = StatsBuilder(channels: s.signal.channels, kernelHeight: kh, kernelWidth: kw, padding: padding) }
-                try builder?.add(s.signal, name: s.name)
-                count += 1
-            }
+        // One image decoded at a time: memory does not grow with the dataset.
+        let set = try InputSet.open(paths: inputOptions.inputs, gray: inputOptions.gray)
+        for i in 0..<set.count {
+            let s = try set.signal(i)
+            if builder == nil { builder = StatsBuilder(channels: s.signal.channels, kernelHeight: kh, kernelWidth: kw, padding: padding) }
+            try builder?.add(s.signal, name: s.name)
+            count += 1
         }
         guard let builder else { throw ConvSimError.noInputs(path: inputOptions.inputs.joined(separator: ", ")) }
         let file = builder.finish()
