@@ -133,7 +133,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ConvSimCorrelationTests",
                     dependencies: ["ConvSimIO", 
-                        "ConvSimCore", "ConvSimCorrelation", "ConvSimTestSupport",
+                        "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimTestSupport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
     ]

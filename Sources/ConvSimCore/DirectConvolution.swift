@@ -76,49 +76,6 @@ public enum DirectConvolution {
         return g
     }
 
-    /// The exact feature-map Gram for integer inputs and kernels, in
-    /// overflow-checked 64-bit integer arithmetic. Throws `integerOverflow`
-    /// rather than return a wrong number, and `invalidArgument` for non-integer data.
-    public static func exactIntegerGram(inputs: [Signal], kernels k: KernelBank,
-                                        padding: Padding) throws -> [[Int]] {
-        guard k.isIntegral, inputs.allSatisfy({ $0.isIntegral }) else {
-            throw ConvSimError.invalidArgument("exact integer Gram needs integer inputs and kernels")
-        }
-        let kv = k.values.map { Int($0) }
-        let m = k.count
-        var g = [[Int]](repeating: [Int](repeating: 0, count: m), count: m)
-        for x in inputs {
-            var patch = [Double](repeating: 0, count: k.kernelLength)
-            var f = [Int](repeating: 0, count: m)
-            for sy in padding.offsets(input: x.height, kernel: k.kernelHeight) {
-                for sx in padding.offsets(input: x.width, kernel: k.kernelWidth) {
-                    gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
-                                circular: padding.isCircular, into: &patch)
-                    for i in 0..<m {
-                        var acc = 0
-                        for t in 0..<k.kernelLength {
-                            let (prod, o1) = kv[i * k.kernelLength + t].multipliedReportingOverflow(by: Int(patch[t]))
-                            let (sum, o2) = acc.addingReportingOverflow(prod)
-                            if o1 || o2 { throw ConvSimError.integerOverflow(what: "a feature map") }
-                            acc = sum
-                        }
-                        f[i] = acc
-                    }
-                    for i in 0..<m {
-                        for j in i..<m {
-                            let (prod, o1) = f[i].multipliedReportingOverflow(by: f[j])
-                            let (sum, o2) = g[i][j].addingReportingOverflow(prod)
-                            if o1 || o2 { throw ConvSimError.integerOverflow(what: "the Gram matrix") }
-                            g[i][j] = sum
-                            g[j][i] = sum
-                        }
-                    }
-                }
-            }
-        }
-        return g
-    }
-
     /// Cosine matrix `G_ij / sqrt(G_ii G_jj)`; `nan` where a feature map is zero
     /// (the cosine is undefined there).
     public static func cosine(fromGram g: [[Double]]) -> [[Double]] {
