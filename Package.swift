@@ -55,7 +55,7 @@ let package = Package(
                     "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimSimilarity",
                     .product(name: "BigInt", package: "BigInt"),
                 ],
-                path: "Sources/Theorems",
+                path: "Sources/ConvSimTheorems",
                 exclude: ["README.md"]),
         .target(name: "ConvSimReport", dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimSearch", "ConvSimExperiments", "ConvSimAnalysis", "ConvSimSimilarity"],
                 exclude: ["README.md"]),
