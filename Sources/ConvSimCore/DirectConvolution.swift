@@ -76,28 +76,31 @@ public enum DirectConvolution {
         return g
     }
 
-    /// Cosine matrix `G_ij / sqrt(G_ii G_jj)`; `nan` where a feature map is zero
-    /// (the cosine is undefined there).
-    public static func cosine(fromGram g: [[Double]]) -> [[Double]] {
-        let m = g.count
-        var c = g
+    /// Cosine matrix `C_ij = G_ij / sqrt(G_ii G_jj)` of a square Gram `G`; `nan` where a feature
+    /// map is zero (the cosine is undefined there). Each entry is one product, one square root
+    /// and one division in binary64 (relative error at most `3u` beyond the error of `G` itself;
+    /// callers that need a certified cosine use `CertifiedCosine.interval`). A non-square `g`
+    /// gives its leading square block's cosines.
+    public static func cosine(fromGram g: Matrix) -> Matrix {
+        let m = min(g.rows, g.columns)
+        var c = Matrix(order: m)
         for i in 0..<m {
             for j in 0..<m {
-                let d = (g[i][i] * g[j][j]).squareRoot()
-                c[i][j] = d > 0 ? g[i][j] / d : .nan
+                let d = (g[i, i] * g[j, j]).squareRoot()
+                c[i, j] = d > 0 ? g[i, j] / d : .nan
             }
         }
         return c
     }
 }
 
-/// A Gram matrix with a certified radius on every entry: `|gram[i][j] − G_ij| ≤ bound[i][j]`.
+/// A Gram matrix with a certified radius on every entry: `|gram[i, j] − G_ij| ≤ bound[i, j]`.
 public struct CertifiedGram: Sendable, Equatable {
-    public var gram: [[Double]]
-    public var bound: [[Double]]
-    public init(gram: [[Double]], bound: [[Double]]) { self.gram = gram; self.bound = bound }
+    public var gram: Matrix
+    public var bound: Matrix
+    public init(gram: Matrix, bound: Matrix) { self.gram = gram; self.bound = bound }
     /// Entry `(i, j)` as a certified value.
-    public subscript(i: Int, j: Int) -> Certified { Certified(gram[i][j], radius: bound[i][j]) }
+    public subscript(i: Int, j: Int) -> Certified { Certified(gram[i, j], radius: bound[i, j]) }
 }
 
 /// The direct feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` over a stream of inputs, with an
@@ -170,7 +173,7 @@ public final class DirectGramAccumulator {
     func addingAll(_ inputs: [Signal]) -> CertifiedGram {
         for x in inputs {
             guard (try? add(x)) != nil else {
-                let m = kernels.count, nan = [[Double]](repeating: [Double](repeating: .nan, count: m), count: m)
+                let nan = Matrix(order: kernels.count, repeating: .nan)
                 return CertifiedGram(gram: nan, bound: nan)
             }
         }
@@ -180,16 +183,16 @@ public final class DirectGramAccumulator {
     /// The Gram so far and its bound (zeros when not `certified`).
     public func result() -> CertifiedGram {
         let m = kernels.count
-        var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+        var gram = Matrix(order: m)
         var bound = gram
         let ops = 2 * kernels.kernelLength + positions + inputs
         let gam = FloatingPointBounds.gamma(ops)
         for i in 0..<m {
             for j in i..<m {
-                gram[i][j] = g[i * m + j]; gram[j][i] = g[i * m + j]
+                gram[i, j] = g[i * m + j]; gram[j, i] = g[i * m + j]
                 if certified {
                     let b = gam * FloatingPointBounds.inflate(gAbs[i * m + j], operations: ops)
-                    bound[i][j] = b; bound[j][i] = b
+                    bound[i, j] = b; bound[j, i] = b
                 }
             }
         }

@@ -58,9 +58,4 @@ public enum LinearAlgebra {
         for i in 0..<n { for j in 0..<n { rows[j * n + i] = z[i * n + j] } }
         return (w, rows)
     }
-
-    /// Converts a flat row-major `n×n` matrix into nested rows.
-    public static func nested(_ a: [Double], order n: Int) -> [[Double]] {
-        (0..<n).map { Array(a[($0 * n)..<(($0 + 1) * n)]) }
-    }
 }

@@ -54,7 +54,7 @@ public struct IdentityChecker: Sendable {
         let mult = Double(formula.multiplier)
         let f = formula.evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: inst.padding, magnitude: false)
         let fb = ClosedForms.roundingBound(formula, inst.kernels, 0, 1, inst.input, padding: inst.padding)
-        var ev = FloatEvaluation(direct: d.gram[0][1], directBound: d.bound[0][1], formula: f / mult, formulaBound: fb / mult)
+        var ev = FloatEvaluation(direct: d.gram[0, 1], directBound: d.bound[0, 1], formula: f / mult, formulaBound: fb / mult)
         if let e = engine, let r = try? e(inst) { ev.engine = r.value; ev.engineBound = r.bound }
         return ev
     }
@@ -211,5 +211,5 @@ public struct IdentityChecker: Sendable {
 /// The engine's exact Gram for any padding: `CorrelationGram.gram` (𝐆^P = 𝐑 − B^P).
 @Sendable func enginePatchGram(_ inst: TheoremInstance) throws -> (value: Double, bound: Double) {
     let g = try CorrelationGram.gram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding)
-    return (g.gram[0][1], g.bound[0][1])
+    return (g.gram[0, 1], g.bound[0, 1])
 }

@@ -170,13 +170,13 @@ struct AnalyzeCommand: ParsableCommand {
                     ("bias", .bool(settings.biases[r.name] != nil)),
                     ("kernel_cosine_mean", .number(r.kernelCosineMean)), ("kernel_cosine_max", .number(r.kernelCosineMax)),
                 ]
-                if full { o.append(("kernel_cosine", .matrix(r.kernelCosine))) }
+                if full { o.append(("kernel_cosine", .matrix(r.kernelCosine.nested))) }
                 o.append(("cs", csObject(r, \.value)))
                 o.append(("cs_bound", csObject(r, \.bound)))
                 if let f = r.featureCosine {
                     if full {
-                        o.append(("feature_cosine", .matrix(f)))
-                        if let g = r.featureGram { o.append(("feature_gram", .matrix(g))) }
+                        o.append(("feature_cosine", .matrix(f.nested)))
+                        if let g = r.featureGram { o.append(("feature_gram", .matrix(g.nested))) }
                     }
                     o.append(("feature_cosine_mean", .number(r.featureCosineMean ?? .nan)))
                     o.append(("feature_cosine_max", .number(r.featureCosineMax ?? .nan)))
@@ -187,7 +187,7 @@ struct AnalyzeCommand: ParsableCommand {
                     var act: [(String, JSON)] = [("activation", .string(a.activation)),
                                                  ("feature_cosine_mean", a.cosineMean.map { .number($0) } ?? .null),
                                                  ("feature_cosine_max", a.cosineMax.map { .number($0) } ?? .null)]
-                    if full { act += [("feature_cosine", .matrix(a.cosine)), ("feature_gram", .matrix(a.gram))] }
+                    if full { act += [("feature_cosine", .matrix(a.cosine.nested)), ("feature_gram", .matrix(a.gram.nested))] }
                     o.append(("after_activation", .object(act)))
                 }
                 o.append(("redundant_pairs", .array(r.redundantPairs.map { p in

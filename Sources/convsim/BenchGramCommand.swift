@@ -86,14 +86,14 @@ struct BenchGramCommand: ParsableCommand {
                 } else { progress("  numpy   \(numpyNote)") }
             }
 
-            let relFD = maxRelativeDifference(fast.gram.flatMap { $0 }, direct.flatMap { $0 })
-            let relCLI = maxRelativeDifference(fast.gram.flatMap { $0 }, cli.gram)
+            let relFD = maxRelativeDifference(fast.gram.values, direct.values)
+            let relCLI = maxRelativeDifference(fast.gram.values, cli.gram)
             let relFN = numpy.map { np in
                 ([np.im2colGram, np.fftGram] + (np.torch.map { [$0.unfoldGram, $0.convGram] } ?? []))
-                    .map { maxRelativeDifference(fast.gram.flatMap { $0 }, $0) }.max() ?? 0
+                    .map { maxRelativeDifference(fast.gram.values, $0) }.max() ?? 0
             }
-            let maxBound = fast.bound.flatMap { $0 }.max() ?? 0
-            let scale = fast.gram.flatMap { $0 }.map(abs).max() ?? 1
+            let maxBound = fast.bound.values.max() ?? 0
+            let scale = fast.gram.values.map(abs).max() ?? 1
 
             var memory: [(Int, Double, Double)] = []
             if memoryN > 0 {

@@ -178,7 +178,7 @@ struct GramCommand: ParsableCommand {
     }
 
     func renderJSON(_ r: GramResult, layerName: String, bank: KernelBank, bias: Bool) -> JSON {
-        let maxBound = r.bound.flatMap { $0 }.max() ?? 0
+        let maxBound = r.bound.values.max() ?? 0
         let lat = (try? lattice()) ?? Lattice()
         var fields: [(String, JSON)] = [
             ("method", .string(lat.isDense ? method.rawValue : "lattice")),
@@ -190,16 +190,16 @@ struct GramCommand: ParsableCommand {
             ("kernel_shape", .array([bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth].map { .int($0) })),
             ("groups", .int(groups)),
             ("inputs", .int(r.images)),
-            ("gram", .matrix(r.gram)),
-            ("cosine", .matrix(r.cosine)),
-            ("bound", .matrix(r.bound)),
+            ("gram", .matrix(r.gram.nested)),
+            ("cosine", .matrix(r.cosine.nested)),
+            ("bound", .matrix(r.bound.nested)),
             ("max_bound", .number(maxBound)),
         ]
         if method == .fft && lat.isDense && !bias {
             fields.append(("paper_form_discrepancy", .number(r.paperDiscrepancy)))
             fields.append(("paper_form_relative_discrepancy", .number(r.paperRelativeDiscrepancy)))
         }
-        let zero = (0..<bank.count).filter { r.gram[$0][$0] == 0 }
+        let zero = (0..<bank.count).filter { r.gram[$0, $0] == 0 }
         if !zero.isEmpty {
             fields.append(("zero_feature_maps", .array(zero.map { .int($0) })))
         }
@@ -211,7 +211,7 @@ struct GramCommand: ParsableCommand {
         let lat = (try? lattice()) ?? Lattice()
         let latticeText = lat.isDense ? "" : "  stride \(lat.strideY),\(lat.strideX)  dilation \(lat.dilationY),\(lat.dilationX)"
         print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)\(groups > 1 ? "  groups \(groups)" : "")\(latticeText)\(bias ? "  with bias" : "")  padding \(padding.rawValue)  method \(lat.isDense ? method.rawValue : "lattice")  inputs \(r.images)")
-        let maxBound = r.bound.flatMap { $0 }.max() ?? 0
+        let maxBound = r.bound.values.max() ?? 0
         print("certified max |error| of any Gram entry: \(Fmt.e(maxBound, 3))")
         if method == .fft && lat.isDense && !bias {
             if r.paperDiscrepancy <= 2 * maxBound {
@@ -220,7 +220,7 @@ struct GramCommand: ParsableCommand {
                 print("paper Toeplitz form vs exact: max |Δ| = \(Fmt.e(r.paperDiscrepancy, 6)) (relative \(Fmt.e(r.paperRelativeDiscrepancy, 3)))  [T1b boundary term]")
             }
         }
-        let zero = (0..<m).filter { r.gram[$0][$0] == 0 }
+        let zero = (0..<m).filter { r.gram[$0, $0] == 0 }
         if !zero.isEmpty { print("feature maps identically zero (cosine undefined): \(zero.map(String.init).joined(separator: ", "))") }
         if m <= 12 {
             print("\nfeature-map cosine matrix:")
@@ -228,17 +228,17 @@ struct GramCommand: ParsableCommand {
             var table = TextTable([TextTable.Column("", width: 4, before: "")]
                                   + (0..<m).map { TextTable.Column(String($0), width: 8, before: $0 == 0 ? "  " : "") })
             for i in 0..<m {
-                table.add([String(i)] + r.cosine[i].map { $0.isNaN ? "n/a" : (abs($0) < 5e-5 ? "0.0000" : Fmt.f($0, 4)) })
+                table.add([String(i)] + r.cosine.row(i).map { $0.isNaN ? "n/a" : (abs($0) < 5e-5 ? "0.0000" : Fmt.f($0, 4)) })
             }
             for line in table.lines { print(line) }
-            print("\nGram diagonal ‖F_i‖²: " + (0..<m).map { Fmt.g(r.gram[$0][$0], 6) }.joined(separator: "  "))
+            print("\nGram diagonal ‖F_i‖²: " + (0..<m).map { Fmt.g(r.gram[$0, $0], 6) }.joined(separator: "  "))
             if m <= 4 {
                 print("off-diagonal inner products <F_i, F_j> with certified error bounds:")
                 for i in 0..<m { for j in (i + 1)..<max(i + 1, m) {
-                    if abs(r.gram[i][j]) <= r.bound[i][j] {
-                        print("  |<F_\(i), F_\(j)>| ≤ \(Fmt.e(r.bound[i][j], 3))  (certified bound; consistent with exactly 0)")
+                    if abs(r.gram[i, j]) <= r.bound[i, j] {
+                        print("  |<F_\(i), F_\(j)>| ≤ \(Fmt.e(r.bound[i, j], 3))  (certified bound; consistent with exactly 0)")
                     } else {
-                        print("  <F_\(i), F_\(j)> = \(Fmt.e(r.gram[i][j], 10, plus: true))  ± \(Fmt.e(r.bound[i][j], 3))")
+                        print("  <F_\(i), F_\(j)> = \(Fmt.e(r.gram[i, j], 10, plus: true))  ± \(Fmt.e(r.bound[i, j], 3))")
                     }
                 } }
             }
@@ -248,8 +248,8 @@ struct GramCommand: ParsableCommand {
             abs(a.2) > abs(b.2) || (abs(a.2) == abs(b.2) && (a.0, a.1) < (b.0, b.1))
         }
         var pairs: [(Int, Int, Double)] = []
-        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i][j].isNaN {
-            let p = (i, j, r.cosine[i][j])
+        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i, j].isNaN {
+            let p = (i, j, r.cosine[i, j])
             if pairs.count < 5 || before(p, pairs[pairs.count - 1]) {
                 pairs.insert(p, at: pairs.firstIndex { before(p, $0) } ?? pairs.count)
                 if pairs.count > 5 { pairs.removeLast() }

@@ -34,7 +34,7 @@ import Testing
             let fft = try CorrelationGram.gram(inputs: [x], kernels: dense, padding: padding)
             for i in 0..<m { for j in 0..<m {
                 let exact = zip(denseMaps[i], denseMaps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }   // integers: exact
-                #expect(abs(fft.gram[i][j] - exact) <= fft.bound[i][j], "trial \(trial) (\(i), \(j))")
+                #expect(abs(fft.gram[i, j] - exact) <= fft.bound[i, j], "trial \(trial) (\(i), \(j))")
             } }
         }
         // G must divide M.

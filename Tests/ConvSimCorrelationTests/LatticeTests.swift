@@ -44,7 +44,7 @@ import Testing
             let g = CorrelationGram.gram(kernels: bank, patchGram: acc.result())
             for i in 0..<m { for j in 0..<m {
                 let exact = zip(maps[i], maps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
-                #expect(abs(g.gram[i][j] - exact) <= g.bound[i][j], "trial \(trial) (\(i),\(j))")
+                #expect(abs(g.gram[i, j] - exact) <= g.bound[i, j], "trial \(trial) (\(i),\(j))")
             } }
         }
     }
@@ -75,7 +75,7 @@ import Testing
             }
             let r = try moments.biased(CorrelationGram.gram(kernels: bank, patchGram: acc.result()), kernels: bank, bias: b)
             for i in 0..<m { for j in 0..<m {
-                #expect(abs(r.gram[i][j] - direct[i][j]) <= r.bound[i][j], "trial \(trial) (\(i),\(j))")
+                #expect(abs(r.gram[i, j] - direct[i][j]) <= r.bound[i, j], "trial \(trial) (\(i),\(j))")
             } }
         }
     }
