@@ -18,14 +18,17 @@ public enum DirectConvolution {
         Lattice().gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: circular, into: &patch)
     }
 
-    /// Feature maps `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)`, each flattened
-    /// row-major over the output grid.
-    public static func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> [[Double]] {
-        precondition(x.channels == k.channels, "channel mismatch")
+    /// Feature maps `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)`: row `i` is `F_i` flattened
+    /// row-major over the output grid (`M × P`). Each entry is one dot product of length
+    /// `C·kh·kw` in binary64 (error within `γ_{C·kh·kw} Σ|K||X̃|`, Documentation/Theory.md#bounds).
+    /// An input with other channels than the kernels gives NaN maps (callers on untrusted
+    /// inputs check channels first: `DirectGramAccumulator.add` throws).
+    public static func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> Matrix {
         let ry = padding.offsets(input: x.height, kernel: k.kernelHeight)
         let rx = padding.offsets(input: x.width, kernel: k.kernelWidth)
         let n = ry.count * rx.count
-        var maps = [[Double]](repeating: [Double](repeating: 0, count: n), count: k.count)
+        guard x.channels == k.channels else { return Matrix(rows: k.count, columns: n, repeating: .nan) }
+        var maps = Matrix(rows: k.count, columns: n)
         var patch = [Double](repeating: 0, count: k.kernelLength)
         var p = 0
         for sy in ry {
@@ -36,7 +39,7 @@ public enum DirectConvolution {
                     var acc = 0.0
                     let base = i * k.kernelLength
                     for t in 0..<k.kernelLength { acc += k.values[base + t] * patch[t] }
-                    maps[i][p] = acc
+                    maps[i, p] = acc
                 }
                 p += 1
             }

@@ -63,7 +63,7 @@ struct BenchSearchCommand: ParsableCommand {
                 let t = Clock.now()
                 let maps = DirectConvolution.featureMaps(input: xi, kernels: bank, padding: padding)
                 var ab = 0.0, aa = 0.0, bb = 0.0
-                for p in 0..<maps[0].count { ab += maps[0][p] * maps[1][p]; aa += maps[0][p] * maps[0][p]; bb += maps[1][p] * maps[1][p] }
+                for p in 0..<maps.columns { ab += maps[0, p] * maps[1, p]; aa += maps[0, p] * maps[0, p]; bb += maps[1, p] * maps[1, p] }
                 let naive = abs(ab / (aa.squareRoot() * bb.squareRoot()))
                 tNaive += Clock.since(t)
                 maxDiff = max(maxDiff, abs(naive - abs(st.featureCosine(a, b))))

@@ -73,10 +73,10 @@ import ConvSimSimilarity
             [("first", first), ("second", second), ("dw", depthwise), ("other", other)], images: images,
             settings: LayerSettings(lattices: ["first": lattice]),
             activations: { name in name == "second" ? (acts, "acts/second.npy") : nil })
-        func cosines(_ maps: [[[Double]]]) -> Matrix {   // maps[image][kernel]
-            let m = maps[0].count
+        func cosines(_ maps: [Matrix]) -> Matrix {   // maps[image], one row per kernel
+            let m = maps[0].rows
             var g = Matrix(order: m)
-            for per in maps { for i in 0..<m { for j in 0..<m { g[i, j] += zip(per[i], per[j]).reduce(0.0) { $0 + $1.0 * $1.1 } } } }
+            for per in maps { for i in 0..<m { for j in 0..<m { g[i, j] += zip(per.row(i), per.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 } } } }
             return DirectConvolution.cosine(fromGram: g)
         }
         let want1 = cosines(images.map { lattice.featureMaps(input: $0, kernels: first, padding: .same) })
@@ -102,7 +102,7 @@ import ConvSimSimilarity
         var g = Matrix(order: 3)
         for x in images {
             let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .same)
-            for i in 0..<3 { for j in 0..<3 { g[i, j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + ($1.0 + bias[i]) * ($1.1 + bias[j]) } } }
+            for i in 0..<3 { for j in 0..<3 { g[i, j] += zip(maps.row(i), maps.row(j)).reduce(0.0) { $0 + ($1.0 + bias[i]) * ($1.1 + bias[j]) } } }
         }
         let want = DirectConvolution.cosine(fromGram: g), got = try #require(r.featureCosine)
         // Structural (which maps): a missing bias changes these cosines by O(0.1); rounding is ~1e-15.
@@ -148,12 +148,12 @@ import ConvSimSimilarity
         var activated: [Signal] = []
         for x in images {
             let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .full)
-            let relu = maps.map { $0.map { max($0, 0) } }
+            let relu = maps.map { max($0, 0) }
             for i in 0..<4 { for j in 0..<4 {
-                g[i, j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
-                ga[i, j] += zip(relu[i], relu[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
+                g[i, j] += zip(maps.row(i), maps.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 }
+                ga[i, j] += zip(relu.row(i), relu.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 }
             } }
-            activated.append(Signal(channels: 4, height: x.height + 2, width: x.width + 2, values: relu.flatMap { $0 }))
+            activated.append(Signal(channels: 4, height: x.height + 2, width: x.width + 2, values: relu.values))
         }
         let fg = try #require(r.featureGram)
         let scale = g.values.map(abs).max() ?? 1

@@ -21,7 +21,7 @@ import ConvSimCore
             var exact = [[Double]](repeating: [0, 0, 0], count: 3)
             for x in xs {
                 let f = DirectConvolution.featureMaps(input: x, kernels: bank, padding: padding)
-                for i in 0..<3 { for j in 0..<3 { exact[i][j] += zip(f[i], f[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+                for i in 0..<3 { for j in 0..<3 { exact[i][j] += zip(f.row(i), f.row(j)).reduce(0) { $0 + $1.0 * $1.1 } } }
             }
             for i in 0..<3 { for j in 0..<3 {
                 #expect(streamed[i, j].contains(exact[i][j]))
@@ -40,5 +40,10 @@ import ConvSimCore
         let allNaN = g.gram.values.allSatisfy { $0.isNaN }
         #expect(allNaN)
         #expect(!g[0, 1].contains(0))
+        // The reference feature maps (dense and on a lattice) poison too: M × P NaN, no trap.
+        let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .valid)
+        #expect(maps.rows == 2 && maps.columns == 4 && maps.values.allSatisfy(\.isNaN))
+        let strided = Lattice(strideY: 2, strideX: 2).featureMaps(input: x, kernels: bank, padding: .valid)
+        #expect(strided.rows == 2 && strided.columns == 1 && strided.values.allSatisfy(\.isNaN))
     }
 }
