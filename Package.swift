@@ -55,7 +55,7 @@ let package = Package(
                     "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimSimilarity",
                     .product(name: "BigInt", package: "BigInt"),
                 ],
-                path: "Sources/Theorems",
+                path: "Sources/ConvSimTheorems",
                 exclude: ["README.md"]),
         .target(name: "ConvSimReport", dependencies: ["ConvSimIO", "ConvSimCore", "ConvSimCertificates", "ConvSimSearch", "ConvSimExperiments", "ConvSimAnalysis", "ConvSimSimilarity"],
                 exclude: ["README.md"]),
@@ -133,7 +133,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ConvSimCorrelationTests",
                     dependencies: ["ConvSimIO", 
-                        "ConvSimCore", "ConvSimCorrelation", "ConvSimTestSupport",
+                        "ConvSimCore", "ConvSimCertificates", "ConvSimCorrelation", "ConvSimTestSupport",
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
     ]

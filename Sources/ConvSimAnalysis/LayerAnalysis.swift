@@ -19,16 +19,16 @@ public struct LayerAnalysis: Sendable {
     public let kernelCosineMax: Double
     /// Kernel cosine matrix `<K_i, K_j>/(‖K_i‖‖K_j‖)` over all kernels (NaN where a kernel is
     /// zero); the means and the pairs use only pairs within a group.
-    public let kernelCosine: [[Double]]
+    public let kernelCosine: Matrix
     /// CS variants on unit-norm kernels, summed over groups (nil when no group has two kernels).
     public let cs: [CSVariant: CSResult]
     /// CS variants of the weights as they are (`convsim cs`), summed over groups.
     public let csRaw: [CSVariant: CSResult]
     /// Exact feature-map cosine matrix on the layer's inputs (when it has inputs).
-    public let featureCosine: [[Double]]?
+    public let featureCosine: Matrix?
     /// The Gram `Σ_inputs <F_i, F_j>` of the layer's pre-activation outputs (with its bias when
     /// the bias entered), from `K𝐆^P Kᵀ` (Documentation/Theory.md#patch-gram).
-    public let featureGram: [[Double]]?
+    public let featureGram: Matrix?
     public let featureCosineMean: Double?
     public let featureCosineMax: Double?
     /// Wielandt bound `(λmax − λmin)/(λmax + λmin)` of the inputs' patch Gram: the worst
@@ -58,8 +58,8 @@ public struct LayerAnalysis: Sendable {
 /// mean and largest off-diagonal |cos| within the layer's groups.
 public struct ActivatedMaps: Sendable {
     public let activation: String
-    public let gram: [[Double]]
-    public let cosine: [[Double]]
+    public let gram: Matrix
+    public let cosine: Matrix
     public let cosineMean: Double?
     public let cosineMax: Double?
 }
@@ -84,15 +84,15 @@ public enum ModelAnalysis {
         return (1, false)
     }
 
-    static func kernelCosines(_ bank: KernelBank) -> [[Double]] {
+    static func kernelCosines(_ bank: KernelBank) -> Matrix {
         let m = bank.count
         let norms = (0..<m).map { bank.norm($0) }
-        var c = [[Double]](repeating: [Double](repeating: .nan, count: m), count: m)
+        var c = Matrix(order: m, repeating: .nan)
         for i in 0..<m { for j in 0..<m {
             let a = bank.kernel(i), b = bank.kernel(j)
             var s = 0.0
             for t in 0..<bank.kernelLength { s += a[a.startIndex + t] * b[b.startIndex + t] }
-            c[i][j] = norms[i] > 0 && norms[j] > 0 ? s / (norms[i] * norms[j]) : .nan
+            c[i, j] = norms[i] > 0 && norms[j] > 0 ? s / (norms[i] * norms[j]) : .nan
         } }
         return c
     }
@@ -122,8 +122,8 @@ public enum ModelAnalysis {
         // Kernel cosines within groups.
         let kc = kernelCosines(bank)
         var s = 0.0, mx = 0.0, n = 0
-        for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where i / per == j / per && kc[i][j].isFinite {
-            s += abs(kc[i][j]); mx = max(mx, abs(kc[i][j])); n += 1
+        for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where i / per == j / per && kc[i, j].isFinite {
+            s += abs(kc[i, j]); mx = max(mx, abs(kc[i, j])); n += 1
         } }
         // CS per group on unit-norm kernels (zero kernels dropped), summed.
         var cs: [CSVariant: CSResult] = [:], csRaw: [CSVariant: CSResult] = [:]
@@ -143,7 +143,7 @@ public enum ModelAnalysis {
         } else {
             notes.append("one kernel per group: no pair, so no kernel cosine and no CS")
         }
-        var fc: [[Double]]? = nil, fg: [[Double]]? = nil, lmin: Double? = nil, lmax: Double? = nil, fMean: Double? = nil, fMax: Double? = nil, t4: Double? = nil, orthMax: Double? = nil
+        var fc: Matrix? = nil, fg: Matrix? = nil, lmin: Double? = nil, lmax: Double? = nil, fMean: Double? = nil, fMax: Double? = nil, t4: Double? = nil, orthMax: Double? = nil
         // The dense bank the feature maps come from (the bank itself when G = 1).
         let dense: KernelBank? = try patchGram.flatMap { p in
             p.channels == bank.channels * g ? try bank.embedded(groups: g) : nil
@@ -158,9 +158,9 @@ public enum ModelAnalysis {
             fg = r.gram
             var fs = 0.0, fm = 0.0, fn = 0
             var om = 0.0, on = 0
-            for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where r.cosine[i][j].isFinite {
-                let a = abs(r.cosine[i][j]); fs += a; fm = max(fm, a); fn += 1
-                if kc[i][j].isFinite && abs(kc[i][j]) <= 0.1 { om = max(om, a); on += 1 }
+            for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where r.cosine[i, j].isFinite {
+                let a = abs(r.cosine[i, j]); fs += a; fm = max(fm, a); fn += 1
+                if kc[i, j].isFinite && abs(kc[i, j]) <= 0.1 { om = max(om, a); on += 1 }
             } }
             fMean = fn > 0 ? fs / Double(fn) : nil
             fMax = fn > 0 ? fm : nil
@@ -174,8 +174,8 @@ public enum ModelAnalysis {
         }
         // Most redundant pairs: by feature-map |cos| when available, else by kernel |cos|.
         var pairs: [LayerAnalysis.Pair] = []
-        for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where i / per == j / per && kc[i][j].isFinite {
-            pairs.append(.init(i: i, j: j, featureCosine: fc?[i][j], kernelCosine: kc[i][j]))
+        for i in 0..<bank.count { for j in (i + 1)..<max(i + 1, bank.count) where i / per == j / per && kc[i, j].isFinite {
+            pairs.append(.init(i: i, j: j, featureCosine: fc?[i, j], kernelCosine: kc[i, j]))
         } }
         pairs.sort { a, b in
             let ka = abs(a.featureCosine ?? a.kernelCosine), kb = abs(b.featureCosine ?? b.kernelCosine)
@@ -198,10 +198,10 @@ extension LayerAnalysis {
     public static func pairsTable(_ layers: [LayerAnalysis]) -> DataTable {
         var t = DataTable(columns: ["layer", "group", "i", "j", "kernel_cosine", "feature_cosine"])
         for r in layers {
-            let m = r.kernelCosine.count, per = max(1, m / max(r.groups, 1))
+            let m = r.kernelCosine.rows, per = max(1, m / max(r.groups, 1))
             for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per {
-                t.append([.text(r.name), .integer(i / per), .integer(i), .integer(j), .number(r.kernelCosine[i][j]),
-                          r.featureCosine.map { .number($0[i][j]) } ?? .missing])
+                t.append([.text(r.name), .integer(i / per), .integer(i), .integer(j), .number(r.kernelCosine[i, j]),
+                          r.featureCosine.map { .number($0[i, j]) } ?? .missing])
             } }
         }
         return t
@@ -330,16 +330,12 @@ extension ModelAnalysis {
             t.withUnsafeBufferPointer { b in if let base = b.baseAddress { LinearAlgebra.addGramUpper(base, rows: p, columns: m, into: &c) } }
         }
         LinearAlgebra.symmetrizeUpper(&c, order: m)
-        let gram = LinearAlgebra.nested(c, order: m)
-        var cos = gram
-        for i in 0..<m { for j in 0..<m {
-            let d = (gram[i][i] * gram[j][j]).squareRoot()
-            cos[i][j] = d > 0 ? gram[i][j] / d : .nan
-        } }
+        let gram = Matrix(order: m, rowMajor: c)
+        let cos = DirectConvolution.cosine(fromGram: gram)
         let per = max(1, m / max(groups, 1))
         var s = 0.0, mx = 0.0, n = 0
-        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per && cos[i][j].isFinite {
-            s += abs(cos[i][j]); mx = max(mx, abs(cos[i][j])); n += 1
+        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per && cos[i, j].isFinite {
+            s += abs(cos[i, j]); mx = max(mx, abs(cos[i, j])); n += 1
         } }
         return ActivatedMaps(activation: activation, gram: gram, cosine: cos,
                              cosineMean: n > 0 ? s / Double(n) : nil, cosineMax: n > 0 ? mx : nil)

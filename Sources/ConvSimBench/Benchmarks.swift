@@ -53,7 +53,7 @@ package struct BenchSetup {
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
-    package func directGram(count: Int) throws -> [[Double]] {
+    package func directGram(count: Int) throws -> Matrix {
         let acc = DirectGramAccumulator(kernels: bank, padding: .same, certified: false)
         try forEachCrop(count) { try acc.add($0) }
         return acc.result().gram

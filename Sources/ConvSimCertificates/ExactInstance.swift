@@ -78,6 +78,31 @@ public struct ExactInstance: Sendable {
         return matrix(k, x) { $0 }
     }
 
+    /// The exact feature-map Gram of the whole bank summed over `inputs`:
+    /// `G_ij = Σ_x Σ_{p∈Ω_P} F^x_i(p) F^x_j(p)`, `F^x_i(p) = Σ_c Σ_u K[i,c](u) X̃_c(p+u−o)`
+    /// (Documentation/Theory.md#conventions) — the one exact Gram of the toolkit (theorem checks,
+    /// tests). Each input's Gram is `gramMatrix` of its `ExactInstance` (`Int` when the a-priori bit
+    /// bound allows, `BigInt` otherwise, so it never overflows); the sum is exact.
+    ///
+    /// Hypotheses: every value finite and every input with the kernels' channel count; otherwise
+    /// throws `ConvSimError.invalidArgument` (never traps). Error bound: 0 (the result is exact,
+    /// any binary64 data being dyadic rationals). No inputs give the zero matrix.
+    public static func gram(inputs: [Signal], kernels: KernelBank, padding: Padding) throws -> [[Rational]] {
+        guard kernels.values.allSatisfy(\.isFinite), inputs.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
+            throw ConvSimError.invalidArgument("the exact Gram needs finite inputs and kernels")
+        }
+        if let x = inputs.first(where: { $0.channels != kernels.channels }) {
+            throw ConvSimError.invalidArgument("the exact Gram needs inputs with \(kernels.channels) channel(s), got \(x.channels)")
+        }
+        let m = kernels.count
+        var g = [[Rational]](repeating: [Rational](repeating: .zero, count: m), count: m)
+        for x in inputs {
+            let one = ExactInstance(kernels: kernels, input: x, padding: padding).gramMatrix(Array(0..<m))
+            for i in 0..<m { for j in 0..<m { g[i][j] = g[i][j] + one[i][j] } }
+        }
+        return g
+    }
+
     /// `Σ_{q ∈ Ω_full ∖ Ω_P} F^full_i(q) F^full_j(q)`, the border term of T1b (0 for full padding).
     public func borderTerm(_ i: Int, _ j: Int) -> Rational {
         guard padding == .valid || padding == .same else { return .zero }

@@ -140,7 +140,7 @@ public struct OrthogonalizationRunVerifier: ClaimVerifier {
     }
 }
 
-/// The verifiers of the search's claims (the theorem claims are registered by the Theorems module).
+/// The verifiers of the search's claims (the theorem claims are registered by ConvSimTheorems).
 public enum SearchClaimVerifiers {
     public static let all: [any ClaimVerifier] = [
         SimilarPairVerifier(.orthogonalKernelsSimilarFeatureMaps), SimilarPairVerifier(.zeroPaperCSSimilarFeatureMaps),

@@ -12,7 +12,6 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
     case noLayers(path: String)
     case noInputs(path: String)
     case zeroKernels(indices: [Int])
-    case integerOverflow(what: String)
     case invalidArgument(String)
     case fileTooLarge(path: String, bytes: Int, limit: Int)
     case writeFailed(path: String, reason: String)
@@ -45,8 +44,6 @@ public enum ConvSimError: Error, CustomStringConvertible, Equatable, Sendable {
             return "no readable inputs found in \(p) (expected .png, .jpg/.jpeg or .npy files)"
         case .zeroKernels(let idx):
             return "kernel(s) \(idx.map(String.init).joined(separator: ", ")) are identically zero: their cosine is undefined"
-        case .integerOverflow(let w):
-            return "exact integer arithmetic overflowed while computing \(w); use smaller integer data"
         case .invalidArgument(let s):
             return s
         case .fileTooLarge(let p, let b, let l):

@@ -18,14 +18,17 @@ public enum DirectConvolution {
         Lattice().gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: circular, into: &patch)
     }
 
-    /// Feature maps `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)`, each flattened
-    /// row-major over the output grid.
-    public static func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> [[Double]] {
-        precondition(x.channels == k.channels, "channel mismatch")
+    /// Feature maps `F_i(p) = Σ_c Σ_u K[i,c](u) · X̃_c(p + u − o)`: row `i` is `F_i` flattened
+    /// row-major over the output grid (`M × P`). Each entry is one dot product of length
+    /// `C·kh·kw` in binary64 (error within `γ_{C·kh·kw} Σ|K||X̃|`, Documentation/Theory.md#bounds).
+    /// An input with other channels than the kernels gives NaN maps (callers on untrusted
+    /// inputs check channels first: `DirectGramAccumulator.add` throws).
+    public static func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> Matrix {
         let ry = padding.offsets(input: x.height, kernel: k.kernelHeight)
         let rx = padding.offsets(input: x.width, kernel: k.kernelWidth)
         let n = ry.count * rx.count
-        var maps = [[Double]](repeating: [Double](repeating: 0, count: n), count: k.count)
+        guard x.channels == k.channels else { return Matrix(rows: k.count, columns: n, repeating: .nan) }
+        var maps = Matrix(rows: k.count, columns: n)
         var patch = [Double](repeating: 0, count: k.kernelLength)
         var p = 0
         for sy in ry {
@@ -36,7 +39,7 @@ public enum DirectConvolution {
                     var acc = 0.0
                     let base = i * k.kernelLength
                     for t in 0..<k.kernelLength { acc += k.values[base + t] * patch[t] }
-                    maps[i][p] = acc
+                    maps[i, p] = acc
                 }
                 p += 1
             }
@@ -76,71 +79,31 @@ public enum DirectConvolution {
         return g
     }
 
-    /// The exact feature-map Gram for integer inputs and kernels, in
-    /// overflow-checked 64-bit integer arithmetic. Throws `integerOverflow`
-    /// rather than return a wrong number, and `invalidArgument` for non-integer data.
-    public static func exactIntegerGram(inputs: [Signal], kernels k: KernelBank,
-                                        padding: Padding) throws -> [[Int]] {
-        guard k.isIntegral, inputs.allSatisfy({ $0.isIntegral }) else {
-            throw ConvSimError.invalidArgument("exact integer Gram needs integer inputs and kernels")
-        }
-        let kv = k.values.map { Int($0) }
-        let m = k.count
-        var g = [[Int]](repeating: [Int](repeating: 0, count: m), count: m)
-        for x in inputs {
-            var patch = [Double](repeating: 0, count: k.kernelLength)
-            var f = [Int](repeating: 0, count: m)
-            for sy in padding.offsets(input: x.height, kernel: k.kernelHeight) {
-                for sx in padding.offsets(input: x.width, kernel: k.kernelWidth) {
-                    gatherPatch(x, sy: sy, sx: sx, kh: k.kernelHeight, kw: k.kernelWidth,
-                                circular: padding.isCircular, into: &patch)
-                    for i in 0..<m {
-                        var acc = 0
-                        for t in 0..<k.kernelLength {
-                            let (prod, o1) = kv[i * k.kernelLength + t].multipliedReportingOverflow(by: Int(patch[t]))
-                            let (sum, o2) = acc.addingReportingOverflow(prod)
-                            if o1 || o2 { throw ConvSimError.integerOverflow(what: "a feature map") }
-                            acc = sum
-                        }
-                        f[i] = acc
-                    }
-                    for i in 0..<m {
-                        for j in i..<m {
-                            let (prod, o1) = f[i].multipliedReportingOverflow(by: f[j])
-                            let (sum, o2) = g[i][j].addingReportingOverflow(prod)
-                            if o1 || o2 { throw ConvSimError.integerOverflow(what: "the Gram matrix") }
-                            g[i][j] = sum
-                            g[j][i] = sum
-                        }
-                    }
-                }
-            }
-        }
-        return g
-    }
-
-    /// Cosine matrix `G_ij / sqrt(G_ii G_jj)`; `nan` where a feature map is zero
-    /// (the cosine is undefined there).
-    public static func cosine(fromGram g: [[Double]]) -> [[Double]] {
-        let m = g.count
-        var c = g
+    /// Cosine matrix `C_ij = G_ij / sqrt(G_ii G_jj)` of a square Gram `G`; `nan` where a feature
+    /// map is zero (the cosine is undefined there). Each entry is one product, one square root
+    /// and one division in binary64 (relative error at most `3u` beyond the error of `G` itself;
+    /// callers that need a certified cosine use `CertifiedCosine.interval`). A non-square `g`
+    /// gives its leading square block's cosines.
+    public static func cosine(fromGram g: Matrix) -> Matrix {
+        let m = min(g.rows, g.columns)
+        var c = Matrix(order: m)
         for i in 0..<m {
             for j in 0..<m {
-                let d = (g[i][i] * g[j][j]).squareRoot()
-                c[i][j] = d > 0 ? g[i][j] / d : .nan
+                let d = (g[i, i] * g[j, j]).squareRoot()
+                c[i, j] = d > 0 ? g[i, j] / d : .nan
             }
         }
         return c
     }
 }
 
-/// A Gram matrix with a certified radius on every entry: `|gram[i][j] − G_ij| ≤ bound[i][j]`.
+/// A Gram matrix with a certified radius on every entry: `|gram[i, j] − G_ij| ≤ bound[i, j]`.
 public struct CertifiedGram: Sendable, Equatable {
-    public var gram: [[Double]]
-    public var bound: [[Double]]
-    public init(gram: [[Double]], bound: [[Double]]) { self.gram = gram; self.bound = bound }
+    public var gram: Matrix
+    public var bound: Matrix
+    public init(gram: Matrix, bound: Matrix) { self.gram = gram; self.bound = bound }
     /// Entry `(i, j)` as a certified value.
-    public subscript(i: Int, j: Int) -> Certified { Certified(gram[i][j], radius: bound[i][j]) }
+    public subscript(i: Int, j: Int) -> Certified { Certified(gram[i, j], radius: bound[i, j]) }
 }
 
 /// The direct feature-map Gram `G_ij = Σ_inputs <F_i, F_j>` over a stream of inputs, with an
@@ -213,7 +176,7 @@ public final class DirectGramAccumulator {
     func addingAll(_ inputs: [Signal]) -> CertifiedGram {
         for x in inputs {
             guard (try? add(x)) != nil else {
-                let m = kernels.count, nan = [[Double]](repeating: [Double](repeating: .nan, count: m), count: m)
+                let nan = Matrix(order: kernels.count, repeating: .nan)
                 return CertifiedGram(gram: nan, bound: nan)
             }
         }
@@ -223,16 +186,16 @@ public final class DirectGramAccumulator {
     /// The Gram so far and its bound (zeros when not `certified`).
     public func result() -> CertifiedGram {
         let m = kernels.count
-        var gram = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
+        var gram = Matrix(order: m)
         var bound = gram
         let ops = 2 * kernels.kernelLength + positions + inputs
         let gam = FloatingPointBounds.gamma(ops)
         for i in 0..<m {
             for j in i..<m {
-                gram[i][j] = g[i * m + j]; gram[j][i] = g[i * m + j]
+                gram[i, j] = g[i * m + j]; gram[j, i] = g[i * m + j]
                 if certified {
                     let b = gam * FloatingPointBounds.inflate(gAbs[i * m + j], operations: ops)
-                    bound[i][j] = b; bound[j][i] = b
+                    bound[i, j] = b; bound[j, i] = b
                 }
             }
         }

@@ -43,11 +43,14 @@ public struct Lattice: Sendable, Equatable {
     }
 
     /// The reference feature maps with stride and dilation, by direct summation (tests and
-    /// small cases): `F_i(o) = Σ_c Σ_u K[i,c](u) X̃_c(s(o) + r∘u)`, row-major over the lattice.
-    public func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> [[Double]] {
-        let ys = Lattice.offsets(padding, input: x.height, kernel: k.kernelHeight, stride: strideY, dilation: dilationY)
-        let xs = Lattice.offsets(padding, input: x.width, kernel: k.kernelWidth, stride: strideX, dilation: dilationX)
-        var maps = [[Double]](repeating: [], count: k.count)
+    /// small cases): `F_i(o) = Σ_c Σ_u K[i,c](u) X̃_c(s(o) + r∘u)`, row `i` of the `M × P` result,
+    /// row-major over the lattice (NaN maps for an input with other channels than the kernels).
+    public func featureMaps(input x: Signal, kernels k: KernelBank, padding: Padding) -> Matrix {
+        let ys = Array(Lattice.offsets(padding, input: x.height, kernel: k.kernelHeight, stride: strideY, dilation: dilationY))
+        let xs = Array(Lattice.offsets(padding, input: x.width, kernel: k.kernelWidth, stride: strideX, dilation: dilationX))
+        guard x.channels == k.channels else { return Matrix(rows: k.count, columns: ys.count * xs.count, repeating: .nan) }
+        var maps = Matrix(rows: k.count, columns: ys.count * xs.count)
+        var p = 0
         var patch = [Double](repeating: 0, count: k.kernelLength)
         for sy in ys {
             for sx in xs {
@@ -56,8 +59,9 @@ public struct Lattice: Sendable, Equatable {
                     var acc = 0.0
                     let base = i * k.kernelLength
                     for t in 0..<k.kernelLength { acc += k.values[base + t] * patch[t] }
-                    maps[i].append(acc)
+                    maps[i, p] = acc
                 }
+                p += 1
             }
         }
         return maps

@@ -85,9 +85,4 @@ public enum LinearAlgebra {
         if info != 0 { throw ConvSimError.invalidArgument("LAPACK dsyevd failed (info = \(info))") }
         return (w, z)
     }
-
-    /// Converts a flat row-major `n×n` matrix into nested rows.
-    public static func nested(_ a: [Double], order n: Int) -> [[Double]] {
-        (0..<n).map { Array(a[($0 * n)..<(($0 + 1) * n)]) }
-    }
 }

@@ -10,11 +10,11 @@ public enum CertifiedCosine {
     /// (infinite when a diagonal bound reaches its entry); the half-width is the
     /// larger distance from `|value|` to an end, inflated for the roundings of the
     /// ends, plus `4u|value|` for the rounding of the quotient `value` itself.
-    public static func interval(_ g: [[Double]], _ b: [[Double]], _ i: Int, _ j: Int) -> (value: Double, halfWidth: Double) {
-        let c = g[i][j] / (g[i][i] * g[j][j]).squareRoot()
-        guard g[i][i] > b[i][i], g[j][j] > b[j][j] else { return (c, .infinity) }
-        let hi = (abs(g[i][j]) + b[i][j]) / ((g[i][i] - b[i][i]) * (g[j][j] - b[j][j])).squareRoot()
-        let lo = (abs(g[i][j]) - b[i][j]) / ((g[i][i] + b[i][i]) * (g[j][j] + b[j][j])).squareRoot()
+    public static func interval(_ g: Matrix, _ b: Matrix, _ i: Int, _ j: Int) -> (value: Double, halfWidth: Double) {
+        let c = g[i, j] / (g[i, i] * g[j, j]).squareRoot()
+        guard g[i, i] > b[i, i], g[j, j] > b[j, j] else { return (c, .infinity) }
+        let hi = (abs(g[i, j]) + b[i, j]) / ((g[i, i] - b[i, i]) * (g[j, j] - b[j, j])).squareRoot()
+        let lo = (abs(g[i, j]) - b[i, j]) / ((g[i, i] + b[i, i]) * (g[j, j] + b[j, j])).squareRoot()
         return (c, FloatingPointBounds.inflate(max(hi - abs(c), abs(c) - lo), operations: 8)
                     + 4 * FloatingPointBounds.unitRoundoff * abs(c))
     }

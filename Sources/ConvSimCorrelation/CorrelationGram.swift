@@ -13,25 +13,25 @@ public struct GramResult: Sendable {
     /// Refuses a result whose Gram or bound overflowed binary64 (inputs or kernels so large
     /// that `Σ F_i F_j` passes ~1.8e308): no NaN or ∞ is ever reported as a result.
     public func requireFinite() throws -> GramResult {
-        guard gram.allSatisfy({ $0.allSatisfy(\.isFinite) }), bound.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+        guard gram.values.allSatisfy(\.isFinite), bound.values.allSatisfy(\.isFinite) else {
             throw ConvSimError.invalidArgument("the feature-map Gram overflows binary64 (inputs or kernels too large: products of the values pass 1.8e308); rescale the data, e.g. divide the inputs by a power of two (the cosines do not change)")
         }
         return self
     }
 
-    public var gram: [[Double]]
-    public var bound: [[Double]]
-    public var cosine: [[Double]]
+    public var gram: Matrix
+    public var bound: Matrix
+    public var cosine: Matrix
     public var padding: Padding
     /// `K 𝐑 Kᵀ`: the paper's form (equal to `gram` for full/circular padding).
-    public var paperForm: [[Double]]
+    public var paperForm: Matrix
     /// `max |paperForm − gram|` over entries and relative to `max |gram|`.
     public var paperDiscrepancy: Double
     public var paperRelativeDiscrepancy: Double
     public var images: Int
 
-    public init(gram: [[Double]], bound: [[Double]], cosine: [[Double]], padding: Padding,
-                paperForm: [[Double]], paperDiscrepancy: Double, paperRelativeDiscrepancy: Double, images: Int) {
+    public init(gram: Matrix, bound: Matrix, cosine: Matrix, padding: Padding,
+                paperForm: Matrix, paperDiscrepancy: Double, paperRelativeDiscrepancy: Double, images: Int) {
         self.gram = gram; self.bound = bound; self.cosine = cosine; self.padding = padding
         self.paperForm = paperForm; self.paperDiscrepancy = paperDiscrepancy
         self.paperRelativeDiscrepancy = paperRelativeDiscrepancy; self.images = images
@@ -57,17 +57,17 @@ public enum CorrelationGram {
         var absK = k
         absK.values = k.values.map(abs)
         let eb = quadraticForm(absK, e).map { FloatingPointBounds.inflate($0, operations: 2 * m) }
-        var gram = LinearAlgebra.nested(g, order: mm)
+        var gram = Matrix(order: mm, rowMajor: g)
         // Symmetrize: G is symmetric in exact arithmetic; average the two computed halves.
         for i in 0..<mm { for j in (i + 1)..<max(i + 1, mm) {
-            let s = 0.5 * (gram[i][j] + gram[j][i]); gram[i][j] = s; gram[j][i] = s
+            let s = 0.5 * (gram[i, j] + gram[j, i]); gram[i, j] = s; gram[j, i] = s
         } }
-        let paperN = LinearAlgebra.nested(paper, order: mm)
+        let paperN = Matrix(order: mm, rowMajor: paper)
         var disc = 0.0, scale = 0.0
         for i in 0..<mm { for j in 0..<mm {
-            disc = max(disc, abs(paperN[i][j] - gram[i][j])); scale = max(scale, abs(gram[i][j]))
+            disc = max(disc, abs(paperN[i, j] - gram[i, j])); scale = max(scale, abs(gram[i, j]))
         } }
-        return GramResult(gram: gram, bound: LinearAlgebra.nested(eb, order: mm),
+        return GramResult(gram: gram, bound: Matrix(order: mm, rowMajor: eb),
                           cosine: DirectConvolution.cosine(fromGram: gram), padding: p.padding,
                           paperForm: paperN, paperDiscrepancy: disc,
                           paperRelativeDiscrepancy: scale > 0 ? disc / scale : 0, images: p.images)

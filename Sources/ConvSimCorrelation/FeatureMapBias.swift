@@ -53,10 +53,10 @@ public struct PatchMoments: Sendable {
         var out = r
         for i in 0..<m { for j in 0..<m {
             let t1 = b[i] * sums[j], t2 = b[j] * sums[i], t3 = b[i] * b[j] * n
-            out.gram[i][j] = r.gram[i][j] + t1 + t2 + t3
-            let absTerms = abs(r.gram[i][j]) + abs(t1) + abs(t2) + abs(t3)
-            let e = r.bound[i][j] + abs(b[i]) * sumErr[j] + abs(b[j]) * sumErr[i] + g4 * (absTerms + r.bound[i][j])
-            out.bound[i][j] = FloatingPointBounds.inflate(e, operations: 8)
+            out.gram[i, j] = r.gram[i, j] + t1 + t2 + t3
+            let absTerms = abs(r.gram[i, j]) + abs(t1) + abs(t2) + abs(t3)
+            let e = r.bound[i, j] + abs(b[i]) * sumErr[j] + abs(b[j]) * sumErr[i] + g4 * (absTerms + r.bound[i, j])
+            out.bound[i, j] = FloatingPointBounds.inflate(e, operations: 8)
         } }
         out.cosine = DirectConvolution.cosine(fromGram: out.gram)
         out.paperForm = out.gram

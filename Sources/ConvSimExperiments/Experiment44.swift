@@ -48,27 +48,29 @@ public enum Experiment44 {
 
     /// `S_ij = ‖K_i ⋆ K_j‖²` over all lags (the diagonal is the autocorrelation energy);
     /// computed for `i ≤ j` and mirrored (`‖K_j ⋆ K_i‖² = ‖K_i ⋆ K_j‖²`, the lags reversed).
-    public static func csMatrix(_ bank: KernelBank) -> [[Double]] {
+    public static func csMatrix(_ bank: KernelBank) -> Matrix {
         let n = bank.count
-        var m = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        var m = Matrix(order: n)
         for i in 0..<n { for j in i..<n {
-            m[i][j] = DirectSimilarity.compute(bank.selecting([i, j]), variant: .pairs, gradient: false).value
-            m[j][i] = m[i][j]
+            m[i, j] = DirectSimilarity.compute(bank.selecting([i, j]), variant: .pairs, gradient: false).value
+            m[j, i] = m[i, j]
         } }
         return m
     }
 
     /// Feature-map cosines on `x` (valid 1-D correlation).
-    public static func featureCosines(_ bank: KernelBank, _ x: [Double]) -> [[Double]] {
+    public static func featureCosines(_ bank: KernelBank, _ x: [Double]) -> Matrix {
         let f = (0..<bank.count).map { OneD.features(Array(bank.kernel($0)), x) }
-        return f.map { a in f.map { b in OneD.cosine(a, b) } }
+        var c = Matrix(order: f.count)
+        for i in f.indices { for j in f.indices { c[i, j] = OneD.cosine(f[i], f[j]) } }
+        return c
     }
 
     public struct Run: Sendable {
         public var before: KernelBank, after: KernelBank
         public var x: [Double]
-        public var csBefore: [[Double]], csAfter: [[Double]]
-        public var featureBefore: [[Double]], featureAfter: [[Double]]
+        public var csBefore: Matrix, csAfter: Matrix
+        public var featureBefore: Matrix, featureAfter: Matrix
         /// Adjacent CS before round `t` (last: after round 10).
         public var lossCurve: [Double]
         /// The adjacent CS after 10 rounds of the summed-loss reading, from the same draws.
@@ -76,11 +78,11 @@ public enum Experiment44 {
 
         /// Relative change `(after − before)/before` of the CS of the given pairs.
         public func csChange(_ pairs: [(Int, Int)]) -> [Double] {
-            pairs.map { (csAfter[$0.0][$0.1] - csBefore[$0.0][$0.1]) / csBefore[$0.0][$0.1] }
+            pairs.map { (csAfter[$0.0, $0.1] - csBefore[$0.0, $0.1]) / csBefore[$0.0, $0.1] }
         }
         /// Relative reduction of the feature-map |cosine| of the given pairs.
         public func featureReduction(_ pairs: [(Int, Int)]) -> [Double] {
-            pairs.map { Reduction.relative(before: featureBefore[$0.0][$0.1], after: featureAfter[$0.0][$0.1]) }
+            pairs.map { Reduction.relative(before: featureBefore[$0.0, $0.1], after: featureAfter[$0.0, $0.1]) }
         }
     }
 
@@ -158,7 +160,7 @@ extension Experiment44 {
         for (k, r) in runs.enumerated() {
             var row: [DataTable.Cell] = [.integer(k + 1), .number(r.lossCurve.first ?? .nan), .number(r.lossCurve.last ?? .nan), .number(r.summedFinalLoss)]
             for (i, j) in pairs {
-                row += [.number(r.csBefore[i][j]), .number(r.csAfter[i][j]), .number(r.featureBefore[i][j]), .number(r.featureAfter[i][j])]
+                row += [.number(r.csBefore[i, j]), .number(r.csAfter[i, j]), .number(r.featureBefore[i, j]), .number(r.featureAfter[i, j])]
             }
             t.append(row)
         }

@@ -36,7 +36,7 @@ public enum AnalysisReportRenderer {
             if !items.isEmpty { md.bullet(items) }
             if let f = r.featureCosine {
                 md.figure("layer-\(k)-feature-cosine",
-                          figure: SVG.heatmaps([(caption: r.name, rows: f.count, cols: f.count, values: f.flatMap { $0 })],
+                          figure: SVG.heatmaps([(caption: r.name, rows: f.rows, cols: f.columns, values: f.values)],
                                             title: "Feature-map cosine matrix (rows, columns: kernel index)"),
                           caption: "Exact feature-map cosines of \(r.name) on the inputs (padding: \(padding)).")
                 md.figure("layer-\(k)-kernel-vs-feature", figure: pairFigure(r, cosine: f),
@@ -48,11 +48,11 @@ public enum AnalysisReportRenderer {
 
     /// |kernel cos| against |feature cos| for every pair within a group, with the bound at any
     /// kernel angle as a curve and T4's bound as a line.
-    public static func pairFigure(_ r: LayerAnalysis, cosine f: [[Double]]) -> Figure {
-        let m = r.kernelCosine.count, per = max(1, m / max(r.groups, 1))
+    public static func pairFigure(_ r: LayerAnalysis, cosine f: Matrix) -> Figure {
+        let m = r.kernelCosine.rows, per = max(1, m / max(r.groups, 1))
         var points: [(x: Double, y: Double)] = []
         for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where i / per == j / per {
-            let x = abs(r.kernelCosine[i][j]), y = abs(f[i][j])
+            let x = abs(r.kernelCosine[i, j]), y = abs(f[i, j])
             if x.isFinite && y.isFinite { points.append((x, y)) }
         } }
         let hi = max(points.map(\.x).max() ?? 1, 0.05)

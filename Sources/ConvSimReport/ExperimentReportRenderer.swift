@@ -153,8 +153,8 @@ public enum ExperimentReportRenderer {
         rep.table(ta.header, ta.rows)
         rep.table(["pair", "kind", "CS before", "CS after", "change", "feature cos before", "feature cos after"],
                   (Experiment44.adjacentPairs.map { ($0, "adjacent") } + Experiment44.nonAdjacentPairs.map { ($0, "non-adjacent") }).map { p, kind in
-                      [pairName(p), kind, Fmt.f(first.csBefore[p.0][p.1]), Fmt.f(first.csAfter[p.0][p.1]),
-                       ReportKit.percent(first.csChange([p])[0]), Fmt.f(first.featureBefore[p.0][p.1]), Fmt.f(first.featureAfter[p.0][p.1])]
+                      [pairName(p), kind, Fmt.f(first.csBefore[p.0, p.1]), Fmt.f(first.csAfter[p.0, p.1]),
+                       ReportKit.percent(first.csChange([p])[0]), Fmt.f(first.featureBefore[p.0, p.1]), Fmt.f(first.featureAfter[p.0, p.1])]
                   })
         rep.heading("Over \(runs.count) runs")
         rep.table(ReportKit.header,
@@ -184,8 +184,8 @@ public enum ExperimentReportRenderer {
             ("experiment", .string("4.4")), ("seed", .uint(seed)), ("reps", .int(runs.count)),
             ("rounds_reading", .string("the authors': one SGD step per adjacent pair in turn per round")),
             ("summed_reading_final_cs_relative_difference", s.protocolDifference.summary),
-            ("first_run", .object([("cs_before", .matrix(first.csBefore)), ("cs_after", .matrix(first.csAfter)),
-                                   ("feature_cosine_before", .matrix(first.featureBefore)), ("feature_cosine_after", .matrix(first.featureAfter))])),
+            ("first_run", .object([("cs_before", .matrix(first.csBefore.nested)), ("cs_after", .matrix(first.csAfter.nested)),
+                                   ("feature_cosine_before", .matrix(first.featureBefore.nested)), ("feature_cosine_after", .matrix(first.featureAfter.nested))])),
             ("adjacent_loss_reduction", s.lossReduction.summary),
             ("adjacent_cs_change", s.adjacentChange.summary),
             ("non_adjacent_cs_change", s.nonAdjacentChange.summary),
@@ -242,14 +242,13 @@ enum ReportKit {
                              title: title, xLabel: xLabel, references: [.x(0, "no change")])
     }
 
-    static func matrixTable(_ m: [[Double]], digits: Int = 4) -> (header: [String], rows: [[String]]) {
-        let n = m.count
-        return (["", ] + (1...n).map { "K\($0)" },
-                (0..<n).map { i in ["K\(i + 1)"] + (0..<n).map { j in Fmt.f(m[i][j], digits) } })
+    static func matrixTable(_ m: Matrix, digits: Int = 4) -> (header: [String], rows: [[String]]) {
+        (["", ] + (0..<m.columns).map { "K\($0 + 1)" },
+         (0..<m.rows).map { i in ["K\(i + 1)"] + (0..<m.columns).map { j in Fmt.f(m[i, j], digits) } })
     }
 
-    static func matrixText(_ m: [[Double]], digits: Int = 4) -> [String] {
-        m.map { row in "    " + row.map { let s = Fmt.f($0, digits); return String(repeating: " ", count: max(0, 10 - s.count)) + s }.joined(separator: " ") }
+    static func matrixText(_ m: Matrix, digits: Int = 4) -> [String] {
+        (0..<m.rows).map { i in "    " + m.row(i).map { Fmt.f($0, digits, width: 10) }.joined(separator: " ") }
     }
 }
 

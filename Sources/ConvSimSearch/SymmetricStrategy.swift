@@ -91,7 +91,7 @@ public struct SymmetricStrategy: SearchStrategy {
             var paddings: [SymmetricResult.PaddingCosine] = []
             for p in Padding.allCases {
                 if let r = try? CorrelationGram.gram(inputs: [st.input], kernels: bank, padding: p) {
-                    paddings.append(.init(padding: p, cosine: r.cosine[0][1], bound: r.bound[0][1]))
+                    paddings.append(.init(padding: p, cosine: r.cosine[0, 1], bound: r.bound[0, 1]))
                 }
             }
             result.best = .init(inputName: st.name, channels: c, size: n, a: a, b: b, normalizedPaperCS: best.cosine, paddings: paddings)

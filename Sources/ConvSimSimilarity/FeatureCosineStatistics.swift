@@ -16,8 +16,8 @@ public struct FeatureCosineStatistics: Sendable {
         let c = gram.cosine
         var s = 0.0, mx = 0.0, n = 0
         var arg: (Int, Int)? = nil
-        for i in 0..<c.count { for j in (i + 1)..<max(i + 1, c.count) where c[i][j].isFinite {
-            let a = abs(c[i][j]); s += a; n += 1
+        for i in 0..<c.rows { for j in (i + 1)..<max(i + 1, c.rows) where c[i, j].isFinite {
+            let a = abs(c[i, j]); s += a; n += 1
             if a >= mx { mx = a; arg = (i, j) }
         } }
         meanAbs = n > 0 ? s / Double(n) : .nan

@@ -170,13 +170,13 @@ struct AnalyzeCommand: ParsableCommand {
                     ("bias", .bool(settings.biases[r.name] != nil)),
                     ("kernel_cosine_mean", .number(r.kernelCosineMean)), ("kernel_cosine_max", .number(r.kernelCosineMax)),
                 ]
-                if full { o.append(("kernel_cosine", .matrix(r.kernelCosine))) }
+                if full { o.append(("kernel_cosine", .matrix(r.kernelCosine.nested))) }
                 o.append(("cs", csObject(r, \.value)))
                 o.append(("cs_bound", csObject(r, \.bound)))
                 if let f = r.featureCosine {
                     if full {
-                        o.append(("feature_cosine", .matrix(f)))
-                        if let g = r.featureGram { o.append(("feature_gram", .matrix(g))) }
+                        o.append(("feature_cosine", .matrix(f.nested)))
+                        if let g = r.featureGram { o.append(("feature_gram", .matrix(g.nested))) }
                     }
                     o.append(("feature_cosine_mean", .number(r.featureCosineMean ?? .nan)))
                     o.append(("feature_cosine_max", .number(r.featureCosineMax ?? .nan)))
@@ -187,7 +187,7 @@ struct AnalyzeCommand: ParsableCommand {
                     var act: [(String, JSON)] = [("activation", .string(a.activation)),
                                                  ("feature_cosine_mean", a.cosineMean.map { .number($0) } ?? .null),
                                                  ("feature_cosine_max", a.cosineMax.map { .number($0) } ?? .null)]
-                    if full { act += [("feature_cosine", .matrix(a.cosine)), ("feature_gram", .matrix(a.gram))] }
+                    if full { act += [("feature_cosine", .matrix(a.cosine.nested)), ("feature_gram", .matrix(a.gram.nested))] }
                     o.append(("after_activation", .object(act)))
                 }
                 o.append(("redundant_pairs", .array(r.redundantPairs.map { p in
@@ -203,36 +203,39 @@ struct AnalyzeCommand: ParsableCommand {
     func printTable(_ rs: [LayerAnalysis]) {
         print("model \(model)  padding \(paddingLabel)  inputs \(inputs.isEmpty ? "none" : inputs.joined(separator: ", "))")
         print("")
-        print("layer                 shape          kcos mean  kcos max   fcos mean  fcos max  T4 bound")
         func f(_ x: Double?) -> String { x.map { Fmt.f($0, 4) } ?? "-" }
-        func name(_ r: LayerAnalysis) -> String { r.name.padding(toLength: 21, withPad: " ", startingAt: 0) }
+        let layer = TextTable.Column("layer", width: 21, .left, before: "", truncates: true)
+        var shapes = TextTable([layer, .init("shape", width: 14, .left, truncates: true),
+                                .init("kcos mean", width: 9), .init("kcos max", width: 9), .init("fcos mean", width: 11),
+                                .init("fcos max", width: 9), .init("T4 bound", width: 9)])
         for r in rs {
-            let shape = r.shape.map(String.init).joined(separator: "×")
-            print(name(r) + " " + shape.padding(toLength: 14, withPad: " ", startingAt: 0) + " " +
-                  f(r.kernelCosineMean).leftPad(9) + " " + f(r.kernelCosineMax).leftPad(9) + " " +
-                  f(r.featureCosineMean).leftPad(11) + " " + f(r.featureCosineMax).leftPad(9) + " " + f(r.t4Bound).leftPad(9))
+            shapes.add([r.name, r.shape.map(String.init).joined(separator: "×"), f(r.kernelCosineMean), f(r.kernelCosineMax),
+                        f(r.featureCosineMean), f(r.featureCosineMax), f(r.t4Bound)])
         }
+        for line in shapes.lines { print(line) }
         print("")
         print("Convolutional Similarity, summed over each layer's groups: raw = the weights as they are (convsim cs),")
         print("unit = the unit-norm kernels (convsim cs --normalize)")
-        print("layer                   adjacent raw  adjacent unit    pairs raw   pairs unit  symmetric raw  symmetric unit")
+        var cs = TextTable([layer, .init("adjacent raw", width: 14), .init("adjacent unit", width: 14),
+                            .init("pairs raw", width: 12), .init("pairs unit", width: 12),
+                            .init("symmetric raw", width: 14), .init("symmetric unit", width: 15)])
         for r in rs {
-            func c(_ t: [CSVariant: CSResult], _ v: CSVariant) -> String { t[v].map { String(format: "%.4g", $0.value) } ?? "-" }
-            print(name(r) + " " + c(r.csRaw, .adjacent).leftPad(14) + " " + c(r.cs, .adjacent).leftPad(14) + " " +
-                  c(r.csRaw, .pairs).leftPad(12) + " " + c(r.cs, .pairs).leftPad(12) + " " +
-                  c(r.csRaw, .symmetric).leftPad(14) + " " + c(r.cs, .symmetric).leftPad(15))
+            func c(_ t: [CSVariant: CSResult], _ v: CSVariant) -> String { t[v].map { Fmt.g($0.value, 4) } ?? "-" }
+            cs.add([r.name, c(r.csRaw, .adjacent), c(r.cs, .adjacent), c(r.csRaw, .pairs), c(r.cs, .pairs),
+                    c(r.csRaw, .symmetric), c(r.cs, .symmetric)])
         }
+        for line in cs.lines { print(line) }
         for r in rs {
             var lines: [String] = []
             if let p = r.redundantPairs.first {
-                let fcs = p.featureCosine.map { String(format: "feature cos %+.4f, ", $0) } ?? ""
-                lines.append("most redundant pair (\(p.i), \(p.j)): \(fcs)kernel cos \(String(format: "%+.4f", p.kernelCosine))")
+                let fcs = p.featureCosine.map { "feature cos \(Fmt.f($0, 4, plus: true)), " } ?? ""
+                lines.append("most redundant pair (\(p.i), \(p.j)): \(fcs)kernel cos \(Fmt.f(p.kernelCosine, 4, plus: true))")
             }
             if let o = r.maxFeatureCosineOfOrthogonalPairs, let b = r.t4Bound {
-                lines.append(String(format: "nearly orthogonal pairs (|kernel cos| ≤ 0.1) reach feature |cos| %.4f; T4 allows up to %.6f", o, b))
+                lines.append("nearly orthogonal pairs (|kernel cos| ≤ 0.1) reach feature |cos| \(Fmt.f(o, 4)); T4 allows up to \(Fmt.f(b, 6))")
             }
             if let a = r.activated, let m = a.cosineMean, let x = a.cosineMax {
-                lines.append(String(format: "after %@: feature |cos| mean %.4f, max %.4f", a.activation, m, x))
+                lines.append("after \(a.activation): feature |cos| mean \(Fmt.f(m, 4)), max \(Fmt.f(x, 4))")
             }
             lines += r.notes
             if !lines.isEmpty { print("\n\(r.name):"); for l in lines { print("  " + l) } }
@@ -247,6 +250,3 @@ struct AnalyzeCommand: ParsableCommand {
     }
 }
 
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
-}

@@ -54,12 +54,12 @@ struct BenchCSCommand: ParsableCommand {
             let fastEngine = try FastSimilarity(shapeOf: bank)
             let fast = fastEngine.evaluate(bank, variant: .symmetric, gradient: true)
             let tFast = Clock.since(t0)
-            progress(String(format: "  fast    %.4f s", tFast))
+            progress("  fast    \(Fmt.f(tFast, 4)) s")
             progress("  direct  running (O(M²C²k⁴), this takes a while)…")
             t0 = Clock.now()
             let direct = DirectSimilarity.compute(bank, variant: .symmetric, gradient: true)
             let tDirect = Clock.since(t0)
-            progress(String(format: "  direct  %.4f s", tDirect))
+            progress("  direct  \(Fmt.f(tDirect, 4)) s")
             // Direct-side bound from CS(|K|), ∂CS(|K|) (fast path on |K| + its bound; not timed).
             var absBank = bank
             absBank.values = bank.values.map { abs($0) }
@@ -93,7 +93,7 @@ struct BenchCSCommand: ParsableCommand {
                 adj = DirectSimilarity.compute(big, variant: .adjacent, gradient: false)
                 tAdj = min(tAdj, Clock.since(t0))
             }
-            progress(String(format: "  fast pairs + gradient  %.4f s;  direct adjacent value  %.4f s", tPairs, tAdj))
+            progress("  fast pairs + gradient  \(Fmt.f(tPairs, 4)) s;  direct adjacent value  \(Fmt.f(tAdj, 4)) s")
             // Peers on the same bank: NumPy FFT with a hand-written gradient (OPENBLAS_* unset in
             // that child only), and this tool end to end (`convsim cs … --gradient`, best of 3).
             var peer: (seconds: Double, value: Double, gradDiff: Double)? = nil
@@ -154,20 +154,19 @@ struct BenchCSCommand: ParsableCommand {
             } else {
                 print("bench cs — seed \(seed)")
                 print("symmetric CS + gradient, random \(m)×\(c)×3×3 bank:")
-                print(String(format: "  fast (FFTW + BLAS)     %10.4f s", tFast))
-                print(String(format: "  direct (summation)     %10.4f s   ratio direct/fast = %.1f×  (goal ≥ 100×)", tDirect, tDirect / tFast))
-                print(String(format: "  value fast %.17g  direct %.17g", fast.value, direct.value))
-                print(String(format: "  |difference| %.3e  ≤ certified bound %.3e : %@", valueDiff, valueBound, valueOK ? "yes" : "NO"))
-                print(String(format: "  gradient: max |difference| %.3e, max difference/bound %.3e : %@", maxGradDiff, maxGradRatio, gradOK ? "within bound" : "NOT within bound"))
+                print("  fast (FFTW + BLAS)     \(Fmt.f(tFast, 4, width: 10)) s")
+                print("  direct (summation)     \(Fmt.f(tDirect, 4, width: 10)) s   ratio direct/fast = \(Fmt.f(tDirect / tFast, 1))×  (goal ≥ 100×)")
+                print("  value fast \(Fmt.g(fast.value, 17))  direct \(Fmt.g(direct.value, 17))")
+                print("  |difference| \(Fmt.e(valueDiff, 3))  ≤ certified bound \(Fmt.e(valueBound, 3)) : \(valueOK ? "yes" : "NO")")
+                print("  gradient: max |difference| \(Fmt.e(maxGradDiff, 3)), max difference/bound \(Fmt.e(maxGradRatio, 3)) : \(gradOK ? "within bound" : "NOT within bound")")
                 print("pairs CS + gradient (fast, \(bigEngine.usesLagDomain(for: .pairs) ? "lag-domain form" : "FFT form")) vs one pass of the direct adjacent CS, random \(pairsSize)×\(pairsSize)×3×3 bank:")
-                print(String(format: "  fast pairs + gradient  %10.4f s", tPairs))
-                print(String(format: "  direct adjacent value  %10.4f s   ratio direct-adjacent/fast-pairs = %.2f×  (goal > 1×)", tAdj, tAdj / tPairs))
+                print("  fast pairs + gradient  \(Fmt.f(tPairs, 4, width: 10)) s")
+                print("  direct adjacent value  \(Fmt.f(tAdj, 4, width: 10)) s   ratio direct-adjacent/fast-pairs = \(Fmt.f(tAdj / tPairs, 2))×  (goal > 1×)")
                 if let p = peer {
-                    print(String(format: "  NumPy FFT pairs + hand-written gradient %8.4f s   ratio NumPy/fast = %.2f×  (goal ≥ 5×); |Δvalue| %.3e, max |Δgradient| %.3e",
-                                 p.seconds, p.seconds / tPairs, abs(p.value - pairs.value), p.gradDiff))
+                    print("  NumPy FFT pairs + hand-written gradient \(Fmt.f(p.seconds, 4, width: 8)) s   ratio NumPy/fast = \(Fmt.f(p.seconds / tPairs, 2))×  (goal ≥ 5×); |Δvalue| \(Fmt.e(abs(p.value - pairs.value), 3)), max |Δgradient| \(Fmt.e(p.gradDiff, 3))")
                 } else { print("  NumPy peer: \(peerNote)") }
                 if let e = endToEnd {
-                    print(String(format: "  convsim cs --variant pairs --gradient, end to end %8.4f s   ratio end-to-end/computation = %.2f×  (goal ≤ 2×)", e, e / tPairs))
+                    print("  convsim cs --variant pairs --gradient, end to end \(Fmt.f(e, 4, width: 8)) s   ratio end-to-end/computation = \(Fmt.f(e / tPairs, 2))×  (goal ≤ 2×)")
                 }
             }
         }

@@ -63,17 +63,17 @@ struct BenchGramCommand: ParsableCommand {
                 tFFT = min(tFFT, Clock.since(t0))
             }
             guard let fast = fastResult else { return }
-            progress(String(format: "  fft     %.4f s (best of 3, %d thread(s))", tFFT, Parallel.threads))
+            progress("  fft     \(Fmt.f(tFFT, 4)) s (best of 3, \(Parallel.threads) thread(s))")
 
             let floor = try setup.fftFloor(count: n)
-            progress(String(format: "  floor   %.4f s (FFTW r2c of every channel + cross-power spectra, 1 thread)", floor.seconds))
+            progress("  floor   \(Fmt.f(floor.seconds, 4)) s (FFTW r2c of every channel + cross-power spectra, 1 thread)")
             let cli = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads)
-            progress(String(format: "  cli     %.4f s (convsim gram on a .npy, end to end)", cli.seconds))
+            progress("  cli     \(Fmt.f(cli.seconds, 4)) s (convsim gram on a .npy, end to end)")
 
             let t1 = Clock.now()
             let direct = try setup.directGram(count: n)
             let tDirect = Clock.since(t1)
-            progress(String(format: "  direct  %.4f s", tDirect))
+            progress("  direct  \(Fmt.f(tDirect, 4)) s")
 
             var numpy: BenchSetup.NumpyResult? = nil
             var numpyNote = "skipped (--skip-numpy)"
@@ -81,26 +81,26 @@ struct BenchGramCommand: ParsableCommand {
                 do { numpy = try setup.numpyGram(count: n, script: numpyScript); numpyNote = "ok" }
                 catch { numpyNote = "skipped: \(error)" }
                 if let np = numpy {
-                    progress(String(format: "  numpy   im2col %.4f s, fft %.4f s", np.im2colSeconds, np.fftSeconds))
-                    if let t = np.torch { progress(String(format: "  torch   unfold %.4f s, conv2d %.4f s", t.unfoldSeconds, t.convSeconds)) }
+                    progress("  numpy   im2col \(Fmt.f(np.im2colSeconds, 4)) s, fft \(Fmt.f(np.fftSeconds, 4)) s")
+                    if let t = np.torch { progress("  torch   unfold \(Fmt.f(t.unfoldSeconds, 4)) s, conv2d \(Fmt.f(t.convSeconds, 4)) s") }
                 } else { progress("  numpy   \(numpyNote)") }
             }
 
-            let relFD = maxRelativeDifference(fast.gram.flatMap { $0 }, direct.flatMap { $0 })
-            let relCLI = maxRelativeDifference(fast.gram.flatMap { $0 }, cli.gram)
+            let relFD = maxRelativeDifference(fast.gram.values, direct.values)
+            let relCLI = maxRelativeDifference(fast.gram.values, cli.gram)
             let relFN = numpy.map { np in
                 ([np.im2colGram, np.fftGram] + (np.torch.map { [$0.unfoldGram, $0.convGram] } ?? []))
-                    .map { maxRelativeDifference(fast.gram.flatMap { $0 }, $0) }.max() ?? 0
+                    .map { maxRelativeDifference(fast.gram.values, $0) }.max() ?? 0
             }
-            let maxBound = fast.bound.flatMap { $0 }.max() ?? 0
-            let scale = fast.gram.flatMap { $0 }.map(abs).max() ?? 1
+            let maxBound = fast.bound.values.max() ?? 0
+            let scale = fast.gram.values.map(abs).max() ?? 1
 
             var memory: [(Int, Double, Double)] = []
             if memoryN > 0 {
                 for count in [n, memoryN] {
                     let r = try childPeakMemory(count: count)
                     memory.append((count, r.kb, r.seconds))
-                    progress(String(format: "  memory  N = %d: peak RSS %.1f MiB (fft %.3f s)", count, r.kb / 1024, r.seconds))
+                    progress("  memory  N = \(count): peak RSS \(Fmt.f(r.kb / 1024, 1)) MiB (fft \(Fmt.f(r.seconds, 3)) s)")
                 }
             }
 
@@ -131,26 +131,25 @@ struct BenchGramCommand: ParsableCommand {
                 JSON.object(fields).printLine()
             } else {
                 print("bench gram — N = \(n) RGB \(crop)×\(crop) crops, \(kernels)×3×3×3 bank, same padding, seed \(seed)")
-                print(String(format: "  FFT (FFTW + boundary correction)  %9.4f s   (best of 3, %d thread(s); peers best of 3)", tFFT, Parallel.threads))
-                print(String(format: "  direct (summation reference)      %9.4f s   ratio direct/FFT = %.1f×  (goal ≥ 20×)", tDirect, tDirect / tFFT))
-                print(String(format: "  FFTW floor (FFTs + spectra, 1 thr) %8.4f s   FFT/floor = %.2f×  (goal ≤ 3×)", floor.seconds, tFFT / floor.seconds))
-                print(String(format: "  convsim gram CLI, end to end      %9.4f s   CLI/floor = %.2f×  (reads the .npy, prints JSON)", cli.seconds, cli.seconds / floor.seconds))
+                print("  FFT (FFTW + boundary correction)  \(Fmt.f(tFFT, 4, width: 9)) s   (best of 3, \(Parallel.threads) thread(s); peers best of 3)")
+                print("  direct (summation reference)      \(Fmt.f(tDirect, 4, width: 9)) s   ratio direct/FFT = \(Fmt.f(tDirect / tFFT, 1))×  (goal ≥ 20×)")
+                print("  FFTW floor (FFTs + spectra, 1 thr) \(Fmt.f(floor.seconds, 4, width: 8)) s   FFT/floor = \(Fmt.f(tFFT / floor.seconds, 2))×  (goal ≤ 3×)")
+                print("  convsim gram CLI, end to end      \(Fmt.f(cli.seconds, 4, width: 9)) s   CLI/floor = \(Fmt.f(cli.seconds / floor.seconds, 2))×  (reads the .npy, prints JSON)")
                 if let np = numpy {
-                    print(String(format: "  NumPy im2col in slabs + BLAS      %9.4f s   ratio = %.2f×", np.im2colSeconds, np.im2colSeconds / tFFT))
-                    print(String(format: "  NumPy FFT (this algorithm)        %9.4f s   ratio = %.2f×", np.fftSeconds, np.fftSeconds / tFFT))
+                    print("  NumPy im2col in slabs + BLAS      \(Fmt.f(np.im2colSeconds, 4, width: 9)) s   ratio = \(Fmt.f(np.im2colSeconds / tFFT, 2))×")
+                    print("  NumPy FFT (this algorithm)        \(Fmt.f(np.fftSeconds, 4, width: 9)) s   ratio = \(Fmt.f(np.fftSeconds / tFFT, 2))×")
                     if let t = np.torch {
-                        print(String(format: "  torch unfold patch Gram, f64      %9.4f s   ratio = %.2f×   (torch %@, %d threads)", t.unfoldSeconds, t.unfoldSeconds / tFFT, t.version, t.threads))
-                        print(String(format: "  torch conv2d then F·Fᵀ, f64       %9.4f s   ratio = %.2f×", t.convSeconds, t.convSeconds / tFFT))
+                        print("  torch unfold patch Gram, f64      \(Fmt.f(t.unfoldSeconds, 4, width: 9)) s   ratio = \(Fmt.f(t.unfoldSeconds / tFFT, 2))×   (torch \(t.version), \(t.threads) threads)")
+                        print("  torch conv2d then F·Fᵀ, f64       \(Fmt.f(t.convSeconds, 4, width: 9)) s   ratio = \(Fmt.f(t.convSeconds / tFFT, 2))×")
                     } else { print("  PyTorch: not importable in the child (its peers skipped)") }
                     let best = np.bestSeconds
-                    print(String(format: "  best peer / FFT = %.2f×, best peer / CLI end to end = %.2f×  (goal ≥ 2×)   NumPy %@, BLAS %@",
-                                 best / tFFT, best / cli.seconds, np.version, np.blas))
+                    print("  best peer / FFT = \(Fmt.f(best / tFFT, 2))×, best peer / CLI end to end = \(Fmt.f(best / cli.seconds, 2))×  (goal ≥ 2×)   NumPy \(np.version), BLAS \(np.blas)")
                 } else { print("  NumPy baseline: \(numpyNote)") }
-                print(String(format: "  max relative difference FFT vs direct: %.3e   (certified bound on FFT error, relative: %.3e)", relFD, maxBound / scale))
-                print(String(format: "  max relative difference FFT vs CLI:    %.3e", relCLI))
-                if let r = relFN { print(String(format: "  max relative difference FFT vs peers:  %.3e", r)) }
-                for (count, kb, s) in memory { print(String(format: "  peak memory, FFT path, N = %6d: %8.1f MiB  (%.3f s)", count, kb / 1024, s)) }
-                if memory.count == 2 { print(String(format: "  memory ratio N=%d / N=%d: %.3f  (goal ≤ 1.5)", memory[1].0, memory[0].0, memory[1].1 / memory[0].1)) }
+                print("  max relative difference FFT vs direct: \(Fmt.e(relFD, 3))   (certified bound on FFT error, relative: \(Fmt.e(maxBound / scale, 3)))")
+                print("  max relative difference FFT vs CLI:    \(Fmt.e(relCLI, 3))")
+                if let r = relFN { print("  max relative difference FFT vs peers:  \(Fmt.e(r, 3))") }
+                for (count, kb, s) in memory { print("  peak memory, FFT path, N = \(Fmt.d(count, width: 6)): \(Fmt.f(kb / 1024, 1, width: 8)) MiB  (\(Fmt.f(s, 3)) s)") }
+                if memory.count == 2 { print("  memory ratio N=\(memory[1].0) / N=\(memory[0].0): \(Fmt.f(memory[1].1 / memory[0].1, 3))  (goal ≤ 1.5)") }
             }
         }
     }

@@ -41,7 +41,7 @@ struct BenchSearchCommand: ParsableCommand {
             let t0 = Clock.now()
             let st = try PatchStatistics(name: image, input: x, kernelSize: kernelSize, padding: padding)
             let tSetup = Clock.since(t0)
-            progress(String(format: "bench search: patch Gram of %@ (order %d) in %.3f s", image, st.order, tSetup))
+            progress("bench search: patch Gram of \(image) (order \(st.order)) in \(Fmt.f(tSetup, 3)) s")
 
             var rng = SeededRandom(seed: seed)
             let t1 = Clock.now()
@@ -63,7 +63,7 @@ struct BenchSearchCommand: ParsableCommand {
                 let t = Clock.now()
                 let maps = DirectConvolution.featureMaps(input: xi, kernels: bank, padding: padding)
                 var ab = 0.0, aa = 0.0, bb = 0.0
-                for p in 0..<maps[0].count { ab += maps[0][p] * maps[1][p]; aa += maps[0][p] * maps[0][p]; bb += maps[1][p] * maps[1][p] }
+                for p in 0..<maps.columns { ab += maps[0, p] * maps[1, p]; aa += maps[0, p] * maps[0, p]; bb += maps[1, p] * maps[1, p] }
                 let naive = abs(ab / (aa.squareRoot() * bb.squareRoot()))
                 tNaive += Clock.since(t)
                 maxDiff = max(maxDiff, abs(naive - abs(st.featureCosine(a, b))))
@@ -80,11 +80,11 @@ struct BenchSearchCommand: ParsableCommand {
                 ]).render())
             } else {
                 print("bench search — \(image) (\(x.channels)×\(x.height)×\(x.width)), k = \(kernelSize), \(padding.rawValue) padding")
-                print(String(format: "  patch Gram (exact, once)        %10.3f s", tSetup))
-                print(String(format: "  fast: %d trials                 %10.3f s   %12.0f trials/s", trials, tFast, fastRate))
-                print(String(format: "  naive: %d trials (convolution)  %10.3f s   %12.2f trials/s", naiveTrials, tNaive, naiveRate))
-                print(String(format: "  ratio fast/naive: %.0f×   (including the patch Gram: %.0f×; goal ≥ 1000×)", fastRate / naiveRate, amortized / naiveRate))
-                print(String(format: "  max |cos_fast − cos_naive| over the shared pairs: %.3e", maxDiff))
+                print("  patch Gram (exact, once)        \(Fmt.f(tSetup, 3, width: 10)) s")
+                print("  fast: \(trials) trials                 \(Fmt.f(tFast, 3, width: 10)) s   \(Fmt.f(fastRate, 0, width: 12)) trials/s")
+                print("  naive: \(naiveTrials) trials (convolution)  \(Fmt.f(tNaive, 3, width: 10)) s   \(Fmt.f(naiveRate, 2, width: 12)) trials/s")
+                print("  ratio fast/naive: \(Fmt.f(fastRate / naiveRate, 0))×   (including the patch Gram: \(Fmt.f(amortized / naiveRate, 0))×; goal ≥ 1000×)")
+                print("  max |cos_fast − cos_naive| over the shared pairs: \(Fmt.e(maxDiff, 3))")
             }
         }
     }

@@ -1,6 +1,7 @@
 import ConvSimIO
 import ArgumentParser
 import ConvSimCore
+import ConvSimReport
 import ConvSimSimilarity
 import Foundation
 
@@ -75,14 +76,17 @@ struct CSCommand: ParsableCommand {
                     ]).render())
                 } else {
                     print("Convolutional Similarity (\(variant.rawValue)\(normalize ? ", unit-norm kernels" : "")) of \(kernelOptions.kernels)")
-                    let w = max(5, rows.map { $0.0.count }.max() ?? 5)
-                    print("  " + "layer".padding(toLength: w, withPad: " ", startingAt: 0) + "  shape (M,C,kh,kw)      value                   ± bound")
+                    var table = TextTable([
+                        .init("layer", width: max(5, rows.map { $0.0.count }.max() ?? 5), .left, before: "  "),
+                        .init("shape (M,C,kh,kw)", width: 20, .left, before: "  ", truncates: true),
+                        .init("value", width: 22, .left, before: "  "),
+                        .init("± bound", width: 0, .left, before: "  "),
+                    ])
                     for (name, bank, r) in rows {
                         let shape = "(\(bank.count),\(bank.channels),\(bank.kernelHeight),\(bank.kernelWidth))"
-                        print("  " + name.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
-                              + shape.padding(toLength: 20, withPad: " ", startingAt: 0)
-                              + String(format: "  %-22.15g  %.2e", r.value, r.bound))
+                        table.add([name, shape, Fmt.g(r.value, 15), Fmt.e(r.bound, 2)])
                     }
+                    for line in table.lines { print(line) }
                 }
                 return
             }
@@ -106,10 +110,10 @@ struct CSCommand: ParsableCommand {
             } else {
                 print("layer      \(name)  (M, C, kh, kw) = (\(bank.count), \(bank.channels), \(bank.kernelHeight), \(bank.kernelWidth))")
                 print("variant    \(variant.rawValue)  = \(variant.formula)\(normalize ? "  on unit-norm kernels" : "")\(groups > 1 ? ", summed over \(groups) groups" : "")")
-                print(String(format: "value      %.17g", r.value))
-                print(String(format: "bound      %.3e  (certified: |value − exact| ≤ bound)", r.bound))
+                print("value      \(Fmt.g(r.value, 17))")
+                print("bound      \(Fmt.e(r.bound, 3))  (certified: |value − exact| ≤ bound)")
                 if let g = gradient {
-                    print(String(format: "gradient   written to %@ (max per-kernel error bound %.3e)", g, r.gradientBound?.max() ?? 0))
+                    print("gradient   written to \(g) (max per-kernel error bound \(Fmt.e(r.gradientBound?.max() ?? 0, 3)))")
                 }
             }
         }

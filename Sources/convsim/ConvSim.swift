@@ -70,9 +70,9 @@ final class ProgressMeter {
     init(_ label: String, quiet: Bool) { self.label = label; self.quiet = quiet }
 
     static func duration(_ s: Double) -> String {
-        guard s.isFinite else { return "?" }
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t / 60 % 60) : (t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s")
+        guard s.isFinite, let t = Int(exactly: s.rounded()) else { return "?" }
+        if t >= 3600 { return "\(t / 3600)h\(Fmt.d(t / 60 % 60, width: 2, zeroPadded: true))m" }
+        return t >= 60 ? "\(t / 60)m\(Fmt.d(t % 60, width: 2, zeroPadded: true))s" : "\(t)s"
     }
 
     func update(_ name: String, _ done: Int, _ total: Int) {

@@ -2,6 +2,7 @@ import ConvSimIO
 import ArgumentParser
 import ConvSimCore
 import ConvSimCorrelation
+import ConvSimReport
 import Foundation
 
 extension Padding: ExpressibleByArgument {}
@@ -164,7 +165,7 @@ struct GramCommand: ParsableCommand {
     }
 
     func renderJSON(_ r: GramResult, layerName: String, bank: KernelBank, bias: Bool) -> JSON {
-        let maxBound = r.bound.flatMap { $0 }.max() ?? 0
+        let maxBound = r.bound.values.max() ?? 0
         let lat = (try? lattice()) ?? Lattice()
         var fields: [(String, JSON)] = [
             ("method", .string(lat.isDense ? method.rawValue : "lattice")),
@@ -176,16 +177,16 @@ struct GramCommand: ParsableCommand {
             ("kernel_shape", .array([bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth].map { .int($0) })),
             ("groups", .int(groups)),
             ("inputs", .int(r.images)),
-            ("gram", .matrix(r.gram)),
-            ("cosine", .matrix(r.cosine)),
-            ("bound", .matrix(r.bound)),
+            ("gram", .matrix(r.gram.nested)),
+            ("cosine", .matrix(r.cosine.nested)),
+            ("bound", .matrix(r.bound.nested)),
             ("max_bound", .number(maxBound)),
         ]
         if method == .fft && lat.isDense && !bias {
             fields.append(("paper_form_discrepancy", .number(r.paperDiscrepancy)))
             fields.append(("paper_form_relative_discrepancy", .number(r.paperRelativeDiscrepancy)))
         }
-        let zero = (0..<bank.count).filter { r.gram[$0][$0] == 0 }
+        let zero = (0..<bank.count).filter { r.gram[$0, $0] == 0 }
         if !zero.isEmpty {
             fields.append(("zero_feature_maps", .array(zero.map { .int($0) })))
         }
@@ -197,31 +198,34 @@ struct GramCommand: ParsableCommand {
         let lat = (try? lattice()) ?? Lattice()
         let latticeText = lat.isDense ? "" : "  stride \(lat.strideY),\(lat.strideX)  dilation \(lat.dilationY),\(lat.dilationX)"
         print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)\(groups > 1 ? "  groups \(groups)" : "")\(latticeText)\(bias ? "  with bias" : "")  padding \(padding.rawValue)  method \(lat.isDense ? method.rawValue : "lattice")  inputs \(r.images)")
-        let maxBound = r.bound.flatMap { $0 }.max() ?? 0
-        print("certified max |error| of any Gram entry: \(String(format: "%.3e", maxBound))")
+        let maxBound = r.bound.values.max() ?? 0
+        print("certified max |error| of any Gram entry: \(Fmt.e(maxBound, 3))")
         if method == .fft && lat.isDense && !bias {
             if r.paperDiscrepancy <= 2 * maxBound {
                 print("paper Toeplitz form vs exact: equal within the certified rounding bound\(padding.correlationIdentityIsExact ? "  [T1 is exact for \(padding.rawValue) padding]" : "")")
             } else {
-                print("paper Toeplitz form vs exact: max |Δ| = \(String(format: "%.6e", r.paperDiscrepancy)) (relative \(String(format: "%.3e", r.paperRelativeDiscrepancy)))  [T1b boundary term]")
+                print("paper Toeplitz form vs exact: max |Δ| = \(Fmt.e(r.paperDiscrepancy, 6)) (relative \(Fmt.e(r.paperRelativeDiscrepancy, 3)))  [T1b boundary term]")
             }
         }
-        let zero = (0..<m).filter { r.gram[$0][$0] == 0 }
+        let zero = (0..<m).filter { r.gram[$0, $0] == 0 }
         if !zero.isEmpty { print("feature maps identically zero (cosine undefined): \(zero.map(String.init).joined(separator: ", "))") }
         if m <= 12 {
             print("\nfeature-map cosine matrix:")
-            print("      " + (0..<m).map { String(format: "%8d", $0) }.joined())
+            // Row index in 4 characters, two spaces, then the cosines in 8 characters each.
+            var table = TextTable([TextTable.Column("", width: 4, before: "")]
+                                  + (0..<m).map { TextTable.Column(String($0), width: 8, before: $0 == 0 ? "  " : "") })
             for i in 0..<m {
-                print(String(format: "%4d  ", i) + r.cosine[i].map { $0.isNaN ? "     n/a" : (abs($0) < 5e-5 ? "  0.0000" : String(format: "%8.4f", $0)) }.joined())
+                table.add([String(i)] + r.cosine.row(i).map { $0.isNaN ? "n/a" : (abs($0) < 5e-5 ? "0.0000" : Fmt.f($0, 4)) })
             }
-            print("\nGram diagonal ‖F_i‖²: " + (0..<m).map { String(format: "%.6g", r.gram[$0][$0]) }.joined(separator: "  "))
+            for line in table.lines { print(line) }
+            print("\nGram diagonal ‖F_i‖²: " + (0..<m).map { Fmt.g(r.gram[$0, $0], 6) }.joined(separator: "  "))
             if m <= 4 {
                 print("off-diagonal inner products <F_i, F_j> with certified error bounds:")
                 for i in 0..<m { for j in (i + 1)..<max(i + 1, m) {
-                    if abs(r.gram[i][j]) <= r.bound[i][j] {
-                        print(String(format: "  |<F_%d, F_%d>| ≤ %.3e  (certified bound; consistent with exactly 0)", i, j, r.bound[i][j]))
+                    if abs(r.gram[i, j]) <= r.bound[i, j] {
+                        print("  |<F_\(i), F_\(j)>| ≤ \(Fmt.e(r.bound[i, j], 3))  (certified bound; consistent with exactly 0)")
                     } else {
-                        print(String(format: "  <F_%d, F_%d> = %+.10e  ± %.3e", i, j, r.gram[i][j], r.bound[i][j]))
+                        print("  <F_\(i), F_\(j)> = \(Fmt.e(r.gram[i, j], 10, plus: true))  ± \(Fmt.e(r.bound[i, j], 3))")
                     }
                 } }
             }
@@ -231,8 +235,8 @@ struct GramCommand: ParsableCommand {
             abs(a.2) > abs(b.2) || (abs(a.2) == abs(b.2) && (a.0, a.1) < (b.0, b.1))
         }
         var pairs: [(Int, Int, Double)] = []
-        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i][j].isNaN {
-            let p = (i, j, r.cosine[i][j])
+        for i in 0..<m { for j in (i + 1)..<max(i + 1, m) where !r.cosine[i, j].isNaN {
+            let p = (i, j, r.cosine[i, j])
             if pairs.count < 5 || before(p, pairs[pairs.count - 1]) {
                 pairs.insert(p, at: pairs.firstIndex { before(p, $0) } ?? pairs.count)
                 if pairs.count > 5 { pairs.removeLast() }
@@ -240,7 +244,9 @@ struct GramCommand: ParsableCommand {
         } }
         if !pairs.isEmpty {
             print("\nmost similar feature-map pairs (|cosine|):")
-            for (i, j, c) in pairs.prefix(5) { print(abs(c) < 5e-7 ? String(format: "  %3d – %-3d  0.000000", i, j) : String(format: "  %3d – %-3d  %+.6f", i, j, c)) }
+            for (i, j, c) in pairs.prefix(5) {
+                print("  \(Fmt.d(i, width: 3)) – \(Fmt.left(String(j), 3))  " + (abs(c) < 5e-7 ? "0.000000" : Fmt.f(c, 6, plus: true)))
+            }
             if m > 12 { print("(use --json for the full \(m)×\(m) matrices)") }
         }
     }

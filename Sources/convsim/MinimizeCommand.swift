@@ -108,7 +108,7 @@ struct MinimizeCommand: ParsableCommand {
             case .gradient:
                 let every = max(1, steps / 10)
                 result = try Minimizer.minimize(bank, groups: groups, variant: variant, optimizer: optimizer, learningRate: lr, steps: steps) { t, loss in
-                    if !json && (t % every == 0 || t == steps) { progress(String(format: "  step %6d  loss %.10g", t, loss)) }
+                    if !json && (t % every == 0 || t == steps) { progress("  step \(Fmt.d(t, width: 6))  loss \(Fmt.g(loss, 10))") }
                 }
             case .shiftGramSchmidt:
                 let z = try ShiftGramSchmidt.apply(bank)
@@ -200,21 +200,20 @@ struct MinimizeCommand: ParsableCommand {
         case .gradient:
             print("method  gradient: \(optimizer.rawValue), lr \(lr), \(r.stepsTaken)/\(steps) steps on the \(variant.rawValue) CS")
             print("loss curve:")
-            for t in idx { print(String(format: "  step %6d  %.10g", t, r.losses[t])) }
+            for t in idx { print("  step \(Fmt.d(t, width: 6))  \(Fmt.g(r.losses[t], 10))") }
         default:
             print("method  \(method.rawValue)")
-            print(String(format: "\(variant.rawValue) CS  before %.10g   after %.10g", r.losses[0], r.losses[1]))
+            print("\(variant.rawValue) CS  before \(Fmt.g(r.losses[0], 10))   after \(Fmt.g(r.losses[1], 10))")
         }
         if r.losses.count >= 2, let f = r.losses.first, let l = r.losses.last, f > 0 {
-            print(String(format: "change  %.10g → %.10g  (×%.4g)", f, l, l / f))
+            print("change  \(Fmt.g(f, 10)) → \(Fmt.g(l, 10))  (×\(Fmt.g(l / f, 4)))")
         }
-        print(String(format: "mean kernel norm  %.6g → %.6g", normsBefore.reduce(0, +) / Double(bank.count),
-                     normsAfter.reduce(0, +) / Double(bank.count)))
+        print("mean kernel norm  \(Fmt.g(normsBefore.reduce(0, +) / Double(bank.count), 6)) → \(Fmt.g(normsAfter.reduce(0, +) / Double(bank.count), 6))")
         if let msg = r.message { print("STOPPED: \(msg)") }
         if let b = before, let a = after {
             print("feature-map |cosine| off-diagonal (\(padding.rawValue) padding, \(inputOptions.inputs.count) input path(s)):")
-            print(String(format: "  before  mean %.6f  max %.6f", b.meanAbs, b.maxAbs))
-            print(String(format: "  after   mean %.6f  max %.6f", a.meanAbs, a.maxAbs))
+            print("  before  mean \(Fmt.f(b.meanAbs, 6))  max \(Fmt.f(b.maxAbs, 6))")
+            print("  after   mean \(Fmt.f(a.meanAbs, 6))  max \(Fmt.f(a.maxAbs, 6))")
         }
         print("wrote   \(out)")
     }

@@ -12,7 +12,7 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search for counterexamples to 'orthogonal kernels give dissimilar feature maps' and write a report.",
         discussion: """
-        Strategies: \(Strategies.all.map { "\n  \($0.name + String(repeating: " ", count: max(0, 12 - $0.name.count))) \($0.summary)" }.joined())
+        Strategies: \(Strategies.all.map { "\n  \(Fmt.left($0.name, 12)) \($0.summary)" }.joined())
           all          every strategy above (default)
 
         Each counterexample is shrunk (smaller kernel, smaller crop, small integers), checked in exact \

@@ -10,7 +10,7 @@ enum VerifyOutput {
         if d == 0 { return "0" }
         if !d.isFinite { return "\(d)" }
         if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
-        return String(format: "%.3e", d)
+        return Fmt.e(d, 3)
     }
 
     /// Writes a certificate for every failing check with a counterexample (file names by theorem
@@ -59,7 +59,7 @@ enum VerifyOutput {
     static func line(_ r: CheckResult) -> String {
         let mark = r.notRunReason != nil ? "not run" : (r.passed ? "pass" : "FAIL")
         let kind = r.kind == .confirm ? "" : " [\(r.kind.rawValue)]"
-        var s = "  [\(mark)] \(r.evidence.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)) \(r.name)\(kind)\n"
+        var s = "  [\(mark)] \(Fmt.left(r.evidence.rawValue, 5)) \(r.name)\(kind)\n"
         if r.kind == .estimate {   // an optimizer's value: printed so that it does not depend on the BLAS kernels
             s += "         trials \(r.trials), value \(DetailValue.estimate(r.maxDiscrepancy)), certified bound \(DetailValue.magnitude(r.bound))\n"
         } else {

@@ -73,17 +73,17 @@ import ConvSimSimilarity
             [("first", first), ("second", second), ("dw", depthwise), ("other", other)], images: images,
             settings: LayerSettings(lattices: ["first": lattice]),
             activations: { name in name == "second" ? (acts, "acts/second.npy") : nil })
-        func cosines(_ maps: [[[Double]]]) -> [[Double]] {   // maps[image][kernel]
-            let m = maps[0].count
-            var g = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
-            for per in maps { for i in 0..<m { for j in 0..<m { g[i][j] += zip(per[i], per[j]).reduce(0.0) { $0 + $1.0 * $1.1 } } } }
+        func cosines(_ maps: [Matrix]) -> Matrix {   // maps[image], one row per kernel
+            let m = maps[0].rows
+            var g = Matrix(order: m)
+            for per in maps { for i in 0..<m { for j in 0..<m { g[i, j] += zip(per.row(i), per.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 } } } }
             return DirectConvolution.cosine(fromGram: g)
         }
         let want1 = cosines(images.map { lattice.featureMaps(input: $0, kernels: first, padding: .same) })
         let want2 = cosines(acts.map { DirectConvolution.featureMaps(input: $0, kernels: second, padding: .same) })
         for (r, want) in [(results[0], want1), (results[1], want2)] {
             let got = try #require(r.featureCosine)
-            for i in 0..<want.count { for j in 0..<want.count { #expect(abs(got[i][j] - want[i][j]) < 1e-9, "\(r.name) (\(i),\(j))") } }
+            for i in 0..<want.rows { for j in 0..<want.columns { #expect(abs(got[i, j] - want[i, j]) < 1e-9, "\(r.name) (\(i),\(j))") } }
         }
         #expect(results[1].notes.contains { $0.contains("acts/second.npy") })
         #expect(results[2].groups == 3 && results[2].featureCosine != nil)          // depthwise on RGB: G = 3
@@ -99,14 +99,14 @@ import ConvSimSimilarity
         let images = (0..<2).map { _ in Signal(channels: 2, height: 8, width: 8, values: (0..<128).map { _ in Double(rng.integer(in: 0...9)) }) }
         let bias = [0.5, -2, 3]
         let r = try ModelAnalysis.analyzeModel([("l", bank)], images: images, settings: LayerSettings(biases: ["l": bias]))[0]
-        var g = [[Double]](repeating: [0, 0, 0], count: 3)
+        var g = Matrix(order: 3)
         for x in images {
             let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .same)
-            for i in 0..<3 { for j in 0..<3 { g[i][j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + ($1.0 + bias[i]) * ($1.1 + bias[j]) } } }
+            for i in 0..<3 { for j in 0..<3 { g[i, j] += zip(maps.row(i), maps.row(j)).reduce(0.0) { $0 + ($1.0 + bias[i]) * ($1.1 + bias[j]) } } }
         }
         let want = DirectConvolution.cosine(fromGram: g), got = try #require(r.featureCosine)
         // Structural (which maps): a missing bias changes these cosines by O(0.1); rounding is ~1e-15.
-        for i in 0..<3 { for j in 0..<3 { #expect(abs(got[i][j] - want[i][j]) < 1e-9) } }
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(got[i, j] - want[i, j]) < 1e-9) } }
         #expect(r.notes.contains { $0.contains("bias") })
     }
 }
@@ -126,7 +126,7 @@ import ConvSimSimilarity
         let fromImages = try ModelAnalysis.analyzeModel([("first", first)], images: images, settings: LayerSettings())
         let a = try #require(fromStats[0].featureCosine), b = try #require(fromImages[0].featureCosine)
         // Structural (which data): the same images through another reduction agree to ~1e-15.
-        for i in 0..<3 { for j in 0..<3 { #expect(abs(a[i][j] - b[i][j]) < 1e-9) } }
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(a[i, j] - b[i, j]) < 1e-9) } }
         #expect(fromStats[1].featureCosine == nil && fromStats[1].notes.contains { $0.contains("do not fit") })
     }
 }
@@ -144,31 +144,31 @@ import ConvSimSimilarity
             let got = try #require(r.csRaw[v])
             #expect(abs(got.value - want.value) <= got.bound + want.bound)
         }
-        var g = [[Double]](repeating: [0, 0, 0, 0], count: 4), ga = g
+        var g = Matrix(order: 4), ga = g
         var activated: [Signal] = []
         for x in images {
             let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .full)
-            let relu = maps.map { $0.map { max($0, 0) } }
+            let relu = maps.map { max($0, 0) }
             for i in 0..<4 { for j in 0..<4 {
-                g[i][j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
-                ga[i][j] += zip(relu[i], relu[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
+                g[i, j] += zip(maps.row(i), maps.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 }
+                ga[i, j] += zip(relu.row(i), relu.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 }
             } }
-            activated.append(Signal(channels: 4, height: x.height + 2, width: x.width + 2, values: relu.flatMap { $0 }))
+            activated.append(Signal(channels: 4, height: x.height + 2, width: x.width + 2, values: relu.values))
         }
         let fg = try #require(r.featureGram)
-        let scale = g.flatMap { $0 }.map(abs).max() ?? 1
+        let scale = g.values.map(abs).max() ?? 1
         // Both sides are sums of ≤ 2·99·18 products of integers and doubles: far inside 1e-10·scale.
-        for i in 0..<4 { for j in 0..<4 { #expect(abs(fg[i][j] - g[i][j]) <= 1e-10 * scale) } }
+        for i in 0..<4 { for j in 0..<4 { #expect(abs(fg[i, j] - g[i, j]) <= 1e-10 * scale) } }
         let a = try ModelAnalysis.activated("Relu", maps: activated, groups: 1)
-        for i in 0..<4 { for j in 0..<4 { #expect(abs(a.gram[i][j] - ga[i][j]) <= 1e-10 * scale) } }
+        for i in 0..<4 { for j in 0..<4 { #expect(abs(a.gram[i, j] - ga[i, j]) <= 1e-10 * scale) } }
         #expect((a.cosineMax ?? 2) <= 1 && (a.cosineMean ?? -1) >= 0)
         // The bound at any kernel angle holds for every pair of this layer and is T4's at 0 (1e-9: a
         // structural check; the cosines and eigenvalues here are accurate to ~1e-13).
         #expect(r.orthogonalityBound(kernelCosine: 0) == r.t4Bound)
         let fc = try #require(r.featureCosine)
         for i in 0..<4 { for j in (i + 1)..<4 {
-            let b = try #require(r.orthogonalityBound(kernelCosine: abs(r.kernelCosine[i][j])))
-            #expect(abs(fc[i][j]) <= b + 1e-9)
+            let b = try #require(r.orthogonalityBound(kernelCosine: abs(r.kernelCosine[i, j])))
+            #expect(abs(fc[i, j]) <= b + 1e-9)
         } }
     }
 }

@@ -68,6 +68,48 @@ func decimal(_ s: String) -> Rational {
     return r
 }
 
+/// `ExactInstance.gram`, the one exact feature-map Gram (theorem checks, tests).
+@Suite("The exact Gram")
+struct ExactGramTests {
+    /// Pinned by hand, valid padding, kernels (1, 1) and (1, −1): X = (1, 2, 3) gives
+    /// F = (3, 5), (−1, −1), G = [[34, −8], [−8, 2]]; X = (0, 1, 0) gives F = (1, 1), (−1, 1),
+    /// G = [[2, 0], [0, 2]]; the Gram of both is the sum.
+    @Test func sumsOverInputs() throws {
+        let bank = KernelBank(oneDimensional: [[[1, 1]], [[1, -1]]])
+        let xs = [Signal(oneDimensional: [[1, 2, 3]]), Signal(oneDimensional: [[0, 1, 0]])]
+        let g = try ExactInstance.gram(inputs: xs, kernels: bank, padding: .valid)
+        #expect(g == [[Rational(36), Rational(-8)], [Rational(-8), Rational(4)]])
+        #expect(try ExactInstance.gram(inputs: [], kernels: bank, padding: .valid) == [[.zero, .zero], [.zero, .zero]])
+    }
+
+    /// Beyond 64 bits (the removed overflow-checked `Int` Gram threw here) and on dyadic data:
+    /// kernel 2²⁰·(1, 1) on X = 2⁴⁰·(1, 1, 1), valid: F = (2⁶¹, 2⁶¹), G = 2¹²³;
+    /// kernel (1) on X = (0.5, 0.25): G = 5/16.
+    @Test func exactBeyondIntAndForDyadicData() throws {
+        let big = try ExactInstance.gram(inputs: [Signal(oneDimensional: [[0x1p40, 0x1p40, 0x1p40]])],
+                                         kernels: KernelBank(oneDimensional: [[[0x1p20, 0x1p20]]]), padding: .valid)
+        #expect(big == [[Rational(BigInt(1) << 123)]])
+        let dyadic = try ExactInstance.gram(inputs: [Signal(oneDimensional: [[0.5, 0.25]])],
+                                            kernels: KernelBank(oneDimensional: [[[1]]]), padding: .valid)
+        #expect(dyadic == [[Rational(5, 16)]])
+    }
+
+    /// Bad data is an error, never a trap or a silent zero.
+    @Test func rejectsMismatchedOrNonFiniteData() {
+        let bank = KernelBank(oneDimensional: [[[1, 1]]])
+        #expect(throws: ConvSimError.self) {
+            try ExactInstance.gram(inputs: [Signal(channels: 2, height: 1, width: 3)], kernels: bank, padding: .full)
+        }
+        #expect(throws: ConvSimError.self) {
+            try ExactInstance.gram(inputs: [Signal(oneDimensional: [[1, .nan, 3]])], kernels: bank, padding: .full)
+        }
+        #expect(throws: ConvSimError.self) {
+            try ExactInstance.gram(inputs: [Signal(oneDimensional: [[1, 2, 3]])],
+                                   kernels: KernelBank(oneDimensional: [[[.infinity, 1]]]), padding: .full)
+        }
+    }
+}
+
 @Suite("Exact numbers and strict JSON")
 struct ExactNumberTests {
     @Test func grammar() {

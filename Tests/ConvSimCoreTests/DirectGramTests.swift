@@ -21,11 +21,11 @@ import ConvSimCore
             var exact = [[Double]](repeating: [0, 0, 0], count: 3)
             for x in xs {
                 let f = DirectConvolution.featureMaps(input: x, kernels: bank, padding: padding)
-                for i in 0..<3 { for j in 0..<3 { exact[i][j] += zip(f[i], f[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+                for i in 0..<3 { for j in 0..<3 { exact[i][j] += zip(f.row(i), f.row(j)).reduce(0) { $0 + $1.0 * $1.1 } } }
             }
             for i in 0..<3 { for j in 0..<3 {
                 #expect(streamed[i, j].contains(exact[i][j]))
-                #expect(streamed.bound[i][j] >= 0 && streamed.bound[i][j].isFinite)
+                #expect(streamed.bound[i, j] >= 0 && streamed.bound[i, j].isFinite)
             } }
         }
     }
@@ -37,8 +37,13 @@ import ConvSimCore
         #expect(throws: ConvSimError.self) { try acc.add(x, name: "gray.png") }
         #expect(acc.inputs == 0)
         let g = DirectConvolution.certifiedGram(inputs: [x], kernels: bank, padding: .valid)
-        let allNaN = g.gram.flatMap { $0 }.allSatisfy { $0.isNaN }
+        let allNaN = g.gram.values.allSatisfy { $0.isNaN }
         #expect(allNaN)
         #expect(!g[0, 1].contains(0))
+        // The reference feature maps (dense and on a lattice) poison too: M × P NaN, no trap.
+        let maps = DirectConvolution.featureMaps(input: x, kernels: bank, padding: .valid)
+        #expect(maps.rows == 2 && maps.columns == 4 && maps.values.allSatisfy(\.isNaN))
+        let strided = Lattice(strideY: 2, strideX: 2).featureMaps(input: x, kernels: bank, padding: .valid)
+        #expect(strided.rows == 2 && strided.columns == 1 && strided.values.allSatisfy(\.isNaN))
     }
 }

@@ -1,6 +1,7 @@
 import ConvSimTestSupport
 import Testing
 import PropertyBased
+import ConvSimCertificates
 import ConvSimCore
 @testable import ConvSimCorrelation
 
@@ -24,11 +25,11 @@ import ConvSimCore
             let direct = DirectConvolution.certifiedGram(inputs: inputs, kernels: bank, padding: padding)
             for i in 0..<m {
                 for j in 0..<m {
-                    let diff = abs(fast.gram[i][j] - direct.gram[i][j])
-                    let bound = fast.bound[i][j] + direct.bound[i][j]
-                    #expect(diff <= bound, "G[\(i)][\(j)] fft \(fast.gram[i][j]) direct \(direct.gram[i][j]) diff \(diff) > bound \(bound)")
+                    let diff = abs(fast.gram[i, j] - direct.gram[i, j])
+                    let bound = fast.bound[i, j] + direct.bound[i, j]
+                    #expect(diff <= bound, "G[\(i)][\(j)] fft \(fast.gram[i, j]) direct \(direct.gram[i, j]) diff \(diff) > bound \(bound)")
                     // The bound is not vacuous: far below the size of the terms.
-                    let scale = (direct.gram[i][i] * direct.gram[j][j]).squareRoot() + 1
+                    let scale = (direct.gram[i, i] * direct.gram[j, j]).squareRoot() + 1
                     #expect(bound <= 1e-9 * scale * Double(c * kh * kw))
                 }
             }
@@ -68,12 +69,12 @@ import ConvSimCore
             var rng = SeededRandom(seed: UInt64(seed))
             let inputs = (0..<2).map { _ in Fixtures.integerSignal(c, h, w, range: 0...255, &rng) }
             let bank = Fixtures.integerBank(3, c, kh, kw, range: -4...4, &rng)
-            let exact = try! DirectConvolution.exactIntegerGram(inputs: inputs, kernels: bank, padding: padding)
+            let exact = try! ExactInstance.gram(inputs: inputs, kernels: bank, padding: padding)
             let fast = try! CorrelationGram.gram(inputs: inputs, kernels: bank, padding: padding)
             for i in 0..<3 {
                 for j in 0..<3 {
-                    #expect(fast.bound[i][j] < 0.5, "bound \(fast.bound[i][j]) too large to round")
-                    #expect(Int(fast.gram[i][j].rounded()) == exact[i][j])
+                    #expect(fast.bound[i, j] < 0.5, "bound \(fast.bound[i, j]) too large to round")
+                    #expect(Rational(exactly: fast.gram[i, j].rounded()) == exact[i][j])
                 }
             }
         }
@@ -89,10 +90,10 @@ import ConvSimCore
         let r = try CorrelationGram.gram(inputs: [x], kernels: bank, padding: padding)
         var beyond = false
         for i in 0..<3 { for j in 0..<3 {
-            let d = abs(r.paperForm[i][j] - r.gram[i][j])
+            let d = abs(r.paperForm[i, j] - r.gram[i, j])
             // The paper form and the Gram come from the same computation except for B^P, so
             // a difference beyond both bounds is a real boundary term.
-            if d > 2 * r.bound[i][j] { beyond = true }
+            if d > 2 * r.bound[i, j] { beyond = true }
         } }
         #expect(beyond == !padding.correlationIdentityIsExact)
     }
@@ -103,13 +104,13 @@ import ConvSimCore
         let x = Signal(oneDimensional: [[1, 2, 3]])
         let bank = KernelBank(oneDimensional: [[[1, 1]], [[1, -1]]])
         let r = try CorrelationGram.gram(inputs: [x], kernels: bank, padding: .valid)
-        #expect(abs(r.gram[0][0] - 34) <= r.bound[0][0])
-        #expect(abs(r.gram[0][1] + 8) <= r.bound[0][1])
-        #expect(abs(r.gram[1][1] - 2) <= r.bound[1][1])
+        #expect(abs(r.gram[0, 0] - 34) <= r.bound[0, 0])
+        #expect(abs(r.gram[0, 1] + 8) <= r.bound[0, 1])
+        #expect(abs(r.gram[1, 1] - 2) <= r.bound[1, 1])
         // full: F₁ = (1,3,5,3), F₂ = (−1,−1,−1,3) → <F₁,F₂> = −1−3−5+9 = 0 (Haar pair).
         let f = try CorrelationGram.gram(inputs: [x], kernels: bank, padding: .full)
-        #expect(abs(f.gram[0][1]) <= f.bound[0][1])
-        #expect(abs(f.gram[0][0] - 44) <= f.bound[0][0])
+        #expect(abs(f.gram[0, 1]) <= f.bound[0, 1])
+        #expect(abs(f.gram[0, 0] - 44) <= f.bound[0, 0])
     }
 
     /// T2 examples: a symmetric and an antisymmetric kernel give exactly orthogonal
@@ -124,9 +125,9 @@ import ConvSimCore
             for bank in [Fixtures.pair(gaussian, sobel), Fixtures.pair(haarA, haarB)] {
                 for padding in [Padding.full, .circular] {
                     let r = try! CorrelationGram.gram(inputs: [x], kernels: bank, padding: padding)
-                    #expect(abs(r.gram[0][1]) <= r.bound[0][1])
-                    let exact = try! DirectConvolution.exactIntegerGram(inputs: [x], kernels: bank, padding: padding)
-                    #expect(exact[0][1] == 0)
+                    #expect(abs(r.gram[0, 1]) <= r.bound[0, 1])
+                    let exact = try! ExactInstance.gram(inputs: [x], kernels: bank, padding: padding)
+                    #expect(exact[0][1] == .zero)
                 }
             }
         }
@@ -143,7 +144,7 @@ import ConvSimCore
             let fast = try CorrelationGram.gram(inputs: xs, kernels: bank, padding: padding)
             let direct = DirectConvolution.certifiedGram(inputs: xs, kernels: bank, padding: padding)
             for i in 0..<4 { for j in 0..<4 {
-                #expect(abs(fast.gram[i][j] - direct.gram[i][j]) <= fast.bound[i][j] + direct.bound[i][j])
+                #expect(abs(fast.gram[i, j] - direct.gram[i, j]) <= fast.bound[i, j] + direct.bound[i, j])
             } }
             #expect(fast.images == 3)
         }
@@ -173,7 +174,7 @@ import ConvSimCore
             let t = KernelCorrelation(bank: bank, 0, 1)
             let (v, b) = t.pairedWith(acc.result())
             let d = DirectConvolution.certifiedGram(inputs: [x], kernels: bank, padding: circular ? .circular : .full)
-            #expect(abs(v - d.gram[0][1]) <= b + d.bound[0][1])
+            #expect(abs(v - d.gram[0, 1]) <= b + d.bound[0, 1])
         }
     }
 }

@@ -28,13 +28,13 @@ import Testing
                 let slice = Signal(channels: perGroupChannels, height: h, width: w,
                                    values: Array(x.values[(group * perGroupChannels * h * w)..<((group + 1) * perGroupChannels * h * w)]))
                 let one = KernelBank(count: 1, channels: perGroupChannels, kernelHeight: kh, kernelWidth: kw, values: Array(weights.kernel(i)))
-                let grouped = DirectConvolution.featureMaps(input: slice, kernels: one, padding: padding)[0]
-                #expect(grouped == denseMaps[i], "trial \(trial) kernel \(i)")
+                let grouped = DirectConvolution.featureMaps(input: slice, kernels: one, padding: padding).row(0)
+                #expect(grouped == denseMaps.row(i), "trial \(trial) kernel \(i)")
             }
             let fft = try CorrelationGram.gram(inputs: [x], kernels: dense, padding: padding)
             for i in 0..<m { for j in 0..<m {
-                let exact = zip(denseMaps[i], denseMaps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }   // integers: exact
-                #expect(abs(fft.gram[i][j] - exact) <= fft.bound[i][j], "trial \(trial) (\(i), \(j))")
+                let exact = zip(denseMaps.row(i), denseMaps.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 }   // integers: exact
+                #expect(abs(fft.gram[i, j] - exact) <= fft.bound[i, j], "trial \(trial) (\(i), \(j))")
             } }
         }
         // G must divide M.

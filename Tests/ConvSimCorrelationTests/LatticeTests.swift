@@ -36,15 +36,15 @@ import Testing
             let rows = padding.outputLength(input: h, kernel: sh), cols = padding.outputLength(input: w, kernel: sw)
             for i in 0..<m {
                 var sampled: [Double] = []
-                for y in stride(from: 0, to: rows, by: lattice.strideY) { for xx in stride(from: 0, to: cols, by: lattice.strideX) { sampled.append(dense[i][y * cols + xx]) } }
-                #expect(sampled == maps[i], "trial \(trial) kernel \(i) \(lattice) \(padding)")
+                for y in stride(from: 0, to: rows, by: lattice.strideY) { for xx in stride(from: 0, to: cols, by: lattice.strideX) { sampled.append(dense[i, y * cols + xx]) } }
+                #expect(sampled == maps.row(i), "trial \(trial) kernel \(i) \(lattice) \(padding)")
             }
             let acc = LatticePatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: padding, lattice: lattice)
             try acc.add(x)
             let g = CorrelationGram.gram(kernels: bank, patchGram: acc.result())
             for i in 0..<m { for j in 0..<m {
-                let exact = zip(maps[i], maps[j]).reduce(0.0) { $0 + $1.0 * $1.1 }
-                #expect(abs(g.gram[i][j] - exact) <= g.bound[i][j], "trial \(trial) (\(i),\(j))")
+                let exact = zip(maps.row(i), maps.row(j)).reduce(0.0) { $0 + $1.0 * $1.1 }
+                #expect(abs(g.gram[i, j] - exact) <= g.bound[i, j], "trial \(trial) (\(i),\(j))")
             } }
         }
     }
@@ -70,12 +70,12 @@ import Testing
                 moments.add(x, kernelHeight: k, kernelWidth: k, padding: padding, lattice: lattice)
                 let maps = lattice.featureMaps(input: x, kernels: bank, padding: padding)
                 for i in 0..<m { for j in 0..<m {
-                    direct[i][j] += zip(maps[i], maps[j]).reduce(0.0) { $0 + ($1.0 + b[i]) * ($1.1 + b[j]) }
+                    direct[i][j] += zip(maps.row(i), maps.row(j)).reduce(0.0) { $0 + ($1.0 + b[i]) * ($1.1 + b[j]) }
                 } }
             }
             let r = try moments.biased(CorrelationGram.gram(kernels: bank, patchGram: acc.result()), kernels: bank, bias: b)
             for i in 0..<m { for j in 0..<m {
-                #expect(abs(r.gram[i][j] - direct[i][j]) <= r.bound[i][j], "trial \(trial) (\(i),\(j))")
+                #expect(abs(r.gram[i, j] - direct[i][j]) <= r.bound[i, j], "trial \(trial) (\(i),\(j))")
             } }
         }
     }

@@ -68,7 +68,7 @@ import ConvSimSimilarity
         let want: [Double] = [1 - lr * 8, 2 - lr * 40, 3 - lr * 30, 1 - lr * 18]
         #expect(bank.values == want)
         let m = Experiment44.csMatrix(KernelBank(count: 4, channels: 1, kernelHeight: 1, kernelWidth: 1, values: [1, 2, 3, 1]))
-        #expect(m == [[1, 4, 9, 1], [4, 16, 36, 4], [9, 36, 81, 9], [1, 4, 9, 1]])
+        #expect(m.nested == [[1, 4, 9, 1], [4, 16, 36, 4], [9, 36, 81, 9], [1, 4, 9, 1]])
     }
 
     /// The authors' 4.4 round with 1-tap kernels (1, 2, 3, 1) and lr 2⁻⁷ (every number dyadic, so
@@ -115,8 +115,8 @@ import ConvSimSimilarity
             let r = Experiment44.run(&rng)
             for c in r.csChange(Experiment44.adjacentPairs) { #expect(c < 0) }
             #expect(r.lossCurve.last! < r.lossCurve.first!)
-            #expect(r.csBefore.count == 4 && r.csBefore.allSatisfy { $0.count == 4 })
-            for i in 0..<4 { for j in 0..<4 { #expect(r.csBefore[i][j] == r.csBefore[j][i]) } }
+            #expect(r.csBefore.rows == 4 && r.csBefore.columns == 4)
+            for i in 0..<4 { for j in 0..<4 { #expect(r.csBefore[i, j] == r.csBefore[j, i]) } }
         }
     }
 

@@ -35,7 +35,7 @@ import Testing
             let g = Fixtures.gram(rec.outputs)
             for i in 0..<m { for j in 0..<m where g[i * m + i] > 0 && g[j * m + j] > 0 {
                 let c = g[i * m + j] / (g[i * m + i] * g[j * m + j]).squareRoot()
-                #expect(abs(fc[i][j] - c) <= 1e-9, "\(name)/\(r.name) (\(i), \(j)): \(fc[i][j]) vs \(c)")
+                #expect(abs(fc[i, j] - c) <= 1e-9, "\(name)/\(r.name) (\(i), \(j)): \(fc[i, j]) vs \(c)")
             } }
             compared += 1
         }
@@ -80,8 +80,8 @@ import Testing
             return (padded, name)
         })
         func close(_ a: LayerAnalysis, _ b: LayerAnalysis) -> Bool {
-            guard let x = a.featureCosine, let y = b.featureCosine, x.count == y.count else { return false }
-            return zip(x, y).allSatisfy { zip($0, $1).allSatisfy { abs($0 - $1) <= 1e-9 } }
+            guard let x = a.featureCosine, let y = b.featureCosine, x.rows == y.rows, x.columns == y.columns else { return false }
+            return zip(x.values, y.values).allSatisfy { abs($0 - $1) <= 1e-9 }
                 && abs((a.t4Bound ?? .nan) - (b.t4Bound ?? .nan)) <= 1e-9
         }
         for (k, o) in onnx.enumerated() {

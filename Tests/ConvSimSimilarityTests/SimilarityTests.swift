@@ -336,7 +336,7 @@ import ConvSimCorrelation
                 // Rescaling v·(‖b‖/‖v‖) and the two norms: each a dot product of length n plus a few roundings.
                 #expect(abs(ortho.norm(i) - bank.norm(i)) <= FloatingPointBounds.gamma(4 * bank.kernelLength + 8) * bank.norm(i))
                 for j in 0..<m where i != j {
-                    #expect(abs(g.gram[i][j]) <= g.bound[i][j], "G[\(i)][\(j)] = \(g.gram[i][j]) > bound \(g.bound[i][j])")
+                    #expect(abs(g.gram[i, j]) <= g.bound[i, j], "G[\(i)][\(j)] = \(g.gram[i, j]) > bound \(g.bound[i, j])")
                 }
             }
             let stats = FeatureCosineStatistics(gram: g)

@@ -76,8 +76,7 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
             let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: wb.bank, padding: inst.padding)
             var worst = 0.0, worstBound = 0.0, worstRatio = -1.0
             for i in 0..<wb.bank.count { for j in (i + 1)..<max(i + 1, wb.bank.count) {
-                let (c, cb) = WielandtTheorem.cosine([[d.gram[i][i], d.gram[i][j]], [d.gram[j][i], d.gram[j][j]]],
-                                                     [[d.bound[i][i], d.bound[i][j]], [d.bound[j][i], d.bound[j][j]]])
+                let (c, cb) = CertifiedCosine.interval(d.gram, d.bound, i, j)
                 let ratio = abs(c) / (cb + wb.tol)
                 if ratio > worstRatio || ratio.isNaN { worstRatio = ratio; worst = abs(c); worstBound = cb + wb.tol }
             } }
@@ -180,8 +179,7 @@ public struct DataAwareOrthogonalityTheorem: Theorem {
             let g = CorrelationGram.gram(kernels: wb.bank, patchGram: p)
             var worst = 0.0, wbnd = 0.0
             for i in 0..<wb.bank.count { for j in (i + 1)..<wb.bank.count {
-                let (c, cb) = WielandtTheorem.cosine([[g.gram[i][i], g.gram[i][j]], [g.gram[j][i], g.gram[j][j]]],
-                                                     [[g.bound[i][i], g.bound[i][j]], [g.bound[j][i], g.bound[j][j]]])
+                let (c, cb) = CertifiedCosine.interval(g.gram, g.bound, i, j)
                 if abs(c) > worst { worst = abs(c); wbnd = cb + wb.tol }
             } }
             cosines.append(worst); ranks.append(Double(wb.bank.count))

@@ -1,4 +1,5 @@
 import BigInt
+import ConvSimCertificates
 import ConvSimCore
 import ConvSimCorrelation
 import Foundation
@@ -14,7 +15,7 @@ import Foundation
 ///   `KernelCorrelation.pairedWith` and `CorrelationGram.gram`) against the same direct Gram.
 /// - exact: integer data; both sides in `BigInt`, equal; and the engine value rounded to
 ///   the nearest integer (only when its certified bound is below 1/2) equal to the
-///   overflow-checked `Int` Gram `DirectConvolution.exactIntegerGram`.
+///   exact Gram `ExactInstance.gram` (`Int` or `BigInt`, never overflows).
 /// - proof: Schwartz–Zippel at points from a set of `S = 2⁴⁰` integers, and symbolic
 ///   expansion at the sizes of `symbolicShapes`.
 public struct IdentityChecker: Sendable {
@@ -53,7 +54,7 @@ public struct IdentityChecker: Sendable {
         let mult = Double(formula.multiplier)
         let f = formula.evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: inst.padding, magnitude: false)
         let fb = ClosedForms.roundingBound(formula, inst.kernels, 0, 1, inst.input, padding: inst.padding)
-        var ev = FloatEvaluation(direct: d.gram[0][1], directBound: d.bound[0][1], formula: f / mult, formulaBound: fb / mult)
+        var ev = FloatEvaluation(direct: d.gram[0, 1], directBound: d.bound[0, 1], formula: f / mult, formulaBound: fb / mult)
         if let e = engine, let r = try? e(inst) { ev.engine = r.value; ev.engineBound = r.bound }
         return ev
     }
@@ -90,19 +91,19 @@ public struct IdentityChecker: Sendable {
             let diff = s.lhs - s.rhs
             ex.add(equal: diff == 0, discrepancy: abs(Double(diff)), instance: inst)
             if let e = engine, let r = try? e(inst), r.bound < 0.5,
-               let g = try? DirectConvolution.exactIntegerGram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding) {
+               let g = try? ExactInstance.gram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding) {
                 let rounded = r.value.rounded()
-                exEngine.add(equal: Double(g[0][1]) == rounded, discrepancy: abs(Double(g[0][1]) - rounded), instance: inst)
+                exEngine.add(equal: Rational(exactly: rounded) == g[0][1], discrepancy: abs(g[0][1].approximate - rounded), instance: inst)
             } else if engine != nil { engineSkipped += 1 }
         }
         out.append(exactResult("closed form vs feature maps, BigInt", ex, ctx, fails: { self.exactFails($0) ?? false }))
         if engine != nil {
-            var r = exactResult("FFT engine rounded (bound < 1/2) vs overflow-checked Int Gram", exEngine, ctx, fails: { inst in
+            var r = exactResult("FFT engine rounded (bound < 1/2) vs exact Gram", exEngine, ctx, fails: { inst in
                 guard let e = self.engine, let r = try? e(inst), r.bound < 0.5,
-                      let g = try? DirectConvolution.exactIntegerGram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding) else { return false }
-                return Double(g[0][1]) != r.value.rounded()
+                      let g = try? ExactInstance.gram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding) else { return false }
+                return Rational(exactly: r.value.rounded()) != g[0][1]
             })
-            r.details.append(("skipped (bound ≥ 1/2 or overflow)", .int(engineSkipped)))
+            r.details.append(("skipped (bound ≥ 1/2)", .int(engineSkipped)))
             out.append(r)
         }
         // Proof level: Schwartz–Zippel.
@@ -210,5 +211,5 @@ public struct IdentityChecker: Sendable {
 /// The engine's exact Gram for any padding: `CorrelationGram.gram` (𝐆^P = 𝐑 − B^P).
 @Sendable func enginePatchGram(_ inst: TheoremInstance) throws -> (value: Double, bound: Double) {
     let g = try CorrelationGram.gram(inputs: [inst.input], kernels: inst.kernels.selecting([0, 1]), padding: inst.padding)
-    return (g.gram[0][1], g.bound[0][1])
+    return (g.gram[0, 1], g.bound[0, 1])
 }

@@ -67,11 +67,11 @@ public struct CorrelationIdentityTheorem: Theorem {
             let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels, padding: p)
             let paper = CorrelationIdentity().evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: p, magnitude: false)
             let pb = ClosedForms.roundingBound(CorrelationIdentity(), inst.kernels, 0, 1, inst.input, padding: p)
-            let disc = abs(paper - d.gram[0][1]), bound = pb + d.bound[0][1]
+            let disc = abs(paper - d.gram[0, 1]), bound = pb + d.bound[0, 1]
             trials += 1
             if disc > bound {
                 violated += 1
-                let rel = disc / max(abs(d.gram[0][1]), .leastNormalMagnitude)
+                let rel = disc / max(abs(d.gram[0, 1]), .leastNormalMagnitude)
                 if disc - bound > worstAbs - worstBound { worstAbs = disc; worstBound = bound; worstRel = rel; example = inst }
             }
         }

@@ -30,7 +30,7 @@ public struct WielandtTheorem: Theorem {
     }
 
     /// Certified cosine of the pair (0, 1): `CertifiedCosine.interval` (ConvSimCorrelation).
-    static func cosine(_ g: [[Double]], _ b: [[Double]]) -> (value: Double, halfWidth: Double) {
+    static func cosine(_ g: Matrix, _ b: Matrix) -> (value: Double, halfWidth: Double) {
         CertifiedCosine.interval(g, b, 0, 1)
     }
 

@@ -1,4 +1,5 @@
 import BigInt
+import ConvSimCertificates
 import ConvSimCore
 import Foundation
 
@@ -108,7 +109,7 @@ public struct SymmetricPartTheorem: Theorem {
     /// Refutation of "for every input" when `S ≢ 0`: for random integer kernels made channel-wise
     /// orthogonal (`<K_i[c], K_j[c]> = 0`, so `S(0) = 0` on the diagonal) but with `S ≢ 0`, an input
     /// with `<F_i,F_j> ≠ 0` is constructed from a non-zero coefficient of the quadratic form and the
-    /// value checked in overflow-checked integer arithmetic. Passes when every such pair gets a witness.
+    /// value checked with the exact Gram `ExactInstance.gram`. Passes when every such pair gets a witness.
     func witnessWhenSNonzero(_ ctx: VerificationContext) -> CheckResult {
         var rng = ctx.rng(id, "witness")
         var found = 0, trials = 0
@@ -133,9 +134,10 @@ public struct SymmetricPartTheorem: Theorem {
             guard let q = PolynomialIdentity.expandInInput(kernels: k, height: h, width: w, padding: p),
                   let wv = PolynomialIdentity.witness(for: q, count: c * h * w) else { continue }
             let x = Signal(channels: c, height: h, width: w, values: wv)
-            guard let g = try? DirectConvolution.exactIntegerGram(inputs: [x], kernels: k, padding: p), g[0][1] != 0 else { continue }
+            guard let g = try? ExactInstance.gram(inputs: [x], kernels: k, padding: p), !g[0][1].isZero else { continue }
             found += 1
-            smallest = min(smallest, abs(Double(g[0][1]))); largest = max(largest, abs(Double(g[0][1])))
+            let size = g[0][1].magnitude.approximate
+            smallest = min(smallest, size); largest = max(largest, size)
             if example.isEmpty {
                 example = "K0 = \(k.kernel(0).map { Int($0) }), K1 = \(k.kernel(1).map { Int($0) }) (C=\(c), \(kh)×\(kw), channel-wise dot 0), \(p.rawValue) \(h)×\(w), X = \(wv.map { Int($0) }) → <F_0,F_1> = \(g[0][1])"
             }

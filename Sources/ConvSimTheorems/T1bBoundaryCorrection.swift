@@ -59,9 +59,9 @@ public struct BoundaryCorrectionTheorem: Theorem {
             let d = DirectConvolution.certifiedGram(inputs: [inst.input], kernels: inst.kernels, padding: p)
             let paper = CorrelationIdentity().evaluate(RingBank(inst.kernels), 0, 1, RingSignal(inst.input), padding: p, magnitude: false)
             let pb = ClosedForms.roundingBound(CorrelationIdentity(), inst.kernels, 0, 1, inst.input, padding: p)
-            let err = abs(paper - d.gram[0][1])
+            let err = abs(paper - d.gram[0, 1])
             let bn = Self.boundaryNorm(inst.input, kh: inst.kernels.kernelHeight, kw: inst.kernels.kernelWidth, padding: p)
-            let bound = FloatingPointBounds.inflate(inst.kernels.norm(0) * inst.kernels.norm(1) * bn, operations: 2 * inst.kernels.kernelLength + 4) + pb + d.bound[0][1]
+            let bound = FloatingPointBounds.inflate(inst.kernels.norm(0) * inst.kernels.norm(1) * bn, operations: 2 * inst.kernels.kernelLength + 4) + pb + d.bound[0, 1]
             tally.add(discrepancy: err, bound: bound, instance: inst)
             if bound > 0 { tightest = max(tightest, err / bound) }
         }
@@ -83,13 +83,13 @@ public struct BoundaryCorrectionTheorem: Theorem {
             let x = Signal(channels: 1, height: n, width: n, values: (0..<(n * n)).map { _ in rng.uniform() })
             let k = KernelBank(count: 2, channels: 1, kernelHeight: 3, kernelWidth: 3, values: (0..<18).map { _ in rng.uniform() })
             guard let g = try? CorrelationGram.gram(inputs: [x], kernels: k, padding: .same) else { continue }
-            let disc = abs(g.paperForm[0][1] - g.gram[0][1])
+            let disc = abs(g.paperForm[0, 1] - g.gram[0, 1])
             let pb = ClosedForms.roundingBound(CorrelationIdentity(), k, 0, 1, x, padding: .same)
-            let bound = g.bound[0][1] + pb
+            let bound = g.bound[0, 1] + pb
             trials += 1
             if disc > bound { violated += 1 }
             if disc - bound > worst - worstBound { worst = disc; worstBound = bound }
-            rel.append(disc / abs(g.gram[0][1]))
+            rel.append(disc / abs(g.gram[0, 1]))
         }
         return CheckResult(id: id, name: "hypothesis dropped (no B^P, same padding, uniform n×n): paper form fails; relative error for n = 8, 16, 32, 64",
                            kind: .refute, evidence: .float, passed: violated == trials, trials: trials,
@@ -114,7 +114,7 @@ public struct BoundaryCorrectionTheorem: Theorem {
                 // An input too large to transform (FFTW out of memory) is left out, never trapped on.
                 guard let e = try? enginePatchGram(inst) else { continue }
                 let d = DirectConvolution.certifiedGram(inputs: [x], kernels: k, padding: p)
-                tally.add(discrepancy: abs(e.value - d.gram[0][1]), bound: e.bound + d.bound[0][1], instance: inst)
+                tally.add(discrepancy: abs(e.value - d.gram[0, 1]), bound: e.bound + d.bound[0, 1], instance: inst)
             }
             names.append(img.name)
         }

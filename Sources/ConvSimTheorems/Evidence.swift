@@ -10,8 +10,8 @@ import Foundation
 ///   `u = 2⁻⁵³`, Higham Lemma 3.1, and the FFT model of `FFTErrorModel`). There is
 ///   no hand-tuned tolerance anywhere: each bound's formula is in the doc comment
 ///   of the function that produces it.
-/// - `exact`: integer data, arbitrary-precision (`BigInt`) or overflow-checked
-///   `Int` arithmetic, exact equality.
+/// - `exact`: integer data, exact integer arithmetic (`BigInt`, or `Int` where an a-priori
+///   bit bound rules out overflow: `ExactInstance`), exact equality.
 /// - `proof`: polynomial identity testing (Schwartz–Zippel: exact evaluation at
 ///   random integer points drawn from a set of size `S`; a false identity of total
 ///   degree `deg` passes one trial with probability at most `deg/S`) and symbolic

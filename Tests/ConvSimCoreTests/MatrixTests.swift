@@ -1,0 +1,39 @@
+import ConvSimCore
+import Testing
+
+/// `Matrix`, the results' one matrix type: its row-major layout, its conversions, and that a
+/// wrong shape is refused (nil) or filled with NaN, never a trap.
+@Suite struct MatrixTests {
+    @Test func rowMajorLayoutAndConversions() throws {
+        var m = try #require(Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6]))
+        #expect(m[0, 2] == 3 && m[1, 0] == 4)
+        #expect(m.row(1) == [4, 5, 6])
+        #expect(m.nested == [[1, 2, 3], [4, 5, 6]])
+        #expect(Matrix(nested: m.nested) == m)
+        m[1, 2] = -1
+        #expect(m.values == [1, 2, 3, 4, 5, -1])
+        #expect(m.map { 2 * $0 }.values == [2, 4, 6, 8, 10, -2])
+        #expect(!m.isSquare && m.diagonal == [1, 5])
+        #expect(Matrix(nested: [])?.rows == 0)
+    }
+
+    @Test func wrongShapesAreRefusedNotTrapped() {
+        #expect(Matrix(rows: 2, columns: 2, values: [1, 2, 3]) == nil)
+        #expect(Matrix(rows: -1, columns: 2, values: []) == nil)
+        #expect(Matrix(rows: Int.max, columns: 2, values: []) == nil)
+        #expect(Matrix(nested: [[1, 2], [3]]) == nil)
+        let short = Matrix(order: 2, rowMajor: [1, 2, 3])
+        #expect(short[0, 0] == 1 && short[1, 0] == 3 && short[1, 1].isNaN)
+        #expect(Matrix(order: 2, rowMajor: [1, 2, 3, 4, 5]).values == [1, 2, 3, 4])
+        #expect(Matrix(rows: -3, columns: 2).values.isEmpty)
+        #expect(Matrix(rows: Int.max, columns: 3).rows == 0)
+    }
+
+    /// `cos_ij = G_ij/√(G_ii G_jj)`, NaN where a diagonal entry is 0: G = [[4, 2, 0], [2, 9, 0], [0, 0, 0]].
+    @Test func cosineFromGram() throws {
+        let g = try #require(Matrix(nested: [[4, 2, 0], [2, 9, 0], [0, 0, 0]]))
+        let c = DirectConvolution.cosine(fromGram: g)
+        #expect(c[0, 0] == 1 && c[1, 1] == 1 && c[0, 1] == 2.0 / 6 && c[1, 0] == 2.0 / 6)
+        #expect(c[0, 2].isNaN && c[2, 2].isNaN)
+    }
+}
