@@ -27,7 +27,9 @@ let package = Package(
         // System libraries, all resolved through pkg-config.
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
                        providers: [.apt(["libfftw3-dev"])]),
-        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", pkgConfig: "openblas",
+        // OpenBLAS's headers only (cblas.h on the system include path): the library itself is
+        // opened at its first use (ConvSimCore's OpenBLAS.swift), not linked.
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG", pkgConfig: "spng",
                        providers: [.apt(["libspng-dev"])]),

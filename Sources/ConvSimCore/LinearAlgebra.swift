@@ -14,7 +14,7 @@ public enum LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    OpenBLAS.dgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                                 Int32(m), Int32(n), Int32(k), 1.0,
                                 pa.baseAddress, Int32(k), pb.baseAddress, Int32(transposeB ? k : n),
                                 0.0, pc.baseAddress, Int32(n))
@@ -31,7 +31,7 @@ public enum LinearAlgebra {
         precondition(c.count == n * n)
         if rows == 0 { return }
         c.withUnsafeMutableBufferPointer { pc in
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(rows), 1.0,
+            OpenBLAS.dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(rows), 1.0,
                         a, Int32(n), 1.0, pc.baseAddress, Int32(n))
         }
     }
@@ -62,7 +62,7 @@ public enum LinearAlgebra {
         var workSize = 0.0, iworkSize: Int32 = 0, query: Int32 = -1
         z.withUnsafeMutableBufferPointer { pz in
             w.withUnsafeMutableBufferPointer { pw in
-                dsyevd_(&jobz, &uplo, &order, pz.baseAddress, &order, pw.baseAddress, &workSize, &query, &iworkSize, &query, &info, 1, 1)
+                OpenBLAS.dsyevd(&jobz, &uplo, &order, pz.baseAddress, &order, pw.baseAddress, &workSize, &query, &iworkSize, &query, &info, 1, 1)
             }
         }
         guard info == 0, workSize.isFinite, workSize >= 1, workSize < 1e12, iworkSize >= 1,
@@ -76,7 +76,7 @@ public enum LinearAlgebra {
             w.withUnsafeMutableBufferPointer { pw in
                 work.withUnsafeMutableBufferPointer { pwork in
                     iwork.withUnsafeMutableBufferPointer { piwork in
-                        dsyevd_(&jobz, &uplo, &order, pz.baseAddress, &order, pw.baseAddress,
+                        OpenBLAS.dsyevd(&jobz, &uplo, &order, pz.baseAddress, &order, pw.baseAddress,
                                 pwork.baseAddress, &lw, piwork.baseAddress, &liw, &info, 1, 1)
                     }
                 }

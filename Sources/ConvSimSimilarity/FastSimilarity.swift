@@ -284,7 +284,7 @@ public final class FastSimilarity {
                     wp.update(repeating: 0)
                     if useA {
                         // A = Kᵀ K (C×C, symmetric, upper triangle)
-                        cblas_zsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(cc), Int32(m), &one,
+                        OpenBLAS.zsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(cc), Int32(m), &one,
                                     kw, Int32(cc), &zero, wp.baseAddress, Int32(cc))
                         var diag = 0.0, off = 0.0
                         for a in 0..<cc {
@@ -298,7 +298,7 @@ public final class FastSimilarity {
                         t2 = 0.5 * (alpha - q)
                     } else {
                         // Z = K Kᴴ (M×M Hermitian, upper triangle): t2 = Re Σ_{i<j} z_ij²
-                        cblas_zherk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(m), Int32(cc), 1.0,
+                        OpenBLAS.zherk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(m), Int32(cc), 1.0,
                                     kw, Int32(cc), 0.0, wp.baseAddress, Int32(m))
                         var acc = 0.0
                         for a in 0..<m {
@@ -331,11 +331,11 @@ public final class FastSimilarity {
                         workConj.withUnsafeBufferPointer { cp in
                             if useA {
                                 // Y' = K·conj(A)  (M×C);  A conj(k_i) = conj(Y'_i)
-                                cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(cc), Int32(cc), &one,
+                                OpenBLAS.zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(cc), Int32(cc), &one,
                                             kw, Int32(cc), cp.baseAddress, Int32(cc), &zero, yp.baseAddress, Int32(cc))
                             } else {
                                 // Y = conj(Z)·K  (M×C);  A conj(k_i) = Y_i
-                                cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(cc), Int32(m), &one,
+                                OpenBLAS.zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(cc), Int32(m), &one,
                                             cp.baseAddress, Int32(m), kw, Int32(cc), &zero, yp.baseAddress, Int32(cc))
                             }
                         }

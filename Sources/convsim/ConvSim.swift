@@ -15,24 +15,27 @@ struct ConvSim: ParsableCommand {
           convsim gram --input data/images/astronaut.png --kernels data/weights/mtcnn.safetensors --layer pnet.conv1.weight
           convsim bench gram --n 1000
         """,
-        version: "0.1.0",
+        version: ConvSim.version,
         subcommands: [SearchCommand.self, ReplayCommand.self, ExperimentCommand.self, GramCommand.self, VerifyCommand.self, CSCommand.self, MinimizeCommand.self, AnalyzeCommand.self, NotebookCommand.self, StatsCommand.self, BenchCommand.self])
 }
 
 extension ConvSim {
+    /// The toolkit's version (`convsim --version`).
+    static let version = "0.1.0"
+
     /// Parses, runs, and reports errors in one place: every command throws (never exits). A
     /// bad-input error (`ConvSimError` and the library's other errors) prints `error: MESSAGE`
     /// on stderr, without a stack trace, and exits with status 1; `ExitCode(n)` exits with `n`;
     /// argument errors, `--help` and `--version` go through swift-argument-parser.
     static func main() {
-        // `convsim --version` answered before the parser is built: building the tree of every
-        // command's arguments (type metadata and protocol-conformance lookups) is most of a
-        // short run's start-up. Same output as the parser's.
-        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
-            print(configuration.version)
+        // `convsim --version` answered before the parser is built, from the C arguments: the
+        // tree of every command's arguments (type metadata, protocol-conformance lookups) and
+        // even `CommandLine.arguments` are most of a short run's start-up. Same output as the
+        // parser's.
+        if CommandLine.argc == 2, let first = CommandLine.unsafeArgv[1], strcmp(first, "--version") == 0 {
+            print(version)
             return
         }
-        Parallel.quietBLAS()
         do {
             var command = try parseAsRoot()
             try command.run()
