@@ -43,14 +43,23 @@ package struct BenchSetup {
 
     package func fftGram(count: Int) throws -> GramResult {
         let acc = PatchGramAccumulator(channels: bank.channels, kernelHeight: 3, kernelWidth: 3, padding: .same)
-        // Batches of whole blocks, accumulated in parallel; memory stays flat in N.
-        var batch: [(signal: Signal, name: String)] = []
-        try forEachCrop(count) { x in
-            batch.append((x, "crop"))
-            if batch.count == PatchGramAccumulator.blockSize * 64 { try acc.add(contentsOf: batch); batch = [] }
+        // Each crop cut by the worker that accumulates it (positions drawn first, in order):
+        // memory stays flat in N.
+        let positions = cropPositions(count)
+        let source = source, crop = crop
+        try acc.add(count: count) { i in
+            (source.cropped(y0: positions[i].y, x0: positions[i].x, height: crop, width: crop), "crop")
         }
-        try acc.add(contentsOf: batch)
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
+    }
+
+    /// The top-left corners of the first `count` crops, as `forEachCrop` draws them.
+    func cropPositions(_ count: Int) -> [(y: Int, x: Int)] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<count).map { _ in
+            let y = rng.integer(in: 0...(source.height - crop)), x = rng.integer(in: 0...(source.width - crop))
+            return (y, x)
+        }
     }
 
     package func directGram(count: Int) throws -> Matrix {

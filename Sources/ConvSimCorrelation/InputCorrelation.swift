@@ -95,9 +95,9 @@ public final class CorrelationAccumulator {
     let spec: Int
     /// Per pair `c ≤ c'`, at `pairIndex(c, c')·spec`: the summed cross-power half spectrum.
     /// One zeroed buffer for all pairs (on huge pages when large: a 512×512 image's is 13 MB).
-    var sums: [Double]
+    let sums: ZeroedDoubles
     /// Per channel, at `c·spec`: the current image's half spectrum.
-    var channelSpectra: [Double]
+    let channelSpectra: ZeroedDoubles
     var normProducts: [Double]    // per pair: Σ ‖x_c‖‖x_c'‖
 
     public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool) throws {
@@ -111,8 +111,11 @@ public final class CorrelationAccumulator {
         fft = try RealFFT2D(n1, n2)
         spec = 2 * n1 * fft.halfWidth
         let pairs = channels * (channels + 1) / 2
-        sums = HugePages.zeros(count: pairs * spec)
-        channelSpectra = HugePages.zeros(count: channels * spec)
+        guard let sums = ZeroedDoubles(count: pairs * spec), let channelSpectra = ZeroedDoubles(count: channels * spec) else {
+            throw ConvSimError.outOfMemory(what: "the spectra of \(channels)-channel \(height)×\(width) images (\(8 * (pairs + channels) * spec) bytes)")
+        }
+        self.sums = sums
+        self.channelSpectra = channelSpectra
         normProducts = [Double](repeating: 0, count: pairs)
     }
 
@@ -139,28 +142,22 @@ public final class CorrelationAccumulator {
             }
             norms[c] = FloatingPointBounds.inflate(s2, operations: height * width).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
             fft.forward()
-            let offset = c * spec
-            channelSpectra.withUnsafeMutableBufferPointer { dst in
-                (dst.baseAddress! + offset).update(from: fft.spectrum, count: spec)
-            }
+            (channelSpectra.pointer + c * spec).update(from: fft.spectrum, count: spec)
         }
-        channelSpectra.withUnsafeBufferPointer { all in
-            sums.withUnsafeMutableBufferPointer { sumsAll in
-                for a in 0..<channels {
-                    for b in a..<channels {
-                        let p = pairIndex(a, b)
-                        normProducts[p] += norms[a] * norms[b]
-                        let sa = all.baseAddress! + a * spec, sb = all.baseAddress! + b * spec
-                        let acc = sumsAll.baseAddress! + p * spec
-                        var t = 0
-                        while t < spec {
-                            let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
-                            // conj(a)·b
-                            acc[t] += ar * br + ai * bi
-                            acc[t + 1] += ar * bi - ai * br
-                            t += 2
-                        }
-                    }
+        let all = channelSpectra.pointer, sumsAll = sums.pointer
+        for a in 0..<channels {
+            for b in a..<channels {
+                let p = pairIndex(a, b)
+                normProducts[p] += norms[a] * norms[b]
+                let sa = all + a * spec, sb = all + b * spec
+                let acc = sumsAll + p * spec
+                var t = 0
+                while t < spec {
+                    let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
+                    // conj(a)·b
+                    acc[t] += ar * br + ai * bi
+                    acc[t + 1] += ar * bi - ai * br
+                    t += 2
                 }
             }
         }
@@ -171,11 +168,8 @@ public final class CorrelationAccumulator {
     /// A sum of `N` images in any grouping has at most `N − 1` additions per entry, so the
     /// bound of `result()` (built for `images` images) still holds.
     public func merge(_ other: CorrelationAccumulator) {
-        other.sums.withUnsafeBufferPointer { src in
-            sums.withUnsafeMutableBufferPointer { dst in
-                for t in 0..<min(dst.count, src.count) { dst[t] += src[t] }
-            }
-        }
+        let src = other.sums.pointer, dst = sums.pointer
+        for t in 0..<min(sums.count, other.sums.count) { dst[t] += src[t] }
         for p in normProducts.indices { normProducts[p] += other.normProducts[p] }
         images += other.images
     }
@@ -191,9 +185,7 @@ public final class CorrelationAccumulator {
         for a in 0..<channels {
             for b in a..<channels {
                 let p = pairIndex(a, b)
-                sums.withUnsafeBufferPointer { src in
-                    fft.spectrum.update(from: src.baseAddress! + p * spec, count: spec)
-                }
+                fft.spectrum.update(from: sums.pointer + p * spec, count: spec)
                 fft.backward()
                 let pairBound = FloatingPointBounds.inflate(n.squareRoot() * normProducts[p] * factor, operations: 4)
                 for dy in -lags.maxLagY...lags.maxLagY {
