@@ -91,6 +91,10 @@ public final class CorrelationAccumulator {
     public let circular: Bool
     public private(set) var images = 0
     let fft: RealFFT2D
+    /// One transform per worker: `ffts[0]` is `fft`; large images get one more per thread, and
+    /// their channels (then their channel pairs) are transformed in parallel — each channel's
+    /// and pair's arithmetic is the same whichever worker does it, so the bytes are too.
+    let ffts: [RealFFT2D]
     /// Doubles per half spectrum (interleaved re, im).
     let spec: Int
     /// Per pair `c ≤ c'`, at `pairIndex(c, c')·spec`: the summed cross-power half spectrum.
@@ -109,6 +113,10 @@ public final class CorrelationAccumulator {
         let n1 = circular ? height : RealFFT2D.smoothSize(atLeast: height + lags.maxLagY)
         let n2 = circular ? width : RealFFT2D.smoothSize(atLeast: width + lags.maxLagX)
         fft = try RealFFT2D(n1, n2)
+        let workers = n1 * n2 >= CorrelationAccumulator.parallelSize ? min(channels * (channels + 1) / 2, max(1, Parallel.threads)) : 1
+        var ffts = [fft]
+        for _ in 1..<max(1, workers) { ffts.append(try RealFFT2D(n1, n2)) }
+        self.ffts = ffts
         spec = 2 * n1 * fft.halfWidth
         let pairs = channels * (channels + 1) / 2
         guard let sums = ZeroedDoubles(count: pairs * spec), let channelSpectra = ZeroedDoubles(count: channels * spec) else {
@@ -121,36 +129,46 @@ public final class CorrelationAccumulator {
 
     @inline(__always) func pairIndex(_ a: Int, _ b: Int) -> Int { a * channels - a * (a - 1) / 2 + (b - a) }
 
+    /// Transforms of at least this many samples (256×256) run on several threads.
+    static let parallelSize = 1 << 16
+
     /// Adds one image (its shape must match the accumulator's).
     public func add(_ x: Signal) {
         precondition(x.channels == channels && x.height == height && x.width == width, "shape mismatch")
-        let n1 = fft.n1, n2 = fft.n2, spec = spec
-        var norms = [Double](repeating: 0, count: channels)
-        for c in 0..<channels {
-            let buf = fft.real
-            buf.update(repeating: 0, count: n1 * n2)
-            var s2 = 0.0
-            x.values.withUnsafeBufferPointer { xv in
-                let base = c * height * width
-                for y in 0..<height {
-                    for xx in 0..<width {
-                        let v = xv[base + y * width + xx]
-                        buf[y * n2 + xx] = v
-                        s2 += v * v
+        let n1 = fft.n1, n2 = fft.n2, spec = spec, channels = channels, height = height, width = width
+        let norms = ZeroedDoubles(count: channels) ?? ZeroedDoubles(count: 0)!
+        let ffts = ffts, all = channelSpectra.pointer, sumsAll = sums.pointer
+        let shared = Shared(norms: norms.pointer, all: all, sums: sumsAll)
+        x.values.withUnsafeBufferPointer { xv in
+            let input = SharedInput(values: xv.baseAddress!)
+            // Each channel's transform (worker k takes channels k, k + w, …).
+            Self.inParallel(ffts.count) { k in
+                let f = ffts[k]
+                for c in stride(from: k, to: channels, by: ffts.count) {
+                    let buf = f.real
+                    buf.update(repeating: 0, count: n1 * n2)
+                    var s2 = 0.0
+                    let base = c * height * width
+                    for y in 0..<height {
+                        for xx in 0..<width {
+                            let v = input.values[base + y * width + xx]
+                            buf[y * n2 + xx] = v
+                            s2 += v * v
+                        }
                     }
+                    shared.norms[c] = FloatingPointBounds.inflate(s2, operations: height * width).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
+                    f.forward()
+                    (shared.all + c * spec).update(from: f.spectrum, count: spec)
                 }
             }
-            norms[c] = FloatingPointBounds.inflate(s2, operations: height * width).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
-            fft.forward()
-            (channelSpectra.pointer + c * spec).update(from: fft.spectrum, count: spec)
         }
-        let all = channelSpectra.pointer, sumsAll = sums.pointer
-        for a in 0..<channels {
-            for b in a..<channels {
-                let p = pairIndex(a, b)
-                normProducts[p] += norms[a] * norms[b]
-                let sa = all + a * spec, sb = all + b * spec
-                let acc = sumsAll + p * spec
+        // Each channel pair's cross-power spectrum, added to its sum (worker k takes pairs k, k + w, …).
+        let pairs = (0..<channels).flatMap { a in (a..<channels).map { (a, $0) } }
+        Self.inParallel(ffts.count) { k in
+            for q in stride(from: k, to: pairs.count, by: ffts.count) {
+                let (a, b) = pairs[q]
+                let sa = shared.all + a * spec, sb = shared.all + b * spec
+                let acc = shared.sums + (a * channels - a * (a - 1) / 2 + (b - a)) * spec
                 var t = 0
                 while t < spec {
                     let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
@@ -161,8 +179,23 @@ public final class CorrelationAccumulator {
                 }
             }
         }
+        for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms.pointer[a] * norms.pointer[b] }
+        withExtendedLifetime(norms) {}
         images += 1
     }
+
+    /// `body(k)` for `k` in `0..<workers`: on the toolkit's threads when more than one.
+    static func inParallel(_ workers: Int, _ body: @Sendable (Int) -> Void) {
+        if workers > 1 { Parallel.forEach(blocks: workers, body) } else { body(0) }
+    }
+
+    /// Buffers shared with the workers, each writing only its own channels' and pairs' parts.
+    struct Shared: @unchecked Sendable {
+        let norms: UnsafeMutablePointer<Double>
+        let all: UnsafeMutablePointer<Double>
+        let sums: UnsafeMutablePointer<Double>
+    }
+    struct SharedInput: @unchecked Sendable { let values: UnsafePointer<Double> }
 
     /// Adds what `other` (same shape) accumulated: the sums of its spectra and norm products.
     /// A sum of `N` images in any grouping has at most `N − 1` additions per entry, so the
@@ -174,34 +207,51 @@ public final class CorrelationAccumulator {
         images += other.images
     }
 
-    /// The accumulated correlations with their certified bounds.
+    /// The accumulated correlations with their certified bounds. The channel pairs' inverse
+    /// transforms run in parallel for large images (each pair writes only its own entries,
+    /// `(a, b, ·)` and `(b, a, ·)`, in the same order as on one thread).
     public func result() -> InputCorrelations {
         var r = InputCorrelations.zero(channels: channels, lags: lags, circular: circular)
         r.images = images
-        let n1 = fft.n1, n2 = fft.n2
+        let n1 = fft.n1, n2 = fft.n2, spec = spec, lags = lags, channels = channels
         let n = Double(n1 * n2)
         let factor = FFTErrorModel.correlationFactor(n1, n2, images: images)
         let u = FloatingPointBounds.unitRoundoff
-        for a in 0..<channels {
-            for b in a..<channels {
-                let p = pairIndex(a, b)
-                fft.spectrum.update(from: sums.pointer + p * spec, count: spec)
-                fft.backward()
-                let pairBound = FloatingPointBounds.inflate(n.squareRoot() * normProducts[p] * factor, operations: 4)
-                for dy in -lags.maxLagY...lags.maxLagY {
-                    for dx in -lags.maxLagX...lags.maxLagX {
-                        let iy = ((dy % n1) + n1) % n1, ix = ((dx % n2) + n2) % n2
-                        let v = fft.real[iy * n2 + ix] / n
-                        let e = pairBound + u * abs(v)
-                        r.values[r.index(a, b, dy, dx)] = v
-                        r.bound[r.index(a, b, dy, dx)] = e
-                        // R_ba(d) = R_ab(−d)
-                        r.values[r.index(b, a, -dy, -dx)] = v
-                        r.bound[r.index(b, a, -dy, -dx)] = e
+        let pairs = (0..<channels).flatMap { a in (a..<channels).map { (a, $0) } }
+        let ffts = ffts, sums = SharedInput(values: UnsafePointer(self.sums.pointer)), normProducts = normProducts
+        let index: @Sendable (Int, Int, Int, Int) -> Int = { a, b, dy, dx in (a * channels + b) * lags.count + lags.index(dy, dx) }
+        r.values.withUnsafeMutableBufferPointer { values in
+            r.bound.withUnsafeMutableBufferPointer { bound in
+                let out = SharedOutput(values: values.baseAddress!, bound: bound.baseAddress!)
+                Self.inParallel(ffts.count) { k in
+                    let f = ffts[k]
+                    for q in stride(from: k, to: pairs.count, by: ffts.count) {
+                        let (a, b) = pairs[q]
+                        let p = a * channels - a * (a - 1) / 2 + (b - a)
+                        f.spectrum.update(from: sums.values + p * spec, count: spec)
+                        f.backward()
+                        let pairBound = FloatingPointBounds.inflate(n.squareRoot() * normProducts[p] * factor, operations: 4)
+                        for dy in -lags.maxLagY...lags.maxLagY {
+                            for dx in -lags.maxLagX...lags.maxLagX {
+                                let iy = ((dy % n1) + n1) % n1, ix = ((dx % n2) + n2) % n2
+                                let v = f.real[iy * n2 + ix] / n
+                                let e = pairBound + u * abs(v)
+                                out.values[index(a, b, dy, dx)] = v
+                                out.bound[index(a, b, dy, dx)] = e
+                                // R_ba(d) = R_ab(−d)
+                                out.values[index(b, a, -dy, -dx)] = v
+                                out.bound[index(b, a, -dy, -dx)] = e
+                            }
+                        }
                     }
                 }
             }
         }
         return r
+    }
+
+    struct SharedOutput: @unchecked Sendable {
+        let values: UnsafeMutablePointer<Double>
+        let bound: UnsafeMutablePointer<Double>
     }
 }

@@ -8,8 +8,9 @@ import Foundation
 /// and executed many times: keep one instance per shape, out of hot loops.
 ///
 /// FFTW's planner is not thread-safe, so plan creation and destruction go
-/// through one process-wide lock; execution on distinct instances is safe.
-public final class RealFFT2D {
+/// through one process-wide lock; execution on distinct instances is safe
+/// (hence `@unchecked Sendable`: an instance goes to one worker at a time).
+public final class RealFFT2D: @unchecked Sendable {
     public let n1: Int
     public let n2: Int
     /// Number of complex outputs per row of the half spectrum, `n2/2 + 1`.
