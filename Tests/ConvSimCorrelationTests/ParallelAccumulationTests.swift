@@ -42,4 +42,30 @@ import Testing
         try a.merge(b)
         #expect(a.result().matrix == both.result().matrix && a.result().bound == both.result().bound)
     }
+
+    /// A large image (256×256 and more) takes the per-channel parallel transforms: the same
+    /// bytes on 1, 2 and 3 threads (linear and circular), and the direct correlations inside
+    /// the certified bounds.
+    @Test(arguments: [false, true])
+    func largeImageSameBytesAndWithinBounds(circular: Bool) throws {
+        var rng = SeededRandom(seed: 5)
+        let x = Fixtures.gaussianSignal(3, 256, 257, &rng)
+        let lags = LagWindow(kernelHeight: 2, kernelWidth: 3)
+        let before = Parallel.threads
+        defer { Parallel.setThreads(before) }
+        var results: [InputCorrelations] = []
+        for t in [1, 2, 3] {
+            Parallel.setThreads(t)
+            let acc = try CorrelationAccumulator(channels: 3, height: 256, width: 257, lags: lags, circular: circular)
+            #expect(acc.ffts.count == min(6, t))
+            acc.add(x); acc.add(x)
+            results.append(acc.result())
+        }
+        #expect(results[0].values == results[1].values && results[1].values == results[2].values)
+        #expect(results[0].bound == results[1].bound && results[1].bound == results[2].bound)
+        let direct = InputCorrelations.direct([x, x], lags: lags, circular: circular)
+        for i in direct.values.indices {
+            #expect(abs(direct.values[i] - results[1].values[i]) <= results[1].bound[i])
+        }
+    }
 }
