@@ -17,7 +17,7 @@ NumPy user would write, each timed on the best of 3 runs (loading excluded):
 
 When torch imports (optional), two PyTorch programs too, float64, on torch's default threads:
 - torch-unfold: the patch Gram from F.unfold in slabs of 64 images, then K (P^T P) K^T;
-- torch-conv: F.conv2d of all the crops, then F F^T.
+- torch-conv: F.conv2d in slabs of 1024 crops, each slab's F F^T summed.
 
 Writes OUT_PREFIX-im2col.npy and OUT_PREFIX-fft.npy (the Grams) and prints one JSON line:
 {"im2col_seconds", "fft_seconds", "numpy", "blas": the BLAS library and kernel NumPy ran (from
@@ -117,9 +117,14 @@ def torch_grams(x, k, padding, out_prefix):
         return (kf @ g @ kf.T).numpy()
 
     def conv():
-        f = F.conv2d(F.pad(xt, (lx, rx, ty, by)), kt)                       # (N, M, oh, ow)
-        f = f.permute(1, 0, 2, 3).reshape(m, -1)
-        return (f @ f.T).numpy()
+        # The feature maps in slabs of 1024 images (all at once is N·M·H·W doubles: 26 GB at
+        # N = 5·10⁴), each slab's F·Fᵀ added to the Gram.
+        g = torch.zeros((m, m), dtype=torch.float64)
+        for s in range(0, n, 1024):
+            f = F.conv2d(F.pad(xt[s:s + 1024], (lx, rx, ty, by)), kt)       # (b, M, oh, ow)
+            f = f.permute(1, 0, 2, 3).reshape(m, -1)
+            g += f @ f.T
+        return g.numpy()
 
     with torch.no_grad():
         t_unfold, g1 = best_of(unfold)
