@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy safetensors png jpeg certificate notebook json checkpoint stats onnx)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(npy inputs safetensors png jpeg certificate notebook json checkpoint stats onnx)
 bash scripts/install-deps.sh
 # A build left from an older layout of the main package (moved source files) is not picked up
 # incrementally: start that build afresh.

@@ -15,6 +15,7 @@ import Foundation
 public enum FuzzEntries {
     public static let targets: [(name: String, run: @Sendable (Data) -> Void)] = [
         ("npy", { data in _ = try? NPY.read(data: data, path: "fuzz.npy") }),
+        ("inputs", { data in inputs(data) }),
         ("safetensors", { data in _ = try? Safetensors.read(data: data, path: "fuzz.safetensors") }),
         ("png", { data in _ = try? ImageDecoder.decode(data: data, path: "fuzz.png") }),
         ("jpeg", { data in _ = try? ImageDecoder.decode(data: data, path: "fuzz.jpg") }),
@@ -101,5 +102,23 @@ public enum FuzzEntries {
 
     public static func target(named name: String) -> (@Sendable (Data) -> Void)? {
         targets.first { $0.name == name }?.run
+    }
+}
+
+extension FuzzEntries {
+    /// The dataset reader as `convsim gram --input FILE` runs it: the bytes as a `.npy` file,
+    /// opened by `InputSet` (header checked, file mapped) and every signal decoded, as the
+    /// accumulating workers decode them.
+    static func inputs(_ data: Data) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-fuzz-inputs-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("x.npy").path
+        guard (try? data.write(to: URL(fileURLWithPath: path))) != nil else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for oneDimensional in [false, true] {
+            guard let set = try? InputSet.open(paths: [path], gray: true, oneDimensional: oneDimensional) else { continue }
+            for i in 0..<min(set.count, 64) { _ = try? set.signal(i) }
+            _ = try? set.signal(set.count)   // out of range: an error, not a trap
+        }
     }
 }
