@@ -136,11 +136,14 @@ public final class CorrelationAccumulator {
     public func add(_ x: Signal) {
         precondition(x.channels == channels && x.height == height && x.width == width, "shape mismatch")
         let n1 = fft.n1, n2 = fft.n2, spec = spec, channels = channels, height = height, width = width
-        let norms = ZeroedDoubles(count: channels) ?? ZeroedDoubles(count: 0)!
+        let norms = UnsafeMutablePointer<Double>.allocate(capacity: max(channels, 1))
+        defer { norms.deallocate() }
+        norms.initialize(repeating: 0, count: max(channels, 1))
         let ffts = ffts, all = channelSpectra.pointer, sumsAll = sums.pointer
-        let shared = Shared(norms: norms.pointer, all: all, sums: sumsAll)
+        let shared = Shared(norms: norms, all: all, sums: sumsAll)
         x.values.withUnsafeBufferPointer { xv in
-            let input = SharedInput(values: xv.baseAddress!)
+            guard let base = xv.baseAddress else { return }
+            let input = SharedInput(values: base)
             // Each channel's transform (worker k takes channels k, k + w, …).
             Self.inParallel(ffts.count) { k in
                 let f = ffts[k]
@@ -179,8 +182,7 @@ public final class CorrelationAccumulator {
                 }
             }
         }
-        for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms.pointer[a] * norms.pointer[b] }
-        withExtendedLifetime(norms) {}
+        for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms[a] * norms[b] }
         images += 1
     }
 
@@ -222,7 +224,8 @@ public final class CorrelationAccumulator {
         let index: @Sendable (Int, Int, Int, Int) -> Int = { a, b, dy, dx in (a * channels + b) * lags.count + lags.index(dy, dx) }
         r.values.withUnsafeMutableBufferPointer { values in
             r.bound.withUnsafeMutableBufferPointer { bound in
-                let out = SharedOutput(values: values.baseAddress!, bound: bound.baseAddress!)
+                guard let v = values.baseAddress, let e = bound.baseAddress else { return }
+                let out = SharedOutput(values: v, bound: e)
                 Self.inParallel(ffts.count) { k in
                     let f = ffts[k]
                     for q in stride(from: k, to: pairs.count, by: ffts.count) {
