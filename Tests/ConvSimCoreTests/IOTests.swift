@@ -514,6 +514,37 @@ import Testing
         #expect(all[4].signal.height == 172 && all[4].signal.width == 448)
     }
 
+    /// `InputSet`: several paths in order, a `.npy` batch found by its magic bytes under another
+    /// extension, a memory-mapped batch (over 1 MiB) decoded signal by signal, a corrupt image
+    /// refused when its signal is asked for (not when the set is opened), an index out of range
+    /// refused; the same signals and names as `loadNamedSignals`.
+    @Test func inputSetOpensWithoutDecoding() throws {
+        let dir = try Self.makeTempDir()
+        defer { Self.cleanUp(dir) }
+        var rng = SeededRandom(seed: 3)
+        let big = (0..<(44 * 3 * 32 * 32)).map { _ in rng.uniform() }   // 1,081,344 bytes of values: mapped
+        try NPY.write(big, shape: [44, 3, 32, 32], to: Self.join(dir, "a.npy"))
+        try NPY.write([1, 2, 3, 4, 5, 6], shape: [2, 1, 1, 3], to: Self.join(dir, "batch.bin"))
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]).write(to: URL(fileURLWithPath: Self.join(dir, "broken.png")))
+        let paths = [Self.join(dir, "a.npy"), Self.join(dir, "batch.bin"), Self.data("images/camera.png"), Self.join(dir, "broken.png")]
+        let set = try InputSet.open(paths: paths)
+        #expect(set.count == 44 + 2 + 1 + 1)
+        let first = try set.signal(0), last = try set.signal(43)
+        #expect(first.name == "a.npy[0]" && last.name == "a.npy[43]")
+        #expect(last.signal.values == Array(big[(43 * 3072)..<(44 * 3072)]))
+        #expect(try set.signal(45) == NamedSignal(name: "batch.bin[1]", signal: Signal(channels: 1, height: 1, width: 3, values: [4, 5, 6])))
+        #expect(try set.signal(46) == InputLoader.loadNamedSignals(path: Self.data("images/camera.png"))[0])
+        #expect(throws: ConvSimError.self) { _ = try set.signal(47) }     // the corrupt PNG, when asked for
+        #expect(throws: ConvSimError.self) { _ = try set.signal(48) }     // out of range
+        #expect(throws: ConvSimError.self) { _ = try set.signal(-1) }
+        #expect(throws: ConvSimError.fileNotFound(path: Self.join(dir, "missing.npy"))) {
+            _ = try InputSet.open(paths: [Self.join(dir, "a.npy"), Self.join(dir, "missing.npy")])
+        }
+        // The same signals as loading them all at once.
+        let all = try InputLoader.loadNamedSignals(path: Self.join(dir, "a.npy"))
+        #expect(try (0..<44).map { try set.signal($0) } == all)
+    }
+
     // MARK: KernelLoader
 
     @Test func mtcnnWeights() throws {
