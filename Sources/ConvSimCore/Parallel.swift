@@ -38,4 +38,23 @@ package enum Parallel {
             while b < blocks { body(b); b += workers }
         }
     }
+
+    /// `body(block)` for every block in `0..<blocks`, as `forEach` runs them, with the results
+    /// returned in block order (each block's result written once, by the worker that made it).
+    package static func map<T>(blocks: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        let slots = Slots<T>(count: max(blocks, 0))
+        forEach(blocks: blocks) { b in slots.set(b, body(b)) }
+        return slots.values
+    }
+}
+
+/// One result slot per block of `Parallel.map` (each written by one worker, read after all
+/// have finished).
+private final class Slots<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ value: T) { lock.lock(); slots[k] = value; lock.unlock() }
+    /// Every slot's value (all are set once `forEach` returns).
+    var values: [T] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
 }

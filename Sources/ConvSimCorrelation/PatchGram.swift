@@ -142,25 +142,19 @@ public final class PatchGramAccumulator {
         var start = 0
         while start < blocks {
             let waveCount = min(wave, blocks - start)
-            let results = BlockResults(count: waveCount)
             let first = start
-            Parallel.forEach(blocks: waveCount) { k in
-                let block = first + k
-                let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
-                do {
+            let results = Parallel.map(blocks: waveCount) { k in
+                Result { () throws -> PatchGramAccumulator in
+                    let block = first + k
+                    let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
                     for i in (block * b)..<min((block + 1) * b, count) { let x = try input(i); try acc.add(x.signal, name: x.name) }
-                    results.set(k, .success(acc))
-                } catch {
-                    results.set(k, .failure(error))
+                    return acc
                 }
             }
-            for k in 0..<waveCount {
-                switch results.get(k) {
-                case .success(let acc): try merge(acc)
-                case .failure(let error): throw error
-                case nil: throw ConvSimError.invalidArgument("internal: block \(first + k) produced no result")
-                }
+            guard results.count == waveCount else {
+                throw ConvSimError.invalidArgument("internal: \(waveCount - results.count) block(s) from \(first) produced no result")
             }
+            for r in results { try merge(r.get()) }
             start += waveCount
         }
     }
@@ -192,13 +186,4 @@ public final class PatchGramAccumulator {
         return PatchGram(channels: channels, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                          padding: padding, matrix: g, bound: e, toeplitz: t, images: images)
     }
-}
-
-/// One result slot per block of a parallel accumulation (each written by one worker).
-private final class BlockResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<PatchGramAccumulator, Error>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ r: Result<PatchGramAccumulator, Error>) { lock.lock(); slots[k] = r; lock.unlock() }
-    func get(_ k: Int) -> Result<PatchGramAccumulator, Error>? { lock.lock(); defer { lock.unlock() }; return slots[k] }
 }

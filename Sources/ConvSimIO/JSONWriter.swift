@@ -134,30 +134,24 @@ public indirect enum JSON: Sendable {
     static func renderInParallel(_ a: ArraySlice<JSON>, indent: Int, pretty: Bool) -> [[UInt8]] {
         let blockSize = 16, first = a.startIndex
         let blocks = (a.count + blockSize - 1) / blockSize
-        let slots = RenderSlots(count: a.count)
-        Parallel.forEach(blocks: blocks) { b in
-            for k in (b * blockSize)..<min((b + 1) * blockSize, a.count) {
+        return Parallel.map(blocks: blocks) { b in
+            ((b * blockSize)..<min((b + 1) * blockSize, a.count)).map { k -> [UInt8] in
                 var out = JSONBytes()
                 out.bytes.reserveCapacity(a[first + k].estimatedSize)
                 a[first + k].write(into: &out, indent: indent, pretty: pretty)
-                slots.set(k, out.bytes)
+                return out.bytes
             }
-        }
-        return slots.values
+        }.flatMap { $0 }
     }
 
     static func pad(_ out: inout JSONBytes, _ level: Int) { for _ in 0..<level { out.append("  ") } }
 
-    /// A number as `format` writes it, straight into the buffer (no `String` per number).
+    /// A number: `null` when not finite, an integer below 10¹⁵ without a fraction, else the
+    /// shortest round-trip digits (`"\(d)"`), straight into the buffer (no `String` per number).
     static func writeNumber(_ d: Double, into out: inout JSONBytes) {
         if !d.isFinite { out.append("null"); return }
         if d == d.rounded() && abs(d) < 1e15 { out.append(String(Int(d))); return }
         d.write(to: &out)   // the shortest round-trip digits, as `"\(d)"`
-    }
-
-    public static func format(_ d: Double) -> String {
-        if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
-        return "\(d)"
     }
 
     public static func quote(_ s: String) -> String { JSONText.quote(s) }
@@ -186,13 +180,4 @@ struct JSONBytes: TextOutputStream {
         bytes.withUnsafeBytes(sink)
         bytes.removeAll(keepingCapacity: true)
     }
-}
-
-/// One result slot per element of a parallel render (each written by one worker).
-private final class RenderSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [[UInt8]]
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-    func set(_ k: Int, _ v: [UInt8]) { lock.lock(); slots[k] = v; lock.unlock() }
-    var values: [[UInt8]] { lock.lock(); defer { lock.unlock() }; return slots }
 }

@@ -92,18 +92,16 @@ public enum DirectSimilarity {
         let work = Double(variant.pairs(count: m).count) * Double(variant.crossChannel ? c * c : c) * Double(kk * kk)
         let chunks = work > 2e7 ? min(m, 64) : 1
         // Distribute first indices round-robin so chunks get similar numbers of pairs.
-        let partial = PartialResults(count: chunks)
         let kt = variant.crossChannel ? transposed(bank) : []
-        Parallel.forEach(blocks: chunks) { t in
+        let partial = Parallel.map(blocks: chunks) { t in
             let firsts = Array(stride(from: t, to: m, by: chunks))
-            let r = variant.crossChannel
+            return variant.crossChannel
                 ? symmetricPart(bank, kt, firsts: firsts, gradient: gradient)
                 : sameChannelPart(bank, variant: variant, firsts: firsts, gradient: gradient)
-            partial.set(t, r)
         }
         var value = 0.0
         var grad: [Double]? = gradient ? [Double](repeating: 0, count: bank.values.count) : nil
-        for (v, g) in partial.values {
+        for (v, g) in partial {
             value += v
             if let g { for t in 0..<g.count { grad![t] += g[t] } }
         }
@@ -239,12 +237,4 @@ public enum DirectSimilarity {
         }
         return (total, gradient ? grad : nil)
     }
-}
-
-/// Per-chunk results written from `concurrentPerform` (each index written once, by one thread).
-final class PartialResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [(Double, [Double]?)]
-    init(count: Int) { values = [(Double, [Double]?)](repeating: (0, nil), count: count) }
-    func set(_ t: Int, _ r: (Double, [Double]?)) { lock.lock(); values[t] = r; lock.unlock() }
 }

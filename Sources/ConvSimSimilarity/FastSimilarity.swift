@@ -147,23 +147,21 @@ public final class FastSimilarity {
         let ffts = wanted > 1 ? groupTransforms : [fft]
         let t = min(wanted, ffts.count)
         var grad: [Double] = gradient ? HugePages.zeros(count: k.values.count) : []
-        let parts = SameChannelPartials(workers: t)
-        k.values.withUnsafeBufferPointer { kvb in
+        let parts = k.values.withUnsafeBufferPointer { kvb in
             grad.withUnsafeMutableBufferPointer { gpb in
                 let ptrs = SharedPointers(kernels: kvb.baseAddress!, gradient: gradient ? gpb.baseAddress : nil)
                 let ctx = WorkerContext(engine: self, ffts: ffts)
-                Parallel.forEach(blocks: t) { w in
+                return Parallel.map(blocks: t) { w in
                     // Each group uses only its own transform pair and writes disjoint gradient entries.
-                    let r = ctx.engine.sameChannelWorker(k, isPairs: variant == .pairs, channels: Array((w * cc / t)..<((w + 1) * cc / t)),
-                                                         fft: ctx.ffts[w], ptrs: ptrs)
-                    parts.set(w, r)
+                    ctx.engine.sameChannelWorker(k, isPairs: variant == .pairs, channels: Array((w * cc / t)..<((w + 1) * cc / t)),
+                                                 fft: ctx.ffts[w], ptrs: ptrs)
                 }
             }
         }
         var acc = Accumulated(phi: [Double](repeating: 0, count: nh), psi: [Double](repeating: 0, count: nh),
                               grad: gradient ? grad : nil, gNorm2: [Double](repeating: 0, count: m),
                               rho2: [Double](repeating: 0, count: m))
-        for r in parts.values {
+        for r in parts {
             for f in 0..<nh { acc.phi[f] += r.phi[f]; acc.psi[f] += r.psi[f] }
             for i in 0..<m { acc.gNorm2[i] += r.gNorm2[i]; acc.rho2[i] += r.rho2[i] }
         }
@@ -465,14 +463,4 @@ struct SharedPointers: @unchecked Sendable {
 struct WorkerContext: @unchecked Sendable {
     let engine: FastSimilarity
     let ffts: [RealFFT2D]
-}
-
-/// Per-worker partial sums.
-final class SameChannelPartials: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [FastSimilarity.Accumulated?]
-    init(workers: Int) { slots = [FastSimilarity.Accumulated?](repeating: nil, count: workers) }
-    func set(_ w: Int, _ r: FastSimilarity.Accumulated) { lock.lock(); slots[w] = r; lock.unlock() }
-    /// The partials in group order.
-    var values: [FastSimilarity.Accumulated] { slots.map { $0! } }
 }

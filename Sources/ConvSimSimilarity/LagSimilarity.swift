@@ -118,20 +118,19 @@ extension FastSimilarity {
             if let base = b.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: k.values.count * 8) }
             n = k.values.count
         } : []
-        let parts = LagPartials(groups: groupCount)
-        k.values.withUnsafeBufferPointer { kvb in
+        let parts = k.values.withUnsafeBufferPointer { kvb in
             grad.withUnsafeMutableBufferPointer { gpb in
                 let ptrs = SharedPointers(kernels: kvb.baseAddress!, gradient: gradient ? gpb.baseAddress : nil)
-                Parallel.forEach(blocks: groupCount) { g in
+                return Parallel.map(blocks: groupCount) { g in
                     let channels = (g * cc / groupCount)..<((g + 1) * cc / groupCount)
-                    parts.set(g, FastSimilarity.lagWorker(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
-                                                          channels: channels, ptrs: ptrs))
+                    return FastSimilarity.lagWorker(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
+                                                    channels: channels, ptrs: ptrs)
                 }
             }
         }
         var value = 0.0, boundSum = 0.0
         var gradErr2 = [Double](repeating: 0, count: m)
-        for p in parts.values {
+        for p in parts {
             value += p.value; boundSum += p.sigmaLambda
             for i in 0..<m { gradErr2[i] += p.gradErr2[i] }
         }
@@ -285,13 +284,4 @@ extension FastSimilarity {
         }
         return LagPartial(value: total, sigmaLambda: FloatingPointBounds.inflate(sl, operations: cg + 2), gradErr2: gradErr2)
     }
-}
-
-/// Per-group partial results of the lag-domain pass (each slot written once).
-final class LagPartials: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [FastSimilarity.LagPartial?]
-    init(groups: Int) { slots = [FastSimilarity.LagPartial?](repeating: nil, count: groups) }
-    func set(_ g: Int, _ r: FastSimilarity.LagPartial) { lock.lock(); slots[g] = r; lock.unlock() }
-    var values: [FastSimilarity.LagPartial] { slots.map { $0! } }
 }
