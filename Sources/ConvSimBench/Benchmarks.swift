@@ -34,11 +34,7 @@ package struct BenchSetup {
     }
 
     package func forEachCrop(_ count: Int, _ body: (Signal) throws -> Void) rethrows {
-        var rng = SeededRandom(seed: seed)
-        for _ in 0..<count {
-            let y = rng.integer(in: 0...(source.height - crop)), x = rng.integer(in: 0...(source.width - crop))
-            try body(source.cropped(y0: y, x0: x, height: crop, width: crop))
-        }
+        for p in cropPositions(count) { try body(source.cropped(y0: p.y, x0: p.x, height: crop, width: crop)) }
     }
 
     package func fftGram(count: Int) throws -> GramResult {
@@ -53,7 +49,7 @@ package struct BenchSetup {
         return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
     }
 
-    /// The top-left corners of the first `count` crops, as `forEachCrop` draws them.
+    /// The top-left corners of the first `count` crops (seeded, drawn in order).
     func cropPositions(_ count: Int) -> [(y: Int, x: Int)] {
         var rng = SeededRandom(seed: seed)
         return (0..<count).map { _ in

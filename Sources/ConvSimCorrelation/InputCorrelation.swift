@@ -127,7 +127,9 @@ public final class CorrelationAccumulator {
         normProducts = [Double](repeating: 0, count: pairs)
     }
 
-    @inline(__always) func pairIndex(_ a: Int, _ b: Int) -> Int { a * channels - a * (a - 1) / 2 + (b - a) }
+    @inline(__always) func pairIndex(_ a: Int, _ b: Int) -> Int { Self.pairIndex(a, b, channels: channels) }
+    /// The slot of channel pair `a ≤ b` among the `C(C+1)/2` pairs, in the order (0,0), (0,1), …
+    @inline(__always) static func pairIndex(_ a: Int, _ b: Int, channels: Int) -> Int { a * channels - a * (a - 1) / 2 + (b - a) }
 
     /// Transforms of at least this many samples (256×256) run on several threads.
     static let parallelSize = 1 << 16
@@ -171,7 +173,7 @@ public final class CorrelationAccumulator {
             for q in stride(from: k, to: pairs.count, by: ffts.count) {
                 let (a, b) = pairs[q]
                 let sa = shared.all + a * spec, sb = shared.all + b * spec
-                let acc = shared.sums + (a * channels - a * (a - 1) / 2 + (b - a)) * spec
+                let acc = shared.sums + Self.pairIndex(a, b, channels: channels) * spec
                 var t = 0
                 while t < spec {
                     let ar = sa[t], ai = sa[t + 1], br = sb[t], bi = sb[t + 1]
@@ -230,7 +232,7 @@ public final class CorrelationAccumulator {
                     let f = ffts[k]
                     for q in stride(from: k, to: pairs.count, by: ffts.count) {
                         let (a, b) = pairs[q]
-                        let p = a * channels - a * (a - 1) / 2 + (b - a)
+                        let p = Self.pairIndex(a, b, channels: channels)
                         f.spectrum.update(from: sums.values + p * spec, count: spec)
                         f.backward()
                         let pairBound = FloatingPointBounds.inflate(n.squareRoot() * normProducts[p] * factor, operations: 4)

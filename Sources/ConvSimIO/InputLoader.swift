@@ -287,9 +287,7 @@ public enum KernelLoader {
         case "npy": return true
         case "safetensors": return false
         default:
-            guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-            defer { try? handle.close() }
-            return NPY.hasMagic(handle.readData(ofLength: NPY.magic.count))
+            return NPY.fileHasMagic(path)
         }
     }
 

@@ -1,8 +1,5 @@
 import ConvSimCore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The signals of a list of inputs (files and directories, as `InputLoader.loadNamedSignals`
 /// reads them, in the same order and with the same names), opened but not decoded: signal `i`
@@ -57,7 +54,7 @@ public struct InputSet: Sendable {
                 let name = (file as NSString).lastPathComponent
                 var batch: Batch? = nil
                 var n = 1
-                if InputLoader.arrayExtensions.contains(InputLoader.fileExtension(file)) || startsWithNPYMagic(file) {
+                if InputLoader.arrayExtensions.contains(InputLoader.fileExtension(file)) || NPY.fileHasMagic(file) {
                     let data = try IOFiles.readFile(path: file)
                     let (b, count) = try data.withUnsafeBytes { raw -> (Batch, Int) in
                         let layout = try NPY.layout(raw, path: file)
@@ -102,16 +99,5 @@ public struct InputSet: Sendable {
         }
         if gray { signal = ImageDecoder.luma(signal) }
         return NamedSignal(name: s.count == 1 ? s.name : "\(s.name)[\(k)]", signal: signal)
-    }
-
-    /// Whether the file at `path` begins with the `.npy` magic bytes (false if unreadable: the
-    /// image decoder then names the problem).
-    static func startsWithNPYMagic(_ path: String) -> Bool {
-        let fd = Glibc.open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var head = [UInt8](repeating: 0, count: NPY.magic.count)
-        let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        return n == head.count && head == NPY.magic
     }
 }

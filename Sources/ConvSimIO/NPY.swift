@@ -108,6 +108,17 @@ public enum NPY {
         data.count >= magic.count && Array(data.prefix(magic.count)) == magic
     }
 
+    /// Whether the file at `path` begins with the magic bytes (false if it cannot be read: the
+    /// reader that opens it then names the problem). Reads only those bytes.
+    public static func fileHasMagic(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: magic.count)
+        let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n == head.count && head == magic
+    }
+
     // MARK: Reading
 
     /// Reads the `.npy` file at `path`.
