@@ -124,7 +124,7 @@ let package = Package(
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
         .testTarget(name: "ConvSimCLITests",
-                    dependencies: ["convsim", "ConvSimCore", "ConvSimIO",
+                    dependencies: ["convsim", "ConvSimCore", "ConvSimIO", "ConvSimCorrelation",
                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ConvSimReportTests",
                     dependencies: ["ConvSimReport", "ConvSimSearch", "ConvSimExperiments", "ConvSimCertificates", "ConvSimCore", "ConvSimIO", "ConvSimTestSupport",

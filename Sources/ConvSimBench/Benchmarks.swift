@@ -104,18 +104,23 @@ package struct BenchSetup {
         }
     }
 
-    /// `convsim gram --input CROPS.npy --kernels BANK.npy --json` as a user runs it: a child
-    /// process of `executable` that reads the .npy files, computes and prints (best of 3, the
-    /// whole process timed). Returns the seconds and the Gram it printed.
-    package func cliGram(count: Int, executable: String, threads: Int) throws -> (seconds: Double, gram: [Double]) {
-        try withWorkloadFiles(count: count) { cropsPath, bankPath, _ in
+    /// `convsim gram --input CROPS.npy --kernels BANK.npy --npy PREFIX` as a user runs it: a child
+    /// process of `executable` that reads the .npy files, computes, prints its summary and writes
+    /// the Gram, its bound and the cosines as .npy files (best of 3, the whole process timed).
+    /// With `json`, `--json` instead of `--npy` (the matrices printed as text). Returns the
+    /// seconds and the Gram it wrote.
+    package func cliGram(count: Int, executable: String, threads: Int, json: Bool = false) throws -> (seconds: Double, gram: [Double]) {
+        try withWorkloadFiles(count: count) { cropsPath, bankPath, dir in
             var best = Double.infinity, out = Data()
+            let prefix = dir.appendingPathComponent("cli").path
+            let output = json ? ["--json"] : ["--npy", prefix]
             for _ in 0..<3 {
                 let t0 = Clock.now()
-                out = try ChildProcess.run([executable, "gram", "--input", cropsPath, "--kernels", bankPath, "--json",
-                                            "--threads", String(threads)], unsetBLAS: false)
+                out = try ChildProcess.run([executable, "gram", "--input", cropsPath, "--kernels", bankPath] + output
+                                           + ["--threads", String(threads)], unsetBLAS: false)
                 best = min(best, Clock.since(t0))
             }
+            if !json { return (best, try NPY.read(path: prefix + "-gram.npy").values) }
             guard let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
                   let g = obj["gram"] as? [[Double]] else {
                 throw ConvSimError.invalidArgument("convsim gram printed no Gram")

@@ -85,15 +85,18 @@ public enum DirectConvolution {
     /// callers that need a certified cosine use `CertifiedCosine.interval`). A non-square `g`
     /// gives its leading square block's cosines.
     public static func cosine(fromGram g: Matrix) -> Matrix {
-        let m = min(g.rows, g.columns)
-        var c = Matrix(order: m)
-        for i in 0..<m {
-            for j in 0..<m {
-                let d = (g[i, i] * g[j, j]).squareRoot()
-                c[i, j] = d > 0 ? g[i, j] / d : .nan
+        let m = min(g.rows, g.columns), stride = g.columns
+        let c = HugePages.doubles(count: m * m) { out in
+            g.values.withUnsafeBufferPointer { gp in
+                for i in 0..<m {
+                    for j in 0..<m {
+                        let d = (gp[i * stride + i] * gp[j * stride + j]).squareRoot()
+                        out[i * m + j] = d > 0 ? gp[i * stride + j] / d : .nan
+                    }
+                }
             }
         }
-        return c
+        return Matrix(order: m, rowMajor: c)
     }
 }
 

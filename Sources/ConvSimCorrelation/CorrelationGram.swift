@@ -57,16 +57,20 @@ public enum CorrelationGram {
         var absK = k
         absK.values = k.values.map(abs)
         let eb = quadraticForm(absK, e).map { FloatingPointBounds.inflate($0, operations: 2 * m) }
-        var gram = Matrix(order: mm, rowMajor: g)
-        // Symmetrize: G is symmetric in exact arithmetic; average the two computed halves.
-        for i in 0..<mm { for j in (i + 1)..<max(i + 1, mm) {
-            let s = 0.5 * (gram[i, j] + gram[j, i]); gram[i, j] = s; gram[j, i] = s
-        } }
-        let paperN = Matrix(order: mm, rowMajor: paper)
+        var sym = g
         var disc = 0.0, scale = 0.0
-        for i in 0..<mm { for j in 0..<mm {
-            disc = max(disc, abs(paperN[i, j] - gram[i, j])); scale = max(scale, abs(gram[i, j]))
-        } }
+        if sym.count == mm * mm && paper.count == mm * mm {
+            sym.withUnsafeMutableBufferPointer { gp in
+                // Symmetrize: G is symmetric in exact arithmetic; average the two computed halves.
+                for i in 0..<mm { for j in (i + 1)..<max(i + 1, mm) {
+                    let s = 0.5 * (gp[i * mm + j] + gp[j * mm + i]); gp[i * mm + j] = s; gp[j * mm + i] = s
+                } }
+                paper.withUnsafeBufferPointer { pp in
+                    for t in 0..<(mm * mm) { disc = max(disc, abs(pp[t] - gp[t])); scale = max(scale, abs(gp[t])) }
+                }
+            }
+        }
+        let gram = Matrix(order: mm, rowMajor: sym), paperN = Matrix(order: mm, rowMajor: paper)
         return GramResult(gram: gram, bound: Matrix(order: mm, rowMajor: eb),
                           cosine: DirectConvolution.cosine(fromGram: gram), padding: p.padding,
                           paperForm: paperN, paperDiscrepancy: disc,

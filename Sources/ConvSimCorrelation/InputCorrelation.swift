@@ -83,13 +83,33 @@ public struct InputCorrelations: Sendable {
 ///
 /// Linear correlations use transforms of size `n ≥ H + kh − 1` (per axis), so
 /// lags `|d| ≤ k − 1` never wrap; circular ones use exactly `H×W`.
+///
+/// Large images with small lag windows (linear correlations only) are summed directly in the
+/// lag domain instead (`LagCorrelation`: no transform, a tighter bound), when
+/// `LagCorrelation.prefersLagDomain` says it costs less; `algorithm` overrides the rule.
 public final class CorrelationAccumulator {
+    /// How the correlations are computed.
+    public enum Algorithm: String, Sendable, CaseIterable {
+        /// `lagDomain` when `LagCorrelation.prefersLagDomain` says it costs less (never for
+        /// circular correlations), else `fourier`.
+        case automatic
+        /// Through FFTW: spectra summed, one inverse transform per channel pair.
+        case fourier
+        /// Direct sums at each lag (`LagCorrelation`); linear correlations only.
+        case lagDomain
+    }
+
     public let channels: Int
     public let height: Int
     public let width: Int
     public let lags: LagWindow
     public let circular: Bool
     public private(set) var images = 0
+    /// Whether this accumulator sums in the lag domain (`LagCorrelation`) instead of the spectra.
+    public let lagDomain: Bool
+    /// Lag-domain sums (layout of `InputCorrelations.values`, entries `a ≤ b` only); empty for
+    /// the Fourier path.
+    let lagSums: ZeroedDoubles
     let fft: RealFFT2D
     /// One transform per worker: `ffts[0]` is `fft`; large images get one more per thread, and
     /// their channels (then their channel pairs) are transformed in parallel — each channel's
@@ -104,7 +124,9 @@ public final class CorrelationAccumulator {
     let channelSpectra: ZeroedDoubles
     var normProducts: [Double]    // per pair: Σ ‖x_c‖‖x_c'‖
 
-    public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool) throws {
+    /// - Throws: `invalidArgument` for `.lagDomain` with circular correlations; `outOfMemory`.
+    public init(channels: Int, height: Int, width: Int, lags: LagWindow, circular: Bool,
+                algorithm: Algorithm = .automatic) throws {
         self.channels = channels
         self.height = height
         self.width = width
@@ -112,18 +134,36 @@ public final class CorrelationAccumulator {
         self.circular = circular
         let n1 = circular ? height : RealFFT2D.smoothSize(atLeast: height + lags.maxLagY)
         let n2 = circular ? width : RealFFT2D.smoothSize(atLeast: width + lags.maxLagX)
-        fft = try RealFFT2D(n1, n2)
-        let workers = n1 * n2 >= CorrelationAccumulator.parallelSize ? min(channels * (channels + 1) / 2, max(1, Parallel.threads)) : 1
-        var ffts = [fft]
-        for _ in 1..<max(1, workers) { ffts.append(try RealFFT2D(n1, n2)) }
-        self.ffts = ffts
-        spec = 2 * n1 * fft.halfWidth
+        switch algorithm {
+        case .automatic:
+            lagDomain = !circular && LagCorrelation.prefersLagDomain(channels: channels, height: height, width: width,
+                                                                     lags: lags, transform: n1, n2)
+        case .fourier: lagDomain = false
+        case .lagDomain:
+            guard !circular else { throw ConvSimError.invalidArgument("circular correlations are computed through the transforms only") }
+            lagDomain = true
+        }
         let pairs = channels * (channels + 1) / 2
-        guard let sums = ZeroedDoubles(count: pairs * spec), let channelSpectra = ZeroedDoubles(count: channels * spec) else {
+        if lagDomain {
+            // A 1×1 placeholder transform: `result()` of the lag domain never uses it.
+            fft = try RealFFT2D(1, 1)
+            ffts = [fft]
+            spec = 0
+        } else {
+            fft = try RealFFT2D(n1, n2)
+            let workers = n1 * n2 >= CorrelationAccumulator.parallelSize ? min(pairs, max(1, Parallel.threads)) : 1
+            var ffts = [fft]
+            for _ in 1..<max(1, workers) { ffts.append(try RealFFT2D(n1, n2)) }
+            self.ffts = ffts
+            spec = 2 * n1 * fft.halfWidth
+        }
+        guard let sums = ZeroedDoubles(count: pairs * spec), let channelSpectra = ZeroedDoubles(count: channels * spec),
+              let lagSums = ZeroedDoubles(count: lagDomain ? channels * channels * lags.count : 0) else {
             throw ConvSimError.outOfMemory(what: "the spectra of \(channels)-channel \(height)×\(width) images (\(8 * (pairs + channels) * spec) bytes)")
         }
         self.sums = sums
         self.channelSpectra = channelSpectra
+        self.lagSums = lagSums
         normProducts = [Double](repeating: 0, count: pairs)
     }
 
@@ -143,6 +183,17 @@ public final class CorrelationAccumulator {
         norms.initialize(repeating: 0, count: max(channels, 1))
         let ffts = ffts, all = channelSpectra.pointer, sumsAll = sums.pointer
         let shared = Shared(norms: norms, all: all, sums: sumsAll)
+        let pairs = (0..<channels).flatMap { a in (a..<channels).map { (a, $0) } }
+        if lagDomain {
+            x.values.withUnsafeBufferPointer { xv in
+                guard let base = xv.baseAddress else { return }
+                for c in 0..<channels { norms[c] = Self.norm(base + c * height * width, count: height * width) }
+                LagCorrelation.add(base, channels: channels, height: height, width: width, lags: lags, into: lagSums.pointer)
+            }
+            for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms[a] * norms[b] }
+            images += 1
+            return
+        }
         x.values.withUnsafeBufferPointer { xv in
             guard let base = xv.baseAddress else { return }
             let input = SharedInput(values: base)
@@ -161,14 +212,13 @@ public final class CorrelationAccumulator {
                             s2 += v * v
                         }
                     }
-                    shared.norms[c] = FloatingPointBounds.inflate(s2, operations: height * width).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
+                    shared.norms[c] = Self.normBound(s2, count: height * width)
                     f.forward()
                     (shared.all + c * spec).update(from: f.spectrum, count: spec)
                 }
             }
         }
         // Each channel pair's cross-power spectrum, added to its sum (worker k takes pairs k, k + w, …).
-        let pairs = (0..<channels).flatMap { a in (a..<channels).map { (a, $0) } }
         Self.inParallel(ffts.count) { k in
             for q in stride(from: k, to: pairs.count, by: ffts.count) {
                 let (a, b) = pairs[q]
@@ -186,6 +236,18 @@ public final class CorrelationAccumulator {
         }
         for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms[a] * norms[b] }
         images += 1
+    }
+
+    /// An upper bound of `‖x‖₂` from `s2 = fl(Σ x²)` over `count` samples.
+    static func normBound(_ s2: Double, count: Int) -> Double {
+        FloatingPointBounds.inflate(s2, operations: count).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
+    }
+
+    /// `normBound` of `count` samples at `p`, summed in order.
+    static func norm(_ p: UnsafePointer<Double>, count: Int) -> Double {
+        var s2 = 0.0
+        for i in 0..<count { s2 += p[i] * p[i] }
+        return normBound(s2, count: count)
     }
 
     /// `body(k)` for `k` in `0..<workers`: on the toolkit's threads when more than one.
@@ -207,6 +269,8 @@ public final class CorrelationAccumulator {
     public func merge(_ other: CorrelationAccumulator) {
         let src = other.sums.pointer, dst = sums.pointer
         for t in 0..<min(sums.count, other.sums.count) { dst[t] += src[t] }
+        let lagSrc = other.lagSums.pointer, lagDst = lagSums.pointer
+        for t in 0..<min(lagSums.count, other.lagSums.count) { lagDst[t] += lagSrc[t] }
         for p in normProducts.indices { normProducts[p] += other.normProducts[p] }
         images += other.images
     }
@@ -215,6 +279,7 @@ public final class CorrelationAccumulator {
     /// transforms run in parallel for large images (each pair writes only its own entries,
     /// `(a, b, ·)` and `(b, a, ·)`, in the same order as on one thread).
     public func result() -> InputCorrelations {
+        if lagDomain { return lagResult() }
         var r = InputCorrelations.zero(channels: channels, lags: lags, circular: circular)
         r.images = images
         let n1 = fft.n1, n2 = fft.n2, spec = spec, lags = lags, channels = channels
@@ -252,6 +317,30 @@ public final class CorrelationAccumulator {
                 }
             }
         }
+        return r
+    }
+
+    /// The lag-domain sums with their bound `γ_k · Σ_images ‖x_a‖‖x_b‖` (`LagCorrelation`),
+    /// mirrored: `R_ba(d) = R_ab(−d)`.
+    func lagResult() -> InputCorrelations {
+        var r = InputCorrelations.zero(channels: channels, lags: lags, circular: circular)
+        r.images = images
+        let k = LagCorrelation.roundings(height: height, width: width, images: images)
+        let gamma = FloatingPointBounds.gamma(k)
+        let sums = lagSums.pointer
+        for a in 0..<channels { for b in a..<channels {
+            // normProducts: `images` products of upper bounds, summed (inflated for that rounding).
+            let e = FloatingPointBounds.inflate(gamma * normProducts[pairIndex(a, b)], operations: images + 4)
+            for dy in -lags.maxLagY...lags.maxLagY { for dx in -lags.maxLagX...lags.maxLagX {
+                // Same channel: only d ⪰ 0 was summed; R_aa(d) = R_aa(−d).
+                let stored = a == b && (dy < 0 || (dy == 0 && dx < 0)) ? lags.index(-dy, -dx) : lags.index(dy, dx)
+                let v = sums[(a * channels + b) * lags.count + stored]
+                r.values[r.index(a, b, dy, dx)] = v
+                r.bound[r.index(a, b, dy, dx)] = e
+                r.values[r.index(b, a, -dy, -dx)] = v
+                r.bound[r.index(b, a, -dy, -dx)] = e
+            } }
+        } }
         return r
     }
 

@@ -588,9 +588,12 @@ public enum IOFiles {
     }
 
     /// The size in bytes of the file at `path` (0 if unknown).
+    /// (`stat(2)`: FileManager's attributes would also look up the owner's name in the user
+    /// database, a read of /etc/passwd and /etc/group on every input.)
     static func fileSize(_ path: String) -> Int {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        return (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        var st = stat()
+        guard stat(path, &st) == 0 else { return 0 }
+        return Int(exactly: st.st_size) ?? Int.max
     }
 
     /// Writes `data` to `path` atomically: to a temporary file in the same directory,
@@ -626,12 +629,40 @@ public enum IOFiles {
             unlink(temp.path)
             throw ConvSimError.writeFailed(path: path, reason: failure)
         }
-        if rename(temp.path, url.path) != 0 {
+        if !moveIntoPlace(temp.path, url.path) {
             let why = String(cString: strerror(errno))
             unlink(temp.path)
             throw ConvSimError.writeFailed(path: path, reason: why)
         }
     }
+
+    /// Moves the finished file `temp` to `path`, atomically: a reader sees the old file or the
+    /// new one, never a part. When `path` is an existing regular file the two are swapped
+    /// (`renameat2` with `RENAME_EXCHANGE`) and the old one, now at `temp`, is unlinked; else
+    /// (no file yet, a file system without exchange, a C library without `renameat2`) `rename(2)`.
+    /// Why not always `rename`: ext4 flushes a file renamed over an existing one (its
+    /// `auto_da_alloc` "replace via rename" heuristic), which made rewriting a 19 MB gradient cost
+    /// 13–15 ms instead of 4–5. No `fsync` either way: atomic, not durable.
+    /// Returns false with `errno` set when the file could not be moved.
+    static func moveIntoPlace(_ temp: String, _ path: String) -> Bool {
+        var st = stat()
+        if let exchange = renameExchange, lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+           exchange(AT_FDCWD, temp, AT_FDCWD, path, 2 /* RENAME_EXCHANGE */) == 0 {
+            unlink(temp)   // the old file; if this fails a hidden leftover remains, the output is in place
+            return true
+        }
+        return rename(temp, path) == 0
+    }
+
+    /// glibc's `renameat2` (2.28 and later), looked up at run time: Swift's Glibc module does not
+    /// declare it.
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    #if canImport(Glibc)
+    private static let renameExchange: RenameAt2? =
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0) /* RTLD_DEFAULT */, "renameat2").map { unsafeBitCast($0, to: RenameAt2.self) }
+    #else
+    private static let renameExchange: RenameAt2? = nil
+    #endif
 
     /// Writes `data` at byte `offset` of the file at `path` (created if missing), after cutting
     /// the file to `offset` bytes, and syncs it to disk: the append of an append-only log whose

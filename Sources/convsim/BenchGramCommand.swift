@@ -22,7 +22,8 @@ struct BenchGramCommand: ParsableCommand {
         Peers (scripts/bench_gram_numpy.py, OPENBLAS_* unset in that child only): NumPy im2col \
         in slabs + BLAS, NumPy FFT, and PyTorch unfold / conv2d (float64) when torch imports.
         Goals: FFT ≥ 20× faster than direct; ≥ 2× faster than the best peer, in process and \
-        end to end (convsim gram on the crops as a .npy); within 3× of the FFTW floor; \
+        end to end (convsim gram on the crops as a .npy, the matrices written with --npy; \
+        its --json run is shown too); within 3× of the FFTW floor; \
         peak memory at N = 10,000 within 1.5× of N = 1,000.
 
         Examples:
@@ -71,7 +72,9 @@ struct BenchGramCommand: ParsableCommand {
             let floor = try setup.fftFloor(count: n)
             progress("  floor   \(Fmt.f(floor.seconds, 4)) s (FFTW r2c of every channel + cross-power spectra, 1 thread)")
             let cli = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads)
-            progress("  cli     \(Fmt.f(cli.seconds, 4)) s (convsim gram on a .npy, end to end)")
+            progress("  cli     \(Fmt.f(cli.seconds, 4)) s (convsim gram on a .npy, end to end, --npy output)")
+            let cliJSON = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads, json: true)
+            progress("  cli     \(Fmt.f(cliJSON.seconds, 4)) s (the same with --json)")
 
             // The direct reference (O(N·H·W·M·m), minutes at N = 5·10⁴): skipped with --skip-direct.
             var tDirect = Double.nan, relFD = Double.nan
@@ -94,7 +97,7 @@ struct BenchGramCommand: ParsableCommand {
                 } else { progress("  numpy   \(numpyNote)") }
             }
 
-            let relCLI = maxRelativeDifference(fast.gram.values, cli.gram)
+            let relCLI = max(maxRelativeDifference(fast.gram.values, cli.gram), maxRelativeDifference(fast.gram.values, cliJSON.gram))
             let relFN = numpy.map { np in
                 ([np.im2colGram, np.fftGram] + (np.torch.map { [$0.unfoldGram, $0.convGram] } ?? []))
                     .map { maxRelativeDifference(fast.gram.values, $0) }.max() ?? 0
@@ -119,6 +122,7 @@ struct BenchGramCommand: ParsableCommand {
                     ("max_relative_difference_fft_direct", skipDirect ? .null : .number(relFD)),
                     ("fftw_floor_seconds", .number(floor.seconds)), ("fft_over_floor", .number(tFFT / floor.seconds)),
                     ("cli_seconds", .number(cli.seconds)), ("cli_over_floor", .number(cli.seconds / floor.seconds)),
+                    ("cli_json_seconds", .number(cliJSON.seconds)),
                     ("max_relative_difference_fft_cli", .number(relCLI)),
                     ("certified_relative_bound_fft", .number(maxBound / scale)),
                 ]
@@ -143,7 +147,8 @@ struct BenchGramCommand: ParsableCommand {
                     print("  direct (summation reference)      \(Fmt.f(tDirect, 4, width: 9)) s   ratio direct/FFT = \(Fmt.f(tDirect / tFFT, 1))×  (goal ≥ 20×)")
                 }
                 print("  FFTW floor (FFTs + spectra, 1 thr) \(Fmt.f(floor.seconds, 4, width: 8)) s   FFT/floor = \(Fmt.f(tFFT / floor.seconds, 2))×  (goal ≤ 3×)")
-                print("  convsim gram CLI, end to end      \(Fmt.f(cli.seconds, 4, width: 9)) s   CLI/floor = \(Fmt.f(cli.seconds / floor.seconds, 2))×  (reads the .npy, prints JSON)")
+                print("  convsim gram CLI, end to end      \(Fmt.f(cli.seconds, 4, width: 9)) s   CLI/floor = \(Fmt.f(cli.seconds / floor.seconds, 2))×  (reads the .npy, writes --npy files)")
+                print("  the same CLI with --json          \(Fmt.f(cliJSON.seconds, 4, width: 9)) s   (\(Fmt.f(cliJSON.seconds / cli.seconds, 2))× the --npy run: 3·M² numbers as text)")
                 if let np = numpy {
                     print("  NumPy im2col in slabs + BLAS      \(Fmt.f(np.im2colSeconds, 4, width: 9)) s   ratio = \(Fmt.f(np.im2colSeconds / tFFT, 2))×")
                     print("  NumPy FFT (this algorithm)        \(Fmt.f(np.fftSeconds, 4, width: 9)) s   ratio = \(Fmt.f(np.fftSeconds / tFFT, 2))×")

@@ -36,6 +36,7 @@ extension ConvSim {
             print(version)
             return
         }
+        HugePages.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()

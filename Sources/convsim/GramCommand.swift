@@ -28,6 +28,7 @@ struct GramCommand: ParsableCommand {
           convsim gram --input data/images/astronaut.png --kernels data/weights/mtcnn.safetensors --layer pnet.conv1.weight
           convsim gram --input data/images --gray --kernels bank.npy --padding valid --json
           convsim gram --input crops.npy --kernels model.safetensors --layer features.3.weight --stride 2 --groups 32
+          convsim gram --input crops.npy --kernels bank.npy --npy out/bank   # out/bank-gram.npy, -bound, -cosine
           convsim gram --stats all.stats --kernels bank.npy        # statistics from `convsim stats build`
         """)
 
@@ -41,6 +42,8 @@ struct GramCommand: ParsableCommand {
     var oneDimensional = false
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+    @Option(name: .customLong("npy"), help: ArgumentHelp("Also write the matrices as float64 .npy files (M×M): PREFIX-gram.npy, PREFIX-bound.npy (the certified bound of each entry) and PREFIX-cosine.npy — the data without 3·M² numbers formatted as text.", valueName: "prefix"))
+    var npy: String?
     @Option(help: "Stride S or SY,SX (PyTorch Conv2d stride), each 1…64: the Gram of the feature maps sampled every S positions.")
     var stride = "1"
     @Option(help: "Dilation D or DY,DX (PyTorch Conv2d dilation), each 1…64: kernel taps D apart.")
@@ -61,6 +64,7 @@ struct GramCommand: ParsableCommand {
         if !inputOptions.inputs.isEmpty && stats != nil { throw ValidationError("--stats and --input exclude each other") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
         _ = try lattice()
+        if let npy, npy.isEmpty || npy.hasSuffix("/") { throw ValidationError("--npy needs a file name prefix (got '\(npy)'): e.g. --npy out/layer1 writes out/layer1-gram.npy") }
     }
 
     func run() throws {
@@ -96,6 +100,11 @@ struct GramCommand: ParsableCommand {
             result = try result.requireFinite()
             if let b, let moments {
                 result = try moments.biased(result, kernels: bank, bias: b).requireFinite()
+            }
+            if let npy {
+                for (suffix, matrix) in [("gram", result.gram), ("bound", result.bound), ("cosine", result.cosine)] {
+                    try NPY.write(matrix.values, shape: [matrix.rows, matrix.columns], dtype: .float64, to: "\(npy)-\(suffix).npy")
+                }
             }
             if json {
                 renderJSON(result, layerName: name, bank: weights, bias: b != nil).printLine()

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import ConvSimCore
 import ConvSimIO
+import ConvSimCorrelation
 @testable import convsim
 
 /// The CLI in-process: every example its help shows parses, bad flags are refused with a message
@@ -109,5 +110,29 @@ import ConvSimIO
         try run(["stats", "merge", p("a.stats"), p("b.stats"), "--out", p("ab.stats")])
         let one = try Data(contentsOf: URL(fileURLWithPath: p("all.stats"))), merged = try Data(contentsOf: URL(fileURLWithPath: p("ab.stats")))
         #expect(!one.isEmpty && one == merged)
+    }
+
+    /// `gram --npy PREFIX` writes the Gram, its bound and the cosines as M×M float64 .npy files,
+    /// the same bytes as the library's result; a prefix that names a folder is refused.
+    @Test func gramWritesMatricesAsNPY() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        var rng = SeededRandom(seed: 9)
+        let images = (0..<(2 * 3 * 9 * 7)).map { _ in rng.gaussian() }, kernels = (0..<(5 * 3 * 9)).map { _ in rng.gaussian() }
+        try NPY.write(images, shape: [2, 3, 9, 7], to: p("x.npy"))
+        try NPY.write(kernels, shape: [5, 3, 3, 3], to: p("k.npy"))
+        var c = try ConvSim.parseAsRoot(["gram", "--input", p("x.npy"), "--kernels", p("k.npy"), "--npy", p("out/layer")])
+        try c.run()
+        let bank = KernelBank(count: 5, channels: 3, kernelHeight: 3, kernelWidth: 3, values: kernels)
+        let signals = (0..<2).map { i in Signal(channels: 3, height: 9, width: 7, values: Array(images[(i * 189)..<((i + 1) * 189)])) }
+        let expected = try CorrelationGram.gram(inputs: signals, kernels: bank, padding: .same)
+        for (suffix, matrix) in [("gram", expected.gram), ("bound", expected.bound), ("cosine", expected.cosine)] {
+            let a = try NPY.read(path: p("out/layer-\(suffix).npy"))
+            #expect(a.shape == [5, 5], "\(suffix)")
+            #expect(a.values.elementsEqual(matrix.values) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(suffix)")
+        }
+        #expect(throws: (any Error).self) { _ = try ConvSim.parseAsRoot(["gram", "--input", p("x.npy"), "--kernels", p("k.npy"), "--npy", p("out") + "/"]) }
     }
 }

@@ -798,4 +798,29 @@ import Testing
         #expect(left.isEmpty, "temporary files left: \(left)")
         try? FileManager.default.removeItem(atPath: d)
     }
+
+    @Test("rewriting a file swaps the new one into place: the new bytes, a readable old file until then, no temporary file left; a symlink is replaced, not followed")
+    func rewriteSwapsIntoPlace() throws {
+        let d = temp()
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let path = d + "/g.npy"
+        try IOFiles.writeAtomically(Data("first".utf8), to: path)
+        let held = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))   // a reader of the old file
+        try IOFiles.writeAtomically(Data("second, longer".utf8), to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "second, longer")
+        #expect(String(decoding: held.readDataToEndOfFile(), as: UTF8.self) == "first")
+        try held.close()
+        try IOFiles.writeAtomically(Data("3".utf8), to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "3")
+        // A symlink at the destination is replaced by the file (as rename(2) does), its target untouched.
+        try IOFiles.writeAtomically(Data("target".utf8), to: d + "/target")
+        try FileManager.default.createSymbolicLink(atPath: d + "/link", withDestinationPath: d + "/target")
+        try IOFiles.writeAtomically(Data("new".utf8), to: d + "/link")
+        #expect(try String(contentsOfFile: d + "/target", encoding: .utf8) == "target")
+        #expect(try String(contentsOfFile: d + "/link", encoding: .utf8) == "new")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: d + "/link")) == nil)
+        let left = try FileManager.default.contentsOfDirectory(atPath: d).filter { $0.contains(".tmp-") }
+        #expect(left.isEmpty, "temporary files left: \(left)")
+    }
 }
