@@ -1,4 +1,5 @@
 import CLAPACK
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +37,15 @@ package enum OpenBLAS {
         }
         fail("OpenBLAS could not be opened (\(errors.joined(separator: "; "))); install it: apt-get install libopenblas0 (or libopenblas-dev)")
     }()
+
+    /// Opens the library now on a background thread, so that its `dlopen` — about 2.5 ms here,
+    /// relocating a 36 MB library and libgfortran — overlaps the caller's own reading and
+    /// decoding instead of stalling its first BLAS call (which then finds it open, or waits for
+    /// the one opening: `handle` is initialized once). For commands that will multiply
+    /// matrices; a missing library is still reported by name, with status 2.
+    package static func preload() {
+        DispatchQueue.global().async { _ = handle }
+    }
 
     static func symbol<T>(_ name: String, as type: T.Type) -> T {
         guard let p = dlsym(handle, name) else {

@@ -40,12 +40,17 @@ public final class BoundaryAccumulator {
         let pY = padding.offsets(input: x.height, kernel: kh)
         let pX = padding.offsets(input: x.width, kernel: kw)
         var patch = [Double](repeating: 0, count: order)
+        // In rows inside `pY`, only the columns left and right of `pX` (in order): the frame,
+        // without visiting the interior.
+        let leftEnd = min(max(pX.lowerBound, fullX.lowerBound), fullX.upperBound)
+        let rightStart = max(min(pX.upperBound, fullX.upperBound), leftEnd)
         for sy in fullY {
-            let rowInside = pY.contains(sy)
-            for sx in fullX {
-                if rowInside && pX.contains(sx) { continue }
-                DirectConvolution.gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: false, into: &patch)
-                sum.add(patch)
+            let columns = pY.contains(sy) ? [fullX.lowerBound..<leftEnd, rightStart..<fullX.upperBound] : [fullX]
+            for range in columns {
+                for sx in range {
+                    DirectConvolution.gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: false, into: &patch)
+                    sum.add(patch)
+                }
             }
         }
     }

@@ -243,11 +243,10 @@ public final class CorrelationAccumulator {
         FloatingPointBounds.inflate(s2, operations: count).squareRoot() * (1 + FloatingPointBounds.unitRoundoff)
     }
 
-    /// `normBound` of `count` samples at `p`, summed in order.
+    /// `normBound` of `count` samples at `p`, summed in `LagCorrelation.dot`'s 8 lanes (any
+    /// summation order is within `normBound`'s `γ_count`).
     static func norm(_ p: UnsafePointer<Double>, count: Int) -> Double {
-        var s2 = 0.0
-        for i in 0..<count { s2 += p[i] * p[i] }
-        return normBound(s2, count: count)
+        normBound(LagCorrelation.dot(p, p, count), count: count)
     }
 
     /// `body(k)` for `k` in `0..<workers`: on the toolkit's threads when more than one.

@@ -69,6 +69,7 @@ struct GramCommand: ParsableCommand {
 
     func run() throws {
         parallel.apply()
+        OpenBLAS.preload()   // the Gram's products need it; opened while the inputs are read
         do {
             let (name, weights) = try kernelOptions.load()
             // A grouped convolution is the dense one with each kernel on its group's channels.
