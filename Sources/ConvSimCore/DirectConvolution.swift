@@ -79,6 +79,11 @@ public enum DirectConvolution {
         return g
     }
 
+    private struct CosineBuffers: @unchecked Sendable {
+        let src: UnsafePointer<Double>
+        let dst: UnsafeMutablePointer<Double>
+    }
+
     /// Cosine matrix `C_ij = G_ij / sqrt(G_ii G_jj)` of a square Gram `G`; `nan` where a feature
     /// map is zero (the cosine is undefined there). Each entry is one product, one square root
     /// and one division in binary64 (relative error at most `3u` beyond the error of `G` itself;
@@ -88,12 +93,21 @@ public enum DirectConvolution {
         let m = min(g.rows, g.columns), stride = g.columns
         let c = HugePages.doubles(count: m * m) { out in
             g.values.withUnsafeBufferPointer { gp in
-                for i in 0..<m {
-                    for j in 0..<m {
-                        let d = (gp[i * stride + i] * gp[j * stride + j]).squareRoot()
-                        out[i * m + j] = d > 0 ? gp[i * stride + j] / d : .nan
+                guard let src = gp.baseAddress, let dst = out.baseAddress else { return }
+                let io = CosineBuffers(src: src, dst: dst)
+                // Rows in blocks of 64 on the toolkit's threads (each entry computed alone: the
+                // same bytes on any thread count).
+                let rowsPerBlock = 64
+                let blocks = (m + rowsPerBlock - 1) / rowsPerBlock
+                let body: @Sendable (Int) -> Void = { b in
+                    for i in (b * rowsPerBlock)..<min(m, (b + 1) * rowsPerBlock) {
+                        for j in 0..<m {
+                            let d = (io.src[i * stride + i] * io.src[j * stride + j]).squareRoot()
+                            io.dst[i * m + j] = d > 0 ? io.src[i * stride + j] / d : .nan
+                        }
                     }
                 }
+                if blocks > 1 { Parallel.forEach(blocks: blocks, body) } else { for b in 0..<blocks { body(b) } }
             }
         }
         return Matrix(order: m, rowMajor: c)
