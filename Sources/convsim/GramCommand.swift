@@ -16,7 +16,9 @@ struct GramCommand: ParsableCommand {
         abstract: "Exact feature-map Gram and cosine matrices of a kernel bank on one or many inputs.",
         discussion: """
         G_ij = Σ_inputs <F_i, F_j>, computed from kernel and input correlations through FFTW \
-        (T1 for full/circular padding, T1b's boundary correction for valid/same), or directly. \
+        (T1 for full/circular padding, T1b's boundary correction for valid/same; images of \
+        256×256 and more with 3×3 kernels sum their correlations directly in the lag domain, \
+        which is faster there and has a tighter bound), or directly. \
         Every entry carries a certified a-priori rounding-error bound. The fft method also \
         reports how far the paper's Toeplitz form <K_i ⋆ K_j, X ⋆ X> is from the exact value.
 
@@ -36,7 +38,7 @@ struct GramCommand: ParsableCommand {
     @OptionGroup var kernelOptions: KernelOptions
     @Option(help: "Padding: valid, same, full or circular (PyTorch conv2d semantics, stride 1).")
     var padding: Padding = .same
-    @Option(help: "fft (correlations through FFTW) or direct (summation reference).")
+    @Option(help: "fft (the correlation route: input correlations through FFTW, or in the lag domain for large images and small kernels) or direct (summation reference).")
     var method: Method = .fft
     @Flag(name: .customLong("one-dimensional"), help: "Read 2-D .npy arrays as (C, L) 1-D signals.")
     var oneDimensional = false
