@@ -262,10 +262,13 @@ public final class CorrelationAccumulator {
     }
     struct SharedInput: @unchecked Sendable { let values: UnsafePointer<Double> }
 
-    /// Adds what `other` (same shape) accumulated: the sums of its spectra and norm products.
-    /// A sum of `N` images in any grouping has at most `N − 1` additions per entry, so the
-    /// bound of `result()` (built for `images` images) still holds.
+    /// Adds what `other` (same shape) accumulated: the sums of its spectra (or lag-domain sums)
+    /// and norm products. A sum of `N` images in any grouping has at most `N − 1` additions per
+    /// entry, so the bound of `result()` (built for `images` images) still holds. Both must use
+    /// the same algorithm — always so for accumulators made with `.automatic` (the rule depends
+    /// on the shape only); mixing explicit algorithms is a programming error.
     public func merge(_ other: CorrelationAccumulator) {
+        precondition(other.lagDomain == lagDomain, "merging a lag-domain and a Fourier correlation accumulator")
         let src = other.sums.pointer, dst = sums.pointer
         for t in 0..<min(sums.count, other.sums.count) { dst[t] += src[t] }
         let lagSrc = other.lagSums.pointer, lagDst = lagSums.pointer
