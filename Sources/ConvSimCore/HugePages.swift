@@ -48,15 +48,11 @@ package enum HugePages {
     /// 2,600 page faults and ~3 ms less. Called once, first thing, by the CLI; the numbers are
     /// the same, only where they live changes.
     package static func keepFreedMemory() {
-        #if canImport(Glibc)
-        // `mallopt` and its parameters (<malloc.h>, which Swift's Glibc module leaves out):
-        // M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+        // `mallopt` and its parameters (<malloc.h>): M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0) /* RTLD_DEFAULT */, "mallopt") else { return }
-        let mallopt = unsafeBitCast(f, to: Mallopt.self)
+        guard let mallopt = CLibrary.function("mallopt", as: Mallopt.self) else { return }
         _ = mallopt(-3, 64 << 20)
         _ = mallopt(-1, 256 << 20)
-        #endif
     }
 }
 

@@ -654,15 +654,9 @@ public enum IOFiles {
         return rename(temp, path) == 0
     }
 
-    /// glibc's `renameat2` (2.28 and later), looked up at run time: Swift's Glibc module does not
-    /// declare it.
+    /// glibc's `renameat2` (2.28 and later; `CLibrary`).
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
-    #if canImport(Glibc)
-    private static let renameExchange: RenameAt2? =
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0) /* RTLD_DEFAULT */, "renameat2").map { unsafeBitCast($0, to: RenameAt2.self) }
-    #else
-    private static let renameExchange: RenameAt2? = nil
-    #endif
+    private static let renameExchange = CLibrary.function("renameat2", as: RenameAt2.self)
 
     /// Writes `data` at byte `offset` of the file at `path` (created if missing), after cutting
     /// the file to `offset` bytes, and syncs it to disk: the append of an append-only log whose
