@@ -99,7 +99,7 @@ public enum DirectConvolution {
                 // same bytes on any thread count).
                 let rowsPerBlock = 64
                 let blocks = (m + rowsPerBlock - 1) / rowsPerBlock
-                let body: @Sendable (Int) -> Void = { b in
+                Parallel.forEach(blocks: blocks) { b in
                     for i in (b * rowsPerBlock)..<min(m, (b + 1) * rowsPerBlock) {
                         for j in 0..<m {
                             let d = (io.src[i * stride + i] * io.src[j * stride + j]).squareRoot()
@@ -107,7 +107,6 @@ public enum DirectConvolution {
                         }
                     }
                 }
-                if blocks > 1 { Parallel.forEach(blocks: blocks, body) } else { for b in 0..<blocks { body(b) } }
             }
         }
         return Matrix(order: m, rowMajor: c)

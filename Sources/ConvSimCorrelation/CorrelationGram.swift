@@ -69,9 +69,13 @@ public enum CorrelationGram {
                 // set of an 8-way L1 cache; 32-row tiles thrashed it.)
                 let tile = 8
                 for bi in stride(from: 0, to: mm, by: tile) { for bj in stride(from: bi, to: mm, by: tile) {
-                    for i in bi..<min(bi + tile, mm) { for j in max(i + 1, bj)..<max(max(i + 1, bj), min(bj + tile, mm)) {
-                        let s = 0.5 * (gp[i * mm + j] + gp[j * mm + i]); gp[i * mm + j] = s; gp[j * mm + i] = s
-                    } }
+                    for i in bi..<min(bi + tile, mm) {
+                        let first = max(i + 1, bj), end = min(bj + tile, mm)
+                        guard first < end else { continue }
+                        for j in first..<end {
+                            let s = 0.5 * (gp[i * mm + j] + gp[j * mm + i]); gp[i * mm + j] = s; gp[j * mm + i] = s
+                        }
+                    }
                 } }
                 paper.withUnsafeBufferPointer { pp in
                     for t in 0..<(mm * mm) { disc = max(disc, abs(pp[t] - gp[t])); scale = max(scale, abs(gp[t])) }

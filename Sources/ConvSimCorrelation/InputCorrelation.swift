@@ -170,6 +170,8 @@ public final class CorrelationAccumulator {
     @inline(__always) func pairIndex(_ a: Int, _ b: Int) -> Int { Self.pairIndex(a, b, channels: channels) }
     /// The slot of channel pair `a ≤ b` among the `C(C+1)/2` pairs, in the order (0,0), (0,1), …
     @inline(__always) static func pairIndex(_ a: Int, _ b: Int, channels: Int) -> Int { a * channels - a * (a - 1) / 2 + (b - a) }
+    /// The channel pairs `a ≤ b`, in `pairIndex` order.
+    static func pairs(channels c: Int) -> [(Int, Int)] { (0..<c).flatMap { a in (a..<c).map { (a, $0) } } }
 
     /// Transforms of at least this many samples (256×256) run on several threads.
     static let parallelSize = 1 << 16
@@ -177,28 +179,35 @@ public final class CorrelationAccumulator {
     /// Adds one image (its shape must match the accumulator's).
     public func add(_ x: Signal) {
         precondition(x.channels == channels && x.height == height && x.width == width, "shape mismatch")
-        let n1 = fft.n1, n2 = fft.n2, spec = spec, channels = channels, height = height, width = width
+        let channels = channels, height = height, width = width
         let norms = UnsafeMutablePointer<Double>.allocate(capacity: max(channels, 1))
         defer { norms.deallocate() }
         norms.initialize(repeating: 0, count: max(channels, 1))
-        let ffts = ffts, all = channelSpectra.pointer, sumsAll = sums.pointer
-        let shared = Shared(norms: norms, all: all, sums: sumsAll)
-        let pairs = (0..<channels).flatMap { a in (a..<channels).map { (a, $0) } }
+        let shared = Shared(norms: norms, all: channelSpectra.pointer, sums: sums.pointer)
+        let pairs = Self.pairs(channels: channels)
         if lagDomain {
             x.values.withUnsafeBufferPointer { xv in
                 guard let base = xv.baseAddress else { return }
                 for c in 0..<channels { norms[c] = Self.norm(base + c * height * width, count: height * width) }
                 LagCorrelation.add(base, channels: channels, height: height, width: width, lags: lags, into: lagSums.pointer)
             }
-            for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms[a] * norms[b] }
-            images += 1
-            return
+        } else {
+            addSpectra(x, shared: shared, pairs: pairs)
         }
+        for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms[a] * norms[b] }
+        images += 1
+    }
+
+    /// The Fourier path of `add`: each channel's transform and norm bound (into `shared.norms`),
+    /// then each pair's cross-power spectrum added to its sum.
+    private func addSpectra(_ x: Signal, shared: Shared, pairs: [(Int, Int)]) {
+        let n1 = fft.n1, n2 = fft.n2, spec = spec, channels = channels, height = height, width = width
+        let ffts = ffts
         x.values.withUnsafeBufferPointer { xv in
             guard let base = xv.baseAddress else { return }
             let input = SharedInput(values: base)
             // Each channel's transform (worker k takes channels k, k + w, …).
-            Self.inParallel(ffts.count) { k in
+            Parallel.forEach(blocks: ffts.count) { k in
                 let f = ffts[k]
                 for c in stride(from: k, to: channels, by: ffts.count) {
                     let buf = f.real
@@ -219,7 +228,7 @@ public final class CorrelationAccumulator {
             }
         }
         // Each channel pair's cross-power spectrum, added to its sum (worker k takes pairs k, k + w, …).
-        Self.inParallel(ffts.count) { k in
+        Parallel.forEach(blocks: ffts.count) { k in
             for q in stride(from: k, to: pairs.count, by: ffts.count) {
                 let (a, b) = pairs[q]
                 let sa = shared.all + a * spec, sb = shared.all + b * spec
@@ -234,8 +243,6 @@ public final class CorrelationAccumulator {
                 }
             }
         }
-        for (a, b) in pairs { normProducts[pairIndex(a, b)] += norms[a] * norms[b] }
-        images += 1
     }
 
     /// An upper bound of `‖x‖₂` from `s2 = fl(Σ x²)` over `count` samples.
@@ -247,11 +254,6 @@ public final class CorrelationAccumulator {
     /// summation order is within `normBound`'s `γ_count`).
     static func norm(_ p: UnsafePointer<Double>, count: Int) -> Double {
         normBound(LagCorrelation.dot(p, p, count), count: count)
-    }
-
-    /// `body(k)` for `k` in `0..<workers`: on the toolkit's threads when more than one.
-    static func inParallel(_ workers: Int, _ body: @Sendable (Int) -> Void) {
-        if workers > 1 { Parallel.forEach(blocks: workers, body) } else { body(0) }
     }
 
     /// Buffers shared with the workers, each writing only its own channels' and pairs' parts.
@@ -288,14 +290,14 @@ public final class CorrelationAccumulator {
         let n = Double(n1 * n2)
         let factor = FFTErrorModel.correlationFactor(n1, n2, images: images)
         let u = FloatingPointBounds.unitRoundoff
-        let pairs = (0..<channels).flatMap { a in (a..<channels).map { (a, $0) } }
+        let pairs = Self.pairs(channels: channels)
         let ffts = ffts, sums = SharedInput(values: UnsafePointer(self.sums.pointer)), normProducts = normProducts
         let index: @Sendable (Int, Int, Int, Int) -> Int = { a, b, dy, dx in (a * channels + b) * lags.count + lags.index(dy, dx) }
         r.values.withUnsafeMutableBufferPointer { values in
             r.bound.withUnsafeMutableBufferPointer { bound in
                 guard let v = values.baseAddress, let e = bound.baseAddress else { return }
                 let out = SharedOutput(values: v, bound: e)
-                Self.inParallel(ffts.count) { k in
+                Parallel.forEach(blocks: ffts.count) { k in
                     let f = ffts[k]
                     for q in stride(from: k, to: pairs.count, by: ffts.count) {
                         let (a, b) = pairs[q]

@@ -50,15 +50,12 @@ public enum LagCorrelation {
         1 + ((w + 7) / 8 + 8) + band + (h + band - 1) / band + images
     }
 
-    /// The `(a, b)` pairs `a ≤ b` in `CorrelationAccumulator.pairIndex` order.
-    static func pairs(_ c: Int) -> [(Int, Int)] { (0..<c).flatMap { a in (a..<c).map { (a, $0) } } }
-
     /// Adds one image's correlations to `sums` (layout of `InputCorrelations.values`, only the
     /// entries `a ≤ b` — and for `a = b` the lags `d ⪰ 0` — written; the rest mirrored later).
     /// `x` is `(C, H, W)` row-major.
     static func add(_ x: UnsafePointer<Double>, channels c: Int, height h: Int, width w: Int,
                     lags: LagWindow, into sums: UnsafeMutablePointer<Double>) {
-        let pairs = Self.pairs(c), l = lags.count
+        let pairs = CorrelationAccumulator.pairs(channels: c), l = lags.count
         let bands = (h + band - 1) / band
         let units = pairs.count * bands
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(units * l, 1))
