@@ -105,7 +105,7 @@ public enum ModelAnalysis {
     /// bias (`F_i + b_i𝟙`, Documentation/Theory.md#stride).
     public static func analyze(name: String, bank: KernelBank, groupsOverride: Int?, patchGram: PatchGram?,
                                inputNote: String?, bias: [Double]? = nil, moments: PatchMoments? = nil) throws -> LayerAnalysis {
-        if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
+        if let bad = Finite.firstNonFinite(bank.values) {
             throw ConvSimError.nonFinite(what: "layer '\(name)'", index: bad)
         }
         var notes: [String] = []

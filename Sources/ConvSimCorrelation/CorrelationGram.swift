@@ -50,16 +50,22 @@ public enum CorrelationGram {
     public static func gram(kernels k: KernelBank, patchGram p: PatchGram) -> GramResult {
         precondition(k.channels == p.channels && k.kernelHeight == p.kernelHeight && k.kernelWidth == p.kernelWidth)
         let mm = k.count, m = k.kernelLength
-        var sym = quadraticForm(k, p.matrix)
-        let paper = quadraticForm(k, p.toeplitz)
         let gam = FloatingPointBounds.gamma(2 * m)
         let e = zip(p.bound, p.matrix).map { d, v in d + gam * (abs(v) + d) }
-        var absK = k
-        absK.values = k.values.map(abs)
+        var absBank = k
+        absBank.values = k.values.map(abs)
+        let absK = absBank
+        // The three quadratic forms (Gram, paper form, bound) are independent: one per block on
+        // the cores. Each is the same single-threaded BLAS call on any thread, so the same bytes.
+        let forms = Parallel.map(blocks: 3) { b -> [Double] in
+            b == 0 ? quadraticForm(k, p.matrix) : b == 1 ? quadraticForm(k, p.toeplitz) : quadraticForm(absK, e)
+        }
+        var sym = forms[0]
+        let paper = forms[1]
         // `FloatingPointBounds.inflate(x, operations: 2m)` with its constant hoisted: the same
         // operations on every entry, so the same bytes (262,144 entries at M = 512).
         let g2m = FloatingPointBounds.gamma(2 * m), keep = 1 - g2m, widen = 1 + 2 * FloatingPointBounds.unitRoundoff
-        let eb = quadraticForm(absK, e).map { g2m < 1 ? $0 / keep * widen : .infinity }
+        let eb = forms[2].map { g2m < 1 ? $0 / keep * widen : .infinity }
         var disc = 0.0, scale = 0.0
         if sym.count == mm * mm && paper.count == mm * mm {
             sym.withUnsafeMutableBufferPointer { gp in

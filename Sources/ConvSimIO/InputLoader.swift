@@ -69,7 +69,7 @@ public enum InputLoader {
     /// One signal from its decoded values: finite (else an error naming the flat index in the
     /// file), 8-bit data scaled to [0, 1].
     static func signal(_ values: [Double], _ c: Int, _ h: Int, _ w: Int, dtype: NPY.DType, path: String, offset: Int) throws -> Signal {
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+        if let bad = Finite.firstNonFinite(values) {
             throw ConvSimError.nonFinite(what: path, index: offset + bad)
         }
         return Signal(channels: c, height: h, width: w, values: dtype == .uint8 ? values.map { $0 / 255 } : values)
@@ -186,7 +186,7 @@ public enum KernelLoader {
         let values: [Double]
 
         func bank() throws -> KernelBank {
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            if let bad = Finite.firstNonFinite(values) {
                 throw ConvSimError.nonFinite(what: "layer '\(name)' in \(source)", index: bad)
             }
             return KernelBank(count: shape[0], channels: shape[1], kernelHeight: shape[2], kernelWidth: shape[3], values: values)

@@ -54,7 +54,7 @@ public struct ONNXConvLayer: Sendable {
             guard w.rank == 3 || w.rank == 4, w.shape.allSatisfy({ $0 > 0 }) else {
                 throw bad("weight '\(n.inputs[1])' has shape \(w.shape); expected (M, C/groups, kh, kw) or (M, C/groups, k) with positive axes")
             }
-            guard w.values.allSatisfy({ $0.isFinite }) else { throw bad("weight '\(n.inputs[1])' has a non-finite value") }
+            guard Finite.firstNonFinite(w.values) == nil else { throw bad("weight '\(n.inputs[1])' has a non-finite value") }
             let oneD = w.rank == 3
             let m = w.shape[0], cg = w.shape[1], kh = oneD ? 1 : w.shape[2], kw = w.shape[w.rank - 1]
             let geometry: WindowGeometry

@@ -12,7 +12,7 @@ public enum ConvolutionalSimilarity {
     ///   `ConvSimError.nonFinite` when the bank contains NaN or ±∞.
     public static func evaluate(_ bank: KernelBank, variant: CSVariant, method: Method = .fast,
                                 normalize: Bool = false, gradient: Bool = false) throws -> CSResult {
-        if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
+        if let bad = Finite.firstNonFinite(bank.values) {
             throw ConvSimError.nonFinite(what: "the kernel bank", index: bad)
         }
         let k = normalize ? try Normalization.unitNorm(bank) : bank

@@ -89,7 +89,7 @@ struct MinimizeCommand: ParsableCommand {
         parallel.apply()
         do {
             let (name, bank) = try kernelOptions.load()
-            if let bad = bank.values.firstIndex(where: { !$0.isFinite }) {
+            if let bad = Finite.firstNonFinite(bank.values) {
                 throw ConvSimError.nonFinite(what: "layer '\(name)' in \(kernelOptions.kernels)", index: bad)
             }
             let signals = try inputOptions.namedSignals().map(\.signal)

@@ -53,6 +53,30 @@ import ConvSimCorrelation
         }
     }
 
+    /// `ConvSim.parseSubcommand` (the start-up shortcut: the subcommand parses its own words)
+    /// gives the same command, field for field, as the parse from the root for every example,
+    /// and gives nil — so the root parses and reports — for help, bad flags and unknown words.
+    @Test func subcommandParseEqualsTheRootParse() throws {
+        func dumped(_ c: any ParsableCommand) -> String { var s = ""; dump(c, to: &s); return s }
+        var shortcuts = 0
+        for (_, args) in Self.examples() {
+            let root = try? ConvSim.parseAsRoot(args)
+            guard let sub = ConvSim.parseSubcommand(args) else {
+                #expect(root == nil, "convsim \(args.joined(separator: " ")) parses from the root but not by its subcommand")
+                continue
+            }
+            shortcuts += 1
+            guard let root else { Issue.record("convsim \(args.joined(separator: " ")): only the shortcut parses"); continue }
+            #expect(type(of: sub) == type(of: root))
+            #expect(dumped(sub) == dumped(root), "convsim \(args.joined(separator: " "))")
+        }
+        #expect(shortcuts >= 20)
+        for args in [["cs", "--help"], ["cs", "-h"], ["bench", "--help"], ["bench", "gram", "--help"], ["cs", "--kernels", "k.npy", "--bogus"], ["cs"], ["help", "cs"], ["nosuch", "x"], [],
+                     ["bench", "gram", "--n", "0"], ["gram", "--input", "x.png", "--kernels", "k.npy", "--threads", "0"]] {
+            #expect(ConvSim.parseSubcommand(args) == nil, "convsim \(args.joined(separator: " "))")
+        }
+    }
+
     @Test func badFlagsAreRefusedByName() {
         let cases: [([String], String)] = [
             (["gram", "--input", "x.png", "--kernels", "k.npy", "--threads", "0"], "threads"),
