@@ -13,7 +13,7 @@ public struct GramResult: Sendable {
     /// Refuses a result whose Gram or bound overflowed binary64 (inputs or kernels so large
     /// that `Σ F_i F_j` passes ~1.8e308): no NaN or ∞ is ever reported as a result.
     public func requireFinite() throws -> GramResult {
-        guard gram.values.allSatisfy(\.isFinite), bound.values.allSatisfy(\.isFinite) else {
+        guard Finite.firstNonFinite(gram.values) == nil, Finite.firstNonFinite(bound.values) == nil else {
             throw ConvSimError.invalidArgument("the feature-map Gram overflows binary64 (inputs or kernels too large: products of the values pass 1.8e308); rescale the data, e.g. divide the inputs by a power of two (the cosines do not change)")
         }
         return self
