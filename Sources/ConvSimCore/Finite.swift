@@ -30,7 +30,6 @@ package enum Finite {
     private static func firstNonFinite(_ p: UnsafePointer<Double>, _ lo: Int, _ hi: Int) -> Int? {
         var acc = SIMD8<Double>()
         var i = lo
-
         while i + 8 <= hi {
             acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Double>.self) * 0
             i += 8

@@ -47,6 +47,14 @@ public struct KernelBank: Sendable, Equatable {
         values[(i * kernelLength)..<((i + 1) * kernelLength)]
     }
 
+    /// `|K|`: the same bank with every entry replaced by its absolute value (exact), the bank
+    /// the a-priori rounding bounds are evaluated on.
+    public var magnitudes: KernelBank {
+        var b = self
+        b.values = values.map { abs($0) }
+        return b
+    }
+
     /// The bank made of the kernels at the given indices, in that order.
     public func selecting(_ indices: [Int]) -> KernelBank {
         KernelBank(count: indices.count, channels: channels, kernelHeight: kernelHeight,

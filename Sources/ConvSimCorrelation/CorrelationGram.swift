@@ -52,9 +52,7 @@ public enum CorrelationGram {
         let mm = k.count, m = k.kernelLength
         let gam = FloatingPointBounds.gamma(2 * m)
         let e = zip(p.bound, p.matrix).map { d, v in d + gam * (abs(v) + d) }
-        var absBank = k
-        absBank.values = k.values.map(abs)
-        let absK = absBank
+        let absK = k.magnitudes
         // The three quadratic forms (Gram, paper form, bound) are independent: one per block on
         // the cores. Each is the same single-threaded BLAS call on any thread, so the same bytes.
         let forms = Parallel.map(blocks: 3) { b -> [Double] in

@@ -27,9 +27,7 @@ public enum DirectSimilarity {
         let r = compute(bank, variant: variant, gradient: gradient)
         var result = CSResult(variant: variant, value: r.value, bound: .nan, gradient: r.gradient)
         if withBound {
-            var absBank = bank
-            absBank.values = bank.values.map { abs($0) }
-            let a = compute(absBank, variant: variant, gradient: gradient)
+            let a = compute(bank.magnitudes, variant: variant, gradient: gradient)
             let b = bounds(shape: bank, variant: variant, absValue: a.value, absGradient: a.gradient)
             result.bound = b.value
             result.gradientBound = b.gradient

@@ -164,7 +164,7 @@ public enum ClosedForms {
     /// so that it stays an upper bound (Higham Lemma 3.1, (3.5)).
     public static func roundingBound(_ f: any PairFormula, _ k: KernelBank, _ i: Int, _ j: Int, _ x: Signal,
                                      padding: Padding) -> Double {
-        var ak = k; ak.values = k.values.map(abs)
+        let ak = k.magnitudes
         var ax = x; ax.values = x.values.map(abs)
         let n = roundingCount(kernels: k, input: x)
         let mag = f.evaluate(RingBank(ak), i, j, RingSignal(ax), padding: padding, magnitude: true)

@@ -61,10 +61,8 @@ struct BenchCSCommand: ParsableCommand {
             let tDirect = Clock.since(t0)
             progress("  direct  \(Fmt.f(tDirect, 4)) s")
             // Direct-side bound from CS(|K|), ∂CS(|K|) (fast path on |K| + its bound; not timed).
-            var absBank = bank
-            absBank.values = bank.values.map { abs($0) }
             let dBound = DirectSimilarity.bounds(shape: bank, variant: .symmetric,
-                                                 fastOnAbs: fastEngine.evaluate(absBank, variant: .symmetric, gradient: true))
+                                                 fastOnAbs: fastEngine.evaluate(bank.magnitudes, variant: .symmetric, gradient: true))
             let valueDiff = abs(fast.value - direct.value), valueBound = fast.bound + dBound.value
             var gradOK = true, maxGradDiff = 0.0, maxGradRatio = 0.0
             let len = bank.kernelLength
