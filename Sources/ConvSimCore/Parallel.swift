@@ -24,6 +24,15 @@ package enum Parallel {
         lock.lock(); budget = n; lock.unlock()
     }
 
+    /// `body()` with the thread budget set to `n`, the previous budget restored afterwards
+    /// (how the tests compare one computation across thread counts).
+    package static func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        let before = threads
+        setThreads(n)
+        defer { setThreads(before) }
+        return try body()
+    }
+
     /// Runs `body(block)` for every block in `0..<blocks`, on at most `threads` threads. Blocks
     /// are independent; each writes only its own results.
     package static func forEach(blocks: Int, _ body: @Sendable (Int) -> Void) {

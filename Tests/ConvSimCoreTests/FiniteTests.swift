@@ -7,8 +7,6 @@ import Testing
 @Suite(.serialized) struct FiniteTests {
     @Test func agreesWithTheScalarScan() {
         var rng = SeededRandom(seed: 2026)
-        let before = Parallel.threads
-        defer { Parallel.setThreads(before) }
         let bad: [Double] = [.nan, .infinity, -.infinity, -.nan]
         for trial in 0..<60 {
             let n = [0, 1, 7, 8, 9, 65_535, 65_536, 65_537, 200_003][trial % 9] + Int(rng.next() % 3)
@@ -20,8 +18,7 @@ import Testing
             }
             let expected = v.firstIndex { !$0.isFinite }
             for t in [1, 2] {
-                Parallel.setThreads(t)
-                #expect(Finite.firstNonFinite(v) == expected, "n = \(n), threads = \(t)")
+                #expect(Parallel.withThreads(t) { Finite.firstNonFinite(v) } == expected, "n = \(n), threads = \(t)")
             }
         }
     }

@@ -65,16 +65,12 @@ import ConvSimCore
         var rng = SeededRandom(seed: 7)
         let x = Fixtures.gaussianSignal(3, 300, 290, &rng), y = Fixtures.gaussianSignal(3, 300, 290, &rng)
         let lags = LagWindow(kernelHeight: 3, kernelWidth: 3)
-        let before = Parallel.threads
-        defer { Parallel.setThreads(before) }
-        var results: [InputCorrelations] = []
-        for t in [1, 2, 3] {
-            Parallel.setThreads(t)
+        let results = try [1, 2, 3].map { t in try Parallel.withThreads(t) {
             let acc = try CorrelationAccumulator(channels: 3, height: 300, width: 290, lags: lags, circular: false)
             #expect(acc.lagDomain, "the rule should choose the lag domain for 300×290×3 and 3×3")
             acc.add(x); acc.add(y)
-            results.append(acc.result())
-        }
+            return acc.result()
+        } }
         #expect(results[0].values == results[1].values && results[1].values == results[2].values)
         #expect(results[0].bound == results[1].bound && results[1].bound == results[2].bound)
 

@@ -14,15 +14,11 @@ import Testing
         let images: [(signal: Signal, name: String)] = (0..<(2 * PatchGramAccumulator.blockSize + 5)).map { n in
             (Fixtures.gaussianSignal(2, 6 + n % 3, 7, &rng), "x\(n)")
         }
-        let before = Parallel.threads
-        defer { Parallel.setThreads(before) }
-        var results: [PatchGram] = []
-        for t in [1, 2, 3] {
-            Parallel.setThreads(t)
+        let results = try [1, 2, 3].map { t in try Parallel.withThreads(t) {
             let acc = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
             try acc.add(contentsOf: images)
-            results.append(acc.result())
-        }
+            return acc.result()
+        } }
         #expect(results[0].matrix == results[1].matrix && results[1].matrix == results[2].matrix)
         #expect(results[0].bound == results[1].bound && results[0].images == images.count)
         // One by one: the same quantity up to rounding, inside both bounds.
@@ -52,16 +48,12 @@ import Testing
         var rng = SeededRandom(seed: 5)
         let x = Fixtures.gaussianSignal(3, 256, 257, &rng)
         let lags = LagWindow(kernelHeight: 2, kernelWidth: 3)
-        let before = Parallel.threads
-        defer { Parallel.setThreads(before) }
-        var results: [InputCorrelations] = []
-        for t in [1, 2, 3] {
-            Parallel.setThreads(t)
+        let results = try [1, 2, 3].map { t in try Parallel.withThreads(t) {
             let acc = try CorrelationAccumulator(channels: 3, height: 256, width: 257, lags: lags, circular: circular, algorithm: .fourier)
             #expect(acc.ffts.count == min(6, t))
             acc.add(x); acc.add(x)
-            results.append(acc.result())
-        }
+            return acc.result()
+        } }
         #expect(results[0].values == results[1].values && results[1].values == results[2].values)
         #expect(results[0].bound == results[1].bound && results[1].bound == results[2].bound)
         let direct = InputCorrelations.direct([x, x], lags: lags, circular: circular)

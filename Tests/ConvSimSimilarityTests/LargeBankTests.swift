@@ -32,11 +32,7 @@ import ConvSimCore
     /// lag domain, and the direct sums) give the same bytes on 1, 2 and 3 threads.
     @Test func sameBytesForAnyThreadCount() throws {
         let bank = Fixtures.gaussianBank(64, 70, 3, 3, seed: 7)
-        let before = Parallel.threads
-        defer { Parallel.setThreads(before) }
-        var seen: [[Double]] = []
-        for t in [1, 2, 3] {
-            Parallel.setThreads(t)
+        let seen = try [1, 2, 3].map { t in try Parallel.withThreads(t) {
             var out: [Double] = []
             for algorithm in [SameChannelAlgorithm.fourier, .lagDomain] {
                 let e = try FastSimilarity(shapeOf: bank)
@@ -45,8 +41,8 @@ import ConvSimCore
                 out += [r.value] + r.gradient!
             }
             out.append(DirectSimilarity.compute(Fixtures.gaussianBank(40, 30, 3, 3, seed: 8), variant: .symmetric, gradient: false).value)
-            seen.append(out)
-        }
+            return out
+        } }
         #expect(seen[0] == seen[1] && seen[1] == seen[2])
     }
 
