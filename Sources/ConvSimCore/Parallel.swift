@@ -36,16 +36,32 @@ package enum Parallel {
     /// Runs `body(block)` for every block in `0..<blocks`, on at most `threads` threads. Blocks
     /// are independent; each writes only its own results.
     package static func forEach(blocks: Int, _ body: @Sendable (Int) -> Void) {
-        guard blocks > 0 else { return }
-        let workers = min(blocks, threads)
-        if workers == 1 {
-            for b in 0..<blocks { body(b) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        spread(blocks, body) { w, workers in
             var b = w
             while b < blocks { body(b); b += workers }
         }
+    }
+
+    /// Runs `body(task)` for every task in `0..<tasks`, on at most `threads` threads, each
+    /// thread taking the next task no thread has taken yet: for tasks of unequal cost (one of
+    /// them a file write, say). The caller's results must not depend on which thread runs a task.
+    package static func forEachDynamic(tasks: Int, _ body: @Sendable (Int) -> Void) {
+        let counter = TaskCounter()
+        spread(tasks, body) { _, _ in
+            while let t = counter.take(below: tasks) { body(t) }
+        }
+    }
+
+    /// `worker(w, workers)` on `workers = min(n, threads)` threads; with one, `body` over `0..<n`
+    /// in order on the calling thread.
+    private static func spread(_ n: Int, _ body: @Sendable (Int) -> Void, worker: @Sendable (Int, Int) -> Void) {
+        guard n > 0 else { return }
+        let workers = min(n, threads)
+        if workers == 1 {
+            for i in 0..<n { body(i) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in worker(w, workers) }
     }
 
     /// `body(block)` for every block in `0..<blocks`, as `forEach` runs them, with the results
@@ -66,4 +82,16 @@ private final class Slots<T>: @unchecked Sendable {
     func set(_ k: Int, _ value: T) { lock.lock(); slots[k] = value; lock.unlock() }
     /// Every slot's value (all are set once `forEach` returns).
     var values: [T] { lock.lock(); defer { lock.unlock() }; return slots.compactMap { $0 } }
+}
+
+/// The next untaken task of `Parallel.forEachDynamic`.
+private final class TaskCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
 }

@@ -120,6 +120,23 @@ public enum KernelLoader {
         try candidates(path: path).map(\.name)
     }
 
+    /// Starts reading the layers at `path` on another thread, ahead of `load(path:layer:)` /
+    /// `loadAll(path:)` (`convsim cs` calls it before parsing its command line, so that the
+    /// read and the finiteness check overlap the parse). The next `load`/`loadAll` of the same
+    /// path takes the result — the same values, read by the same code — when the file is
+    /// still the one that was read (device, inode, size and modification time unchanged);
+    /// otherwise, and when the early read failed, it reads the file itself (and reports the
+    /// error itself). Nothing is kept beyond that one `load`.
+    public static func prefetch(path: String) {
+        let job = Prefetched(path: path)
+        prefetchLock.lock(); prefetchSlot = job; prefetchLock.unlock()
+        DispatchQueue.global(qos: .userInitiated).async {
+            let identity = FileIdentity(path)
+            let found = identity == nil ? nil : try? candidates(path: path).map { $0.checked() }
+            job.finish(found.map { ($0, identity) })
+        }
+    }
+
     /// Loads one layer.
     ///
     /// - Parameter layer: the layer name; may be nil when there is exactly one layer.
@@ -128,7 +145,7 @@ public enum KernelLoader {
     ///   `unsupportedShape` when it names a tensor that is not 4-D; `noLayers`;
     ///   `nonFinite` naming the layer; `fileNotFound` and the readers' errors.
     public static func load(path: String, layer: String?) throws -> (name: String, bank: KernelBank) {
-        let all = try candidates(path: path)
+        let all = try prefetched(path: path) ?? candidates(path: path)
         let chosen: Candidate
         if let layer {
             if let c = all.first(where: { $0.name == layer }) {
@@ -149,7 +166,7 @@ public enum KernelLoader {
 
     /// Loads every layer at `path`, in natural order.
     public static func loadAll(path: String) throws -> [(name: String, bank: KernelBank)] {
-        try candidates(path: path).map { ($0.name, try $0.bank()) }
+        try (prefetched(path: path) ?? candidates(path: path)).map { ($0.name, try $0.bank()) }
     }
 
     /// The bias of layer `layer`: the 1-D tensor `NAME.bias` beside `NAME.weight` (PyTorch's
@@ -184,12 +201,65 @@ public enum KernelLoader {
         let source: String   // for messages
         let shape: [Int]     // normalised to (M, C, kh, kw)
         let values: [Double]
+        /// Set by `checked()` when every value is known to be finite.
+        var knownFinite = false
 
         func bank() throws -> KernelBank {
-            if let bad = Finite.firstNonFinite(values) {
+            if !knownFinite, let bad = Finite.firstNonFinite(values) {
                 throw ConvSimError.nonFinite(what: "layer '\(name)' in \(source)", index: bad)
             }
             return KernelBank(count: shape[0], channels: shape[1], kernelHeight: shape[2], kernelWidth: shape[3], values: values)
+        }
+
+        /// The same candidate, marked finite when it is (so that `bank()` does not scan again).
+        func checked() -> Candidate {
+            var c = self
+            c.knownFinite = Finite.firstNonFinite(values) == nil
+            return c
+        }
+    }
+
+    /// The one early read (`prefetch`), taken by the next `load`/`loadAll`.
+    nonisolated(unsafe) private static var prefetchSlot: Prefetched?
+    private static let prefetchLock = NSLock()
+
+    /// The early read's result when it is for `path` and the file has not changed since; the
+    /// slot is emptied either way (waiting for a read still running on that path).
+    private static func prefetched(path: String) -> [Candidate]? {
+        prefetchLock.lock()
+        let job = prefetchSlot
+        prefetchSlot = nil
+        prefetchLock.unlock()
+        guard let job, job.path == path, let (found, identity) = job.take(),
+              let identity, FileIdentity(path) == identity else { return nil }
+        return found
+    }
+
+    /// A read started by `prefetch`: its result, once, to whoever waits (and no longer held
+    /// here afterwards, so that the values' storage has one owner: `cs --gradient` writes the
+    /// gradient over it).
+    private final class Prefetched: @unchecked Sendable {
+        let path: String
+        private let done = DispatchSemaphore(value: 0)
+        private var result: ([Candidate], FileIdentity?)?
+        init(path: String) { self.path = path }
+        func finish(_ r: ([Candidate], FileIdentity?)?) { result = r; done.signal() }
+        func take() -> ([Candidate], FileIdentity?)? {
+            done.wait()
+            defer { result = nil }
+            return result
+        }
+    }
+
+    /// What says a file is still the one that was read: device, inode, size, modification time.
+    private struct FileIdentity: Equatable {
+        let device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+        init?(_ path: String) {
+            var st = stat()
+            guard stat(path, &st) == 0 else { return nil }
+            device = UInt64(truncatingIfNeeded: st.st_dev); inode = UInt64(truncatingIfNeeded: st.st_ino)
+            size = Int64(truncatingIfNeeded: st.st_size)
+            seconds = Int(truncatingIfNeeded: st.st_mtim.tv_sec); nanoseconds = Int(truncatingIfNeeded: st.st_mtim.tv_nsec)
         }
     }
 

@@ -8,33 +8,84 @@ public enum ConvolutionalSimilarity {
 
     /// Evaluates `variant` on `bank` (on `Normalization.unitNorm(bank)` when `normalize`;
     /// the gradient is then with respect to the entries of the normalized bank).
+    /// - Parameter sink: when given, the gradient is computed (as with `gradient: true`) and
+    ///   also handed to `sink` in consecutive pieces; the lag-domain form (`pairs`, `adjacent`
+    ///   with small kernels) hands over each chunk of kernels as soon as it is final, while the
+    ///   next is computed, the other forms the whole gradient at the end.
     /// - Throws: `ConvSimError.zeroKernels` when normalizing a bank with zero kernels,
-    ///   `ConvSimError.nonFinite` when the bank contains NaN or ±∞.
+    ///   `ConvSimError.nonFinite` when the bank contains NaN or ±∞; the sink's error.
     public static func evaluate(_ bank: KernelBank, variant: CSVariant, method: Method = .fast,
-                                normalize: Bool = false, gradient: Bool = false) throws -> CSResult {
+                                normalize: Bool = false, gradient: Bool = false,
+                                gradientTo sink: GradientSink? = nil) throws -> CSResult {
+        try evaluateOne(bank, variant: variant, method: method, normalize: normalize, gradient: gradient,
+                        sink: sink, reuseStorage: false)
+    }
+
+    /// `evaluate` with `reuseStorage`: the lag-domain form may write the gradient over the
+    /// bank's own values (`FastSimilarity.lagDomain`).
+    static func evaluateOne(_ bank: consuming KernelBank, variant: CSVariant, method: Method, normalize: Bool,
+                            gradient: Bool, sink: GradientSink?, reuseStorage: Bool) throws -> CSResult {
         if let bad = Finite.firstNonFinite(bank.values) {
             throw ConvSimError.nonFinite(what: "the kernel bank", index: bad)
         }
-        let k = normalize ? try Normalization.unitNorm(bank) : bank
+        let k: KernelBank
+        if normalize { k = try Normalization.unitNorm(bank) } else { k = consume bank }   // moved: its storage stays unshared
+        let wantGradient = gradient || sink != nil
         switch method {
-        case .fast: return try FastSimilarity(shapeOf: k).evaluate(k, variant: variant, gradient: gradient)
-        case .direct: return DirectSimilarity.evaluate(k, variant: variant, gradient: gradient)
+        case .fast:
+            // The lag-domain form plans no transform: no `FastSimilarity` (FFTW's planner) is built.
+            if variant != .symmetric, k.count >= 2,
+               FastSimilarity.prefersLagDomain(kernelHeight: k.kernelHeight, kernelWidth: k.kernelWidth) {
+                return try FastSimilarity.lagDomain(consume k, variant: variant, gradient: wantGradient, sink: sink,
+                                                    reuseStorage: reuseStorage)
+            }
+            return try deliver(FastSimilarity(shapeOf: k).evaluate(k, variant: variant, gradient: wantGradient), to: sink)
+        case .direct:
+            return try deliver(DirectSimilarity.evaluate(k, variant: variant, gradient: wantGradient), to: sink)
         }
+    }
+
+    /// Hands a finished result's whole gradient to `sink` (the forms that do not stream it).
+    static func deliver(_ r: CSResult, to sink: GradientSink?) throws -> CSResult {
+        if let sink, let g = r.gradient { try g.withUnsafeBufferPointer { try sink.write($0) } }
+        return r
     }
 }
 
 extension ConvolutionalSimilarity {
+    /// As `evaluate(_:variant:groups:method:normalize:gradient:gradientTo:)` with the gradient
+    /// computed, the bank consumed: where the lag-domain form computes the gradient (`pairs`,
+    /// `adjacent`, small kernels, one group) it is written over the bank's own storage, which
+    /// saves allocating (and the kernel zeroing) a second bank-sized array — `convsim cs
+    /// --gradient` reads a bank, evaluates it once and needs only the gradient afterwards. The
+    /// values are the same bytes as `evaluate`'s. (A caller that still shares the bank's storage
+    /// gets a copy made first, by copy-on-write: correct, not faster.)
+    public static func evaluateGradient(reusing bank: consuming KernelBank, variant: CSVariant, groups g: Int = 1,
+                                        method: Method = .fast, normalize: Bool = false,
+                                        gradientTo sink: GradientSink? = nil) throws -> CSResult {
+        if g == 1 {
+            return try evaluateOne(consume bank, variant: variant, method: method, normalize: normalize, gradient: true,
+                                   sink: sink, reuseStorage: true)
+        }
+        return try evaluate(bank, variant: variant, groups: g, method: method, normalize: normalize, gradient: true, gradientTo: sink)
+    }
+
     /// The CS of a grouped layer (Documentation/Theory.md#groups): the sum over its `G` groups
     /// of the CS of each group's kernels (`M/G` consecutive kernels), as the layer's training
     /// sees them. Value and bound are the sums (the bound adds one rounding per group:
     /// `(Σ bounds)(1 + γ_G) + γ_G·Σ values`); the gradient is each group's, in place.
     /// - Throws: `invalidArgument` unless `G ≥ 1` divides `M`; the errors of `evaluate`.
     public static func evaluate(_ bank: KernelBank, variant: CSVariant, groups g: Int, method: Method = .fast,
-                                normalize: Bool = false, gradient: Bool = false) throws -> CSResult {
+                                normalize: Bool = false, gradient: Bool = false,
+                                gradientTo sink: GradientSink? = nil) throws -> CSResult {
         guard g >= 1, bank.count % g == 0 else {
             throw ConvSimError.invalidArgument("--groups \(g) must divide the \(bank.count) kernels")
         }
-        if g == 1 { return try evaluate(bank, variant: variant, method: method, normalize: normalize, gradient: gradient) }
+        if g == 1 {
+            return try evaluateOne(bank, variant: variant, method: method, normalize: normalize, gradient: gradient,
+                                   sink: sink, reuseStorage: false)
+        }
+        let gradient = gradient || sink != nil
         let per = bank.count / g, len = bank.kernelLength
         var total = CSResult(variant: variant, value: 0, bound: 0,
                              gradient: gradient ? [Double](repeating: 0, count: bank.values.count) : nil,
@@ -53,7 +104,7 @@ extension ConvolutionalSimilarity {
         }
         let gamma = FloatingPointBounds.gamma(g)
         total.bound = FloatingPointBounds.inflate(total.bound * (1 + gamma) + gamma * absSum, operations: g + 3)
-        return total
+        return try deliver(total, to: sink)
     }
 }
 

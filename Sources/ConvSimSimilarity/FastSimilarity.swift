@@ -114,7 +114,8 @@ public final class FastSimilarity {
                             gradient: gradient ? [Double](repeating: 0, count: bank.values.count) : nil,
                             gradientBound: gradient ? [0] : nil)
         }
-        if usesLagDomain(for: variant) { return lagDomain(bank, variant: variant, gradient: gradient) }
+        // Without a sink the lag-domain form cannot fail.
+        if usesLagDomain(for: variant), let r = try? FastSimilarity.lagDomain(bank, variant: variant, gradient: gradient) { return r }
         let acc: Accumulated
         switch variant {
         case .pairs, .adjacent: acc = sameChannel(bank, variant: variant, gradient: gradient)

@@ -106,25 +106,95 @@ extension FastSimilarity {
         }
     }
 
-    /// The lag-domain value, gradient and certified bounds for `pairs` / `adjacent`.
-    func lagDomain(_ k: KernelBank, variant: CSVariant, gradient: Bool) -> CSResult {
-        let m = k.count, cc = k.channels, kk = k.taps
+    /// The lag-domain value, gradient and certified bounds for `pairs` / `adjacent` (static:
+    /// the lag domain plans no transform, so `ConvolutionalSimilarity` calls it without
+    /// building a `FastSimilarity`).
+    ///
+    /// With a `sink`, the gradient pass runs in chunks of kernels (about 1 MiB of gradient
+    /// each), every channel group finishing one chunk before the next starts; the write of each
+    /// finished chunk is one more task of the next chunk's parallel section, taken by whichever
+    /// thread is free (no third thread competing for the cores). Every entry is computed by the
+    /// same operations in the same order either way, so the values are the same bytes with or
+    /// without a sink, for any chunking and any thread count.
+    ///
+    /// With `reuseStorage`, the gradient is written over the bank's own values: group `g`
+    /// reads kernel `i`'s channels of `g` into its transposed copy before it writes their
+    /// gradient, and no pass reads them after that (the first pass of `pairs` is over before
+    /// the gradient pass starts; `adjacent` has read kernel `i` before writing its gradient and
+    /// reads only `i + 1` ahead). It saves allocating (and the kernel zeroing) `M·C·kk` doubles.
+    /// When the caller still shares the storage, Swift copies it first (copy-on-write).
+    /// (`chunkValues`: the gradient values a chunk aims at, at least one kernel; the tests set it
+    /// small to run many chunks.)
+    static func lagDomain(_ bank: consuming KernelBank, variant: CSVariant, gradient: Bool,
+                          sink: GradientSink? = nil, reuseStorage: Bool = false,
+                          chunkValues: Int = 1 << 18) throws -> CSResult {
+        let m = bank.count, cc = bank.channels, kk = bank.taps
         let isPairs = variant == .pairs
         let groupCount = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
-        let table = LagTable(kh: kernelHeight, kw: kernelWidth)
-        // Every gradient entry is written exactly once (by the group owning its channel), so the
-        // buffer is not zero-filled first (saves a pass over M·C·kk doubles and its page faults).
-        var grad: [Double] = gradient ? [Double](unsafeUninitializedCapacity: k.values.count) { b, n in
-            if let base = b.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: k.values.count * 8) }
-            n = k.values.count
-        } : []
-        let parts = k.values.withUnsafeBufferPointer { kvb in
-            grad.withUnsafeMutableBufferPointer { gpb in
-                let ptrs = SharedPointers(kernels: kvb.baseAddress!, gradient: gradient ? gpb.baseAddress : nil)
-                return Parallel.map(blocks: groupCount) { g in
-                    let channels = (g * cc / groupCount)..<((g + 1) * cc / groupCount)
-                    return FastSimilarity.lagWorker(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
-                                                    channels: channels, ptrs: ptrs)
+        let table = LagTable(kh: bank.kernelHeight, kw: bank.kernelWidth)
+        let reuse = gradient && reuseStorage
+        var values = bank.values
+        if reuse { bank.values = [] }   // `values` is then the storage's only owner (unless the caller kept one)
+        // 2 MiB of gradient a chunk (one huge page): the best of 0.5, 1, 2, 4 MiB and one chunk,
+        // `cs` at 512×512×3×3 end to end (medians 31.8, 29.8, 28.7, 29.3 and 31.6 ms).
+        let chunk = sink == nil ? max(m, 1) : max(1, chunkValues / max(cc * kk, 1))
+
+        func run(_ kernels: UnsafePointer<Double>, _ gp: UnsafeMutablePointer<Double>?) throws -> [LagPartial] {
+            let ptrs = SharedPointers(kernels: kernels, gradient: gp)
+            let states = LagGroups((0..<groupCount).map { g in
+                LagGroupState(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
+                              channels: (g * cc / groupCount)..<((g + 1) * cc / groupCount), ptrs: ptrs)
+            })
+            if isPairs {
+                Parallel.forEach(blocks: groupCount) { g in states.all[g].pairsFirstPass() }
+                if gp == nil { return states.all.map { $0.partial() } }
+            }
+            let writes = SinkWrites(sink)
+            var start = 0, pending: UnsafeBufferPointer<Double>? = nil
+            while start < m {
+                let end = min(m, start + chunk)
+                let previous = SharedPiece(pending)
+                let first = pending == nil ? 0 : 1   // task 0 writes the previous chunk, taken first
+                Parallel.forEachDynamic(tasks: groupCount + first) { t in
+                    if t < first {
+                        if let p = previous.buffer { writes.write(p) }
+                    } else if isPairs {
+                        states.all[t - first].pairsGradientPass(upTo: end)
+                    } else {
+                        states.all[t - first].adjacentPass(upTo: end)
+                    }
+                }
+                try writes.rethrow()
+                if sink != nil, let gp {
+                    pending = UnsafeBufferPointer(start: gp + start * cc * kk, count: (end - start) * cc * kk)
+                }
+                start = end
+            }
+            if let p = pending { writes.write(p); try writes.rethrow() }
+            return states.all.map { $0.partial() }
+        }
+
+        let parts: [LagPartial]
+        var grad: [Double] = []
+        if reuse {
+            parts = try values.withUnsafeMutableBufferPointer { vb in
+                guard let base = vb.baseAddress else { return [] }
+                return try run(UnsafePointer(base), base)
+            }
+            grad = values
+        } else {
+            // Every gradient entry is written exactly once (by the group owning its channel), so
+            // the buffer is not zero-filled first (saves a pass over M·C·kk doubles).
+            if gradient {
+                grad = [Double](unsafeUninitializedCapacity: values.count) { b, n in
+                    if let base = b.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: values.count * 8) }
+                    n = values.count
+                }
+            }
+            parts = try values.withUnsafeBufferPointer { kvb in
+                try grad.withUnsafeMutableBufferPointer { gpb in
+                    guard let kernels = kvb.baseAddress else { return [] }
+                    return try run(kernels, gradient ? gpb.baseAddress : nil)
                 }
             }
         }
@@ -155,133 +225,203 @@ extension FastSimilarity {
         /// Per kernel: Σ_{c,u} [(σ_c + ‖K_ic‖²)‖K_ic‖₁]² (inflated), the squared per-entry bounds without 2γ.
         var gradErr2: [Double]
     }
+}
 
-    /// One channel group `[c0, c1)`, streaming over the kernels in storage order (kernel `i`'s
-    /// channels of the group are contiguous). Per kernel the group's taps are transposed to
-    /// `Kt[u][c]` so that every loop runs over channels contiguously. Buffers are `H×Cg` or `kk×Cg`.
-    /// `pairs`: pass 1 accumulates `S[h][c] = Σ_i A_ic(h)` and `Q[h][c] = Σ_i A_ic(h)²` in kernel
-    /// order; pass 2 recomputes `A_ic` (bit-identical) and forms the gradient from `W = S − A_i`.
-    /// `adjacent`: one pass with `A_{i−1}, A_i, A_{i+1}` rolling.
-    static func lagWorker(m: Int, cc: Int, kk: Int, table: LagTable, isPairs: Bool,
-                          channels: Range<Int>, ptrs: SharedPointers) -> LagPartial {
-        let hN = table.lags, np = table.u.count, cg = channels.count, c0 = channels.lowerBound
+/// A sink's writes from the worker threads, one at a time, the first error kept.
+private final class SinkWrites: @unchecked Sendable {
+    private let sink: GradientSink?
+    private var failure: Error?
+    init(_ sink: GradientSink?) { self.sink = sink }
+    /// Called by one task of a parallel section, so never by two threads at once.
+    func write(_ p: UnsafeBufferPointer<Double>) {
+        guard failure == nil, let sink else { return }
+        do { try sink.write(p) } catch { failure = error }
+    }
+    /// After the parallel section: the sink's error, if any.
+    func rethrow() throws { if let failure { throw failure } }
+}
+
+/// A finished piece of the gradient handed to the task that writes it.
+private struct SharedPiece: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<Double>?
+    init(_ buffer: UnsafeBufferPointer<Double>?) { self.buffer = buffer }
+}
+
+/// The channel groups' states, handed to the worker threads (each group touched by one worker).
+private struct LagGroups: @unchecked Sendable {
+    let all: [LagGroupState]
+    init(_ all: [LagGroupState]) { self.all = all }
+}
+
+/// One channel group `[c0, c1)` of the lag-domain form, streaming over the kernels in storage
+/// order (kernel `i`'s channels of the group are contiguous), resumable between chunks of
+/// kernels. Per kernel the group's taps are transposed to `Kt[u][c]` so that every loop runs
+/// over channels contiguously. Buffers are `H×Cg` or `kk×Cg`.
+/// `pairs`: the first pass accumulates `S[h][c] = Σ_i A_ic(h)` and `Q[h][c] = Σ_i A_ic(h)²` in
+/// kernel order; the gradient pass recomputes `A_ic` (bit-identical) and forms the gradient from
+/// `W = S − A_i`. `adjacent`: one pass with `A_{i−1}, A_i, A_{i+1}` rolling.
+private final class LagGroupState {
+    let m: Int, cc: Int, kk: Int, hN: Int, np: Int, cg: Int, c0: Int
+    let isPairs: Bool
+    let kv: UnsafePointer<Double>
+    let gp: UnsafeMutablePointer<Double>?
+    let kt0: UnsafeMutablePointer<Double>, kt1: UnsafeMutablePointer<Double>
+    let a0: UnsafeMutablePointer<Double>, a1: UnsafeMutablePointer<Double>, a2: UnsafeMutablePointer<Double>
+    let s: UnsafeMutablePointer<Double>, q: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>
+    let g: UnsafeMutablePointer<Double>, l1: UnsafeMutablePointer<Double>
+    let sigma: UnsafeMutablePointer<Double>, lambda: UnsafeMutablePointer<Double>
+    let pu: UnsafeMutablePointer<Int>, pv: UnsafeMutablePointer<Int>, ph: UnsafeMutablePointer<Int>
+    var gradErr2: [Double]
+    let inflM: Int
+    // Inflation by a precomputed factor (no division in the loops): x·f with
+    // f = inflate(1, n + 4) ≥ 1/(1 − γ_n)·(1 + 2u)², an upper bound of inflate(x, n) after rounding.
+    let fK: Double, f4: Double, fK1: Double
+    var total = 0.0
+    /// The next kernel of the resumable pass; the rolling buffers of `adjacent`.
+    var next = 0
+    var ktCur: UnsafeMutablePointer<Double>, ktNext: UnsafeMutablePointer<Double>
+    var aPrev: UnsafeMutablePointer<Double>, aCur: UnsafeMutablePointer<Double>, aNext: UnsafeMutablePointer<Double>
+
+    init(m: Int, cc: Int, kk: Int, table: FastSimilarity.LagTable, isPairs: Bool, channels: Range<Int>, ptrs: SharedPointers) {
+        self.m = m; self.cc = cc; self.kk = kk; self.isPairs = isPairs
+        hN = table.lags; np = table.u.count; cg = channels.count; c0 = channels.lowerBound
+        kv = ptrs.kernels; gp = ptrs.gradient
         func buf(_ n: Int) -> UnsafeMutablePointer<Double> {
             let b = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0, count: max(n, 1)); return b
         }
-        let kt0 = buf(kk * cg), kt1 = buf(kk * cg)
-        let a0 = buf(hN * cg), a1 = buf(hN * cg), a2 = buf(hN * cg)
-        let s = buf(hN * cg), q = buf(hN * cg), w = buf(hN * cg), g = buf(kk * cg), l1 = buf(cg)
-        let sigma = buf(cg), lambda = buf(cg)
-        defer { for b in [kt0, kt1, a0, a1, a2, s, q, w, g, l1, sigma, lambda] { b.deallocate() } }
-        var gradErr2 = [Double](repeating: 0, count: m)
-        let kv = ptrs.kernels
-        let inflK = kk + 2, inflM = m + kk + 4
-        // Inflation by a precomputed factor (no division in the loops): x·f with
-        // f = inflate(1, n + 4) ≥ 1/(1 − γ_n)·(1 + 2u)², an upper bound of inflate(x, n) after rounding.
-        let fK = FloatingPointBounds.inflate(1, operations: inflK + 4), f4 = FloatingPointBounds.inflate(1, operations: 8)
-        let fK1 = FloatingPointBounds.inflate(1, operations: inflK + 5)
-        let pu = UnsafeMutablePointer<Int>.allocate(capacity: np), pv = UnsafeMutablePointer<Int>.allocate(capacity: np),
-            ph = UnsafeMutablePointer<Int>.allocate(capacity: np)
-        defer { pu.deallocate(); pv.deallocate(); ph.deallocate() }
+        kt0 = buf(kk * cg); kt1 = buf(kk * cg)
+        a0 = buf(hN * cg); a1 = buf(hN * cg); a2 = buf(hN * cg)
+        s = buf(hN * cg); q = buf(hN * cg); w = buf(hN * cg); g = buf(kk * cg); l1 = buf(cg)
+        sigma = buf(cg); lambda = buf(cg)
+        gradErr2 = [Double](repeating: 0, count: m)
+        let inflK = kk + 2
+        inflM = m + kk + 4
+        fK = FloatingPointBounds.inflate(1, operations: inflK + 4); f4 = FloatingPointBounds.inflate(1, operations: 8)
+        fK1 = FloatingPointBounds.inflate(1, operations: inflK + 5)
+        pu = UnsafeMutablePointer<Int>.allocate(capacity: max(np, 1)); pv = UnsafeMutablePointer<Int>.allocate(capacity: max(np, 1))
+        ph = UnsafeMutablePointer<Int>.allocate(capacity: max(np, 1))
         for p in 0..<np { pu[p] = Int(table.u[p]); pv[p] = Int(table.v[p]); ph[p] = Int(table.h[p]) }
+        ktCur = kt0; ktNext = kt1; aPrev = a0; aCur = a1; aNext = a2
+    }
 
-        func load(_ i: Int, _ kt: UnsafeMutablePointer<Double>) {
-            let base = kv + (i * cc + c0) * kk
-            for c in 0..<cg { let src = base + c * kk; for u in 0..<kk { kt[u * cg + c] = src[u] } }
-        }
-        func autocorrelate(_ kt: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>) {
-            a.update(repeating: 0, count: hN * cg)
-            for p in 0..<np {
-                let ku = kt + pu[p] * cg, kw = kt + pv[p] * cg, ah = a + ph[p] * cg
-                for c in 0..<cg { ah[c] += ku[c] * kw[c] }
-            }
-        }
-        func norms1(_ kt: UnsafeMutablePointer<Double>) {
-            l1.update(repeating: 0, count: cg)
-            for u in 0..<kk { let ku = kt + u * cg; for c in 0..<cg { l1[c] += abs(ku[c]) } }
-        }
-        /// G = 2 Σ_v W(v−u) K(v) (W already doubled), scattered into kernel i's gradient.
-        func gradient(_ i: Int, _ kt: UnsafeMutablePointer<Double>, into gp: UnsafeMutablePointer<Double>) {
-            g.update(repeating: 0, count: kk * cg)
-            for p in 0..<np {
-                let uu = pu[p], vv = pv[p], wh = w + ph[p] * cg
-                let ku = kt + uu * cg, kw = kt + vv * cg, gu = g + uu * cg
-                if uu == vv {
-                    for c in 0..<cg { gu[c] += wh[c] * ku[c] }
-                } else {
-                    let gv = g + vv * cg
-                    for c in 0..<cg { gu[c] += wh[c] * kw[c]; gv[c] += wh[c] * ku[c] }
-                }
-            }
-            let base = gp + (i * cc + c0) * kk
-            for c in 0..<cg { let dst = base + c * kk; for u in 0..<kk { dst[u] = g[u * cg + c] } }
-        }
-        /// Per-entry gradient error factor (σ-part + ‖K_ic‖²)·‖K_ic‖₁, squared and summed over the group.
-        func addGradErr(_ i: Int, _ aCur: UnsafeMutablePointer<Double>, _ omega: (Int) -> Double) {
-            var e2 = 0.0
-            for c in 0..<cg {
-                let e = (omega(c) + aCur[c] * fK) * (l1[c] * fK) * f4
-                e2 += Double(kk) * e * e
-            }
-            gradErr2[i] += e2
-        }
-        func addNorms(_ aCur: UnsafeMutablePointer<Double>) {
-            for c in 0..<cg {
-                sigma[c] += aCur[c] * fK
-                let l = l1[c] * fK
-                lambda[c] += l * l
-            }
-        }
+    deinit {
+        for b in [kt0, kt1, a0, a1, a2, s, q, w, g, l1, sigma, lambda] { b.deallocate() }
+        pu.deallocate(); pv.deallocate(); ph.deallocate()
+    }
 
-        var total = 0.0
-        var ktCur = kt0, ktNext = kt1, aPrev = a0, aCur = a1, aNext = a2
-        if isPairs {
-            for i in 0..<m {
-                load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur); addNorms(aCur)
-                for t in 0..<(hN * cg) { let x = aCur[t]; s[t] += x; q[t] += x * x }
+    func load(_ i: Int, _ kt: UnsafeMutablePointer<Double>) {
+        let base = kv + (i * cc + c0) * kk
+        for c in 0..<cg { let src = base + c * kk; for u in 0..<kk { kt[u * cg + c] = src[u] } }
+    }
+    func autocorrelate(_ kt: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>) {
+        a.update(repeating: 0, count: hN * cg)
+        for p in 0..<np {
+            let ku = kt + pu[p] * cg, kw = kt + pv[p] * cg, ah = a + ph[p] * cg
+            for c in 0..<cg { ah[c] += ku[c] * kw[c] }
+        }
+    }
+    func norms1(_ kt: UnsafeMutablePointer<Double>) {
+        l1.update(repeating: 0, count: cg)
+        for u in 0..<kk { let ku = kt + u * cg; for c in 0..<cg { l1[c] += abs(ku[c]) } }
+    }
+    /// G = 2 Σ_v W(v−u) K(v) (W already doubled), scattered into kernel i's gradient.
+    func gradient(_ i: Int, _ kt: UnsafeMutablePointer<Double>, into gp: UnsafeMutablePointer<Double>) {
+        g.update(repeating: 0, count: kk * cg)
+        for p in 0..<np {
+            let uu = pu[p], vv = pv[p], wh = w + ph[p] * cg
+            let ku = kt + uu * cg, kw = kt + vv * cg, gu = g + uu * cg
+            if uu == vv {
+                for c in 0..<cg { gu[c] += wh[c] * ku[c] }
+            } else {
+                let gv = g + vv * cg
+                for c in 0..<cg { gu[c] += wh[c] * kw[c]; gv[c] += wh[c] * ku[c] }
             }
-            var pS = 0.0, qS = 0.0
-            for h in 0..<hN {
-                let wt = h == 0 ? 1.0 : 2.0
-                var ps = 0.0, qs = 0.0
-                for c in 0..<cg { let x = s[h * cg + c]; ps += x * x; qs += q[h * cg + c] }
-                pS += wt * ps; qS += wt * qs
+        }
+        let base = gp + (i * cc + c0) * kk
+        for c in 0..<cg { let dst = base + c * kk; for u in 0..<kk { dst[u] = g[u * cg + c] } }
+    }
+    /// Per-entry gradient error factor (σ-part + ‖K_ic‖²)·‖K_ic‖₁, squared and summed over the group.
+    func addGradErr(_ i: Int, _ aCur: UnsafeMutablePointer<Double>, _ omega: (Int) -> Double) {
+        var e2 = 0.0
+        for c in 0..<cg {
+            let e = (omega(c) + aCur[c] * fK) * (l1[c] * fK) * f4
+            e2 += Double(kk) * e * e
+        }
+        gradErr2[i] += e2
+    }
+    func addNorms(_ aCur: UnsafeMutablePointer<Double>) {
+        for c in 0..<cg {
+            sigma[c] += aCur[c] * fK
+            let l = l1[c] * fK
+            lambda[c] += l * l
+        }
+    }
+
+    /// `pairs`, first pass over all kernels: `S`, `Q`, the norms and the value.
+    func pairsFirstPass() {
+        for i in 0..<m {
+            load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur); addNorms(aCur)
+            for t in 0..<(hN * cg) { let x = aCur[t]; s[t] += x; q[t] += x * x }
+        }
+        var pS = 0.0, qS = 0.0
+        for h in 0..<hN {
+            let wt = h == 0 ? 1.0 : 2.0
+            var ps = 0.0, qs = 0.0
+            for c in 0..<cg { let x = s[h * cg + c]; ps += x * x; qs += q[h * cg + c] }
+            pS += wt * ps; qS += wt * qs
+        }
+        total = 0.5 * (pS - qS)
+        if gp != nil {
+            for c in 0..<cg { sigma[c] = FloatingPointBounds.inflate(sigma[c], operations: inflM) }
+        }
+    }
+
+    /// `pairs`, the gradient of kernels `next..<end` (after `pairsFirstPass`).
+    func pairsGradientPass(upTo end: Int) {
+        guard let gp else { return }
+        while next < end {
+            let i = next
+            load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur)
+            for t in 0..<(hN * cg) { w[t] = 2 * (s[t] - aCur[t]) }
+            gradient(i, ktCur, into: gp)
+            addGradErr(i, aCur) { sigma[$0] }
+            next += 1
+        }
+    }
+
+    /// `adjacent`, kernels `next..<end` of its one pass (value, norms and gradient).
+    func adjacentPass(upTo end: Int) {
+        let acc = q   // Σ_i A_i(h)·A_{i+1}(h) per (h, c)
+        if next == 0 && end > 0 { load(0, ktCur); autocorrelate(ktCur, aCur) }
+        while next < end {
+            let i = next
+            if i + 1 < m { load(i + 1, ktNext); autocorrelate(ktNext, aNext) } else { aNext.update(repeating: 0, count: hN * cg) }
+            if i + 1 < m { for t in 0..<(hN * cg) { acc[t] += aCur[t] * aNext[t] } }
+            norms1(ktCur); addNorms(aCur)
+            if let gp {
+                for t in 0..<(hN * cg) { w[t] = 2 * (aPrev[t] + aNext[t]) }
+                gradient(i, ktCur, into: gp)
+                let prev = aPrev, nextA = aNext, f = fK1
+                addGradErr(i, aCur) { (prev[$0] + nextA[$0]) * f }
             }
-            total = 0.5 * (pS - qS)
-            if let gp = ptrs.gradient {
-                for c in 0..<cg { sigma[c] = FloatingPointBounds.inflate(sigma[c], operations: inflM) }
-                for i in 0..<m {
-                    load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur)
-                    for t in 0..<(hN * cg) { w[t] = 2 * (s[t] - aCur[t]) }
-                    gradient(i, ktCur, into: gp)
-                    addGradErr(i, aCur) { sigma[$0] }
-                }
-            }
-        } else {
-            let acc = q   // Σ_i A_i(h)·A_{i+1}(h) per (h, c)
-            load(0, ktCur); autocorrelate(ktCur, aCur)
-            for i in 0..<m {
-                if i + 1 < m { load(i + 1, ktNext); autocorrelate(ktNext, aNext) } else { aNext.update(repeating: 0, count: hN * cg) }
-                if i + 1 < m { for t in 0..<(hN * cg) { acc[t] += aCur[t] * aNext[t] } }
-                norms1(ktCur); addNorms(aCur)
-                if let gp = ptrs.gradient {
-                    for t in 0..<(hN * cg) { w[t] = 2 * (aPrev[t] + aNext[t]) }
-                    gradient(i, ktCur, into: gp)
-                    let prev = aPrev, next = aNext
-                    addGradErr(i, aCur) { (prev[$0] + next[$0]) * fK1 }
-                }
-                swap(&aPrev, &aCur); swap(&aCur, &aNext); swap(&ktCur, &ktNext)
-            }
+            swap(&aPrev, &aCur); swap(&aCur, &aNext); swap(&ktCur, &ktNext)
+            next += 1
+        }
+        if next == m && m > 0 {
+            total = 0
             for h in 0..<hN {
                 var t = 0.0
                 for c in 0..<cg { t += acc[h * cg + c] }
                 total += (h == 0 ? 1.0 : 2.0) * t
             }
         }
+    }
+
+    func partial() -> FastSimilarity.LagPartial {
         var sl = 0.0
         for c in 0..<cg {
             sl += FloatingPointBounds.inflate(sigma[c], operations: inflM) * FloatingPointBounds.inflate(lambda[c], operations: inflM)
         }
-        return LagPartial(value: total, sigmaLambda: FloatingPointBounds.inflate(sl, operations: cg + 2), gradErr2: gradErr2)
+        return FastSimilarity.LagPartial(value: total, sigmaLambda: FloatingPointBounds.inflate(sl, operations: cg + 2), gradErr2: gradErr2)
     }
 }

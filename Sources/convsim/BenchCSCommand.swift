@@ -78,9 +78,22 @@ struct BenchCSCommand: ParsableCommand {
             var rng2 = SeededRandom(seed: seed &+ 1)
             let big = KernelBank(count: pairsSize, channels: pairsSize, kernelHeight: 3, kernelWidth: 3,
                                  values: (0..<(pairsSize * pairsSize * 9)).map { _ in rng2.gaussian() })
-            progress("bench cs: pairs CS + gradient (fast) vs one direct adjacent pass, \(pairsSize)×\(pairsSize)×3×3 (best of \(repeats) runs each, interleaved)")
+            progress("bench cs: pairs CS + gradient (fast) vs one direct adjacent pass and `convsim cs` end to end, \(pairsSize)×\(pairsSize)×3×3 (best of \(repeats) runs each, interleaved)")
             let bigEngine = try FastSimilarity(shapeOf: big)   // planned once, outside the timings
-            var tPairs = Double.infinity, tAdj = Double.infinity
+            // The bank as a file for the peers: this tool end to end (`convsim cs … --gradient`,
+            // one run in each round, so it sees the machine as the computation it is compared
+            // with does) and NumPy FFT with a hand-written gradient (OPENBLAS_* unset in that
+            // child only).
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-cs-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var bankPath: String? = nil
+            if !skipNumpy {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                let path = dir.appendingPathComponent("bank.npy").path
+                try NPY.write(big.values, shape: [pairsSize, pairsSize, 3, 3], to: path)
+                bankPath = path
+            }
+            var tPairs = Double.infinity, tAdj = Double.infinity, tEndToEnd = Double.infinity
             var pairs = CSResult(variant: .pairs, value: .nan, bound: .nan)
             var adj: (value: Double, gradient: [Double]?) = (.nan, nil)
             for _ in 0..<repeats {
@@ -90,19 +103,25 @@ struct BenchCSCommand: ParsableCommand {
                 t0 = Clock.now()
                 adj = DirectSimilarity.compute(big, variant: .adjacent, gradient: false)
                 tAdj = min(tAdj, Clock.since(t0))
+                if let bankPath {
+                    let gradPath = dir.appendingPathComponent("g-convsim.npy").path
+                    t0 = Clock.now()
+                    _ = try ChildProcess.run(["/proc/self/exe", "cs", "--kernels", bankPath, "--variant", "pairs", "--gradient", gradPath], unsetBLAS: false)
+                    tEndToEnd = min(tEndToEnd, Clock.since(t0))
+                }
             }
-            progress("  fast pairs + gradient  \(Fmt.f(tPairs, 4)) s;  direct adjacent value  \(Fmt.f(tAdj, 4)) s")
-            // Peers on the same bank: NumPy FFT with a hand-written gradient (OPENBLAS_* unset in
-            // that child only), and this tool end to end (`convsim cs … --gradient`, best of 3).
+            let endToEnd: Double? = bankPath == nil ? nil : tEndToEnd
+            // The CLI's gradient file holds the in-process gradient, byte for byte (the same
+            // code on the same machine; the thread count changes no byte).
+            let endToEndSameBytes: Bool? = try bankPath.map { _ in
+                try NPY.read(path: dir.appendingPathComponent("g-convsim.npy").path).values.map(\.bitPattern)
+                    == (pairs.gradient ?? []).map(\.bitPattern)
+            }
+            progress("  fast pairs + gradient  \(Fmt.f(tPairs, 4)) s;  direct adjacent value  \(Fmt.f(tAdj, 4)) s" + (endToEnd.map { ";  convsim cs end to end  \(Fmt.f($0, 4)) s" } ?? ""))
             var peer: (seconds: Double, value: Double, gradDiff: Double)? = nil
-            var endToEnd: Double? = nil
             var peerNote = "skipped (--skip-numpy)"
-            if !skipNumpy {
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-bench-cs-\(getpid())")
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(at: dir) }
-                let bankPath = dir.appendingPathComponent("bank.npy").path, gradPath = dir.appendingPathComponent("g.npy").path
-                try NPY.write(big.values, shape: [pairsSize, pairsSize, 3, 3], to: bankPath)
+            if let bankPath {
+                let gradPath = dir.appendingPathComponent("g.npy").path
                 do {
                     let out = try ChildProcess.run(["/usr/bin/env", "python3", numpyScript, bankPath, gradPath], unsetBLAS: true)
                     if let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
@@ -113,13 +132,6 @@ struct BenchCSCommand: ParsableCommand {
                         peerNote = "ok"
                     } else { peerNote = "skipped: python3 with NumPy not available" }
                 } catch { peerNote = "skipped: \(error)" }
-                var best = Double.infinity
-                for _ in 0..<3 {
-                    let t = Clock.now()
-                    _ = try ChildProcess.run(["/proc/self/exe", "cs", "--kernels", bankPath, "--variant", "pairs", "--gradient", gradPath], unsetBLAS: false)
-                    best = min(best, Clock.since(t))
-                }
-                endToEnd = best
             }
 
             if json {
@@ -147,6 +159,7 @@ struct BenchCSCommand: ParsableCommand {
                         ("numpy_fft_pairs_with_gradient_seconds", peer.map { .number($0.seconds) } ?? .null),
                         ("ratio_numpy_over_fast_pairs", peer.map { .number($0.seconds / tPairs) } ?? .null),
                         ("end_to_end_cs_pairs_gradient_seconds", endToEnd.map { .number($0) } ?? .null),
+                        ("end_to_end_gradient_same_bytes", endToEndSameBytes.map { .bool($0) } ?? .null),
                     ])),
                 ]).render())
             } else {
@@ -164,7 +177,7 @@ struct BenchCSCommand: ParsableCommand {
                     print("  NumPy FFT pairs + hand-written gradient \(Fmt.f(p.seconds, 4, width: 8)) s   ratio NumPy/fast = \(Fmt.f(p.seconds / tPairs, 2))×  (goal ≥ 5×); |Δvalue| \(Fmt.e(abs(p.value - pairs.value), 3)), max |Δgradient| \(Fmt.e(p.gradDiff, 3))")
                 } else { print("  NumPy peer: \(peerNote)") }
                 if let e = endToEnd {
-                    print("  convsim cs --variant pairs --gradient, end to end \(Fmt.f(e, 4, width: 8)) s   ratio end-to-end/computation = \(Fmt.f(e / tPairs, 2))×  (goal ≤ 2×)")
+                    print("  convsim cs --variant pairs --gradient, end to end \(Fmt.f(e, 4, width: 8)) s   ratio end-to-end/computation = \(Fmt.f(e / tPairs, 2))×  (goal ≤ 2×); gradient file = in-process gradient: \(endToEndSameBytes == true ? "yes" : "NO")")
                 }
             }
         }

@@ -47,6 +47,22 @@ struct CSCommand: ParsableCommand {
 
     @OptionGroup var parallel: ThreadsOption
 
+    /// The value of `--kernels` in raw words (`--kernels P` or `--kernels=P`, the last one),
+    /// before any parsing: what `KernelLoader.prefetch` may read early. A guess only — the
+    /// loader uses the early read just for the path the parser settles on.
+    static func kernelPath(in words: [String]) -> String? {
+        var found: String?
+        var i = 0
+        while i < words.count {
+            let w = words[i]
+            if w == "--" { break }
+            if w == "--kernels", i + 1 < words.count { found = words[i + 1]; i += 2; continue }
+            if w.hasPrefix("--kernels=") { found = String(w.dropFirst("--kernels=".count)) }
+            i += 1
+        }
+        return found
+    }
+
     func validate() throws {
         if allLayers && kernelOptions.layer != nil { throw ValidationError("--layer and --all-layers exclude each other") }
         try ArgumentLimits.check(groups, "--groups", 1...65_536)
@@ -64,7 +80,7 @@ struct CSCommand: ParsableCommand {
                 let layers = try KernelLoader.loadAll(path: kernelOptions.kernels)
                 var rows: [(String, KernelBank, CSResult)] = []
                 for (name, bank) in layers {
-                    rows.append((name, bank, try evaluate(bank, name: name, gradient: false)))
+                    rows.append((name, bank, try evaluate(bank, name: name)))
                 }
                 if json {
                     print(JSON.object([
@@ -91,15 +107,25 @@ struct CSCommand: ParsableCommand {
                 return
             }
             let (name, bank) = try kernelOptions.load()
-            let r = try evaluate(bank, name: name, gradient: gradient != nil)
-            if let g = gradient, let values = r.gradient {
-                try NPY.write(values, shape: [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth],
-                              dtype: .float64, to: g)
+            let shape = [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth]
+            let r: CSResult
+            if let g = gradient {
+                // The gradient file is written while the gradient is computed (`GradientSink`),
+                // over the bank's own storage (the bank is not needed afterwards), and moved into
+                // place only when complete: on any error an existing file is untouched.
+                let file = try NPYStreamWriter(path: g, shape: shape)
+                do {
+                    r = try ConvolutionalSimilarity.evaluateGradient(reusing: consume bank, variant: variant, groups: groups,
+                                                                     normalize: normalize, gradientTo: file)
+                } catch { throw explained(error, name) }
+                try file.commit()
+            } else {
+                r = try evaluate(bank, name: name)
             }
             if json {
                 var fields: [(String, JSON)] = [
                     ("variant", .string(variant.rawValue)), ("value", .number(r.value)), ("bound", .number(r.bound)),
-                    ("layer", .string(name)), ("shape", CSPaths.shapeJSON(bank)), ("normalize", .bool(normalize)),
+                    ("layer", .string(name)), ("shape", CSPaths.shapeJSON(shape)), ("normalize", .bool(normalize)),
                     ("groups", .int(groups)),
                 ]
                 if let g = gradient {
@@ -108,7 +134,7 @@ struct CSCommand: ParsableCommand {
                 }
                 JSON.object(fields).printLine()
             } else {
-                print("layer      \(name)  (M, C, kh, kw) = (\(bank.count), \(bank.channels), \(bank.kernelHeight), \(bank.kernelWidth))")
+                print("layer      \(name)  (M, C, kh, kw) = (\(shape.map(String.init).joined(separator: ", ")))")
                 print("variant    \(variant.rawValue)  = \(variant.formula)\(normalize ? "  on unit-norm kernels" : "")\(groups > 1 ? ", summed over \(groups) groups" : "")")
                 print("value      \(Fmt.g(r.value, 17))")
                 print("bound      \(Fmt.e(r.bound, 3))  (certified: |value − exact| ≤ bound)")
@@ -119,14 +145,21 @@ struct CSCommand: ParsableCommand {
         }
     }
 
-    func evaluate(_ bank: KernelBank, name: String, gradient: Bool) throws -> CSResult {
+    func evaluate(_ bank: KernelBank, name: String) throws -> CSResult {
         do {
-            return try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize, gradient: gradient)
-        } catch ConvSimError.zeroKernels(let idx) {
-            throw ConvSimError.invalidArgument("layer '\(name)': kernel(s) \(idx.map(String.init).joined(separator: ", ")) are identically zero, so --normalize (unit-norm kernels) is undefined for them; drop them or run without --normalize")
-        }
+            return try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize)
+        } catch { throw explained(error, name) }
+    }
+
+    /// The library's zero-kernel error explained for the command line; other errors as they are.
+    func explained(_ error: Error, _ name: String) -> Error {
+        guard case ConvSimError.zeroKernels(let idx) = error else { return error }
+        return ConvSimError.invalidArgument("layer '\(name)': kernel(s) \(idx.map(String.init).joined(separator: ", ")) are identically zero, so --normalize (unit-norm kernels) is undefined for them; drop them or run without --normalize")
     }
 }
+
+/// The gradient file of `cs --gradient` takes the gradient as it is computed.
+extension NPYStreamWriter: GradientSink {}
 
 /// Small helpers shared by the CS commands.
 enum CSPaths {
@@ -138,6 +171,8 @@ enum CSPaths {
     }
 
     static func shapeJSON(_ b: KernelBank) -> JSON {
-        .array([.int(b.count), .int(b.channels), .int(b.kernelHeight), .int(b.kernelWidth)])
+        shapeJSON([b.count, b.channels, b.kernelHeight, b.kernelWidth])
     }
+
+    static func shapeJSON(_ shape: [Int]) -> JSON { .array(shape.map { .int($0) }) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvSimCore
+import ConvSimIO
 import Foundation
 
 @main
@@ -41,6 +42,11 @@ extension ConvSim {
         // while this one parses, instead of after.
         if arguments.first == GramCommand.configuration.commandName { OpenBLAS.preload() }
         HugePages.keepFreedMemory()
+        // `cs` reads one kernel file: its read and finiteness check run on the other core while
+        // this one parses (`KernelLoader.prefetch`; the loader uses it only for the same file).
+        if arguments.first == CSCommand.configuration.commandName, let path = CSCommand.kernelPath(in: arguments) {
+            KernelLoader.prefetch(path: path)
+        }
         do {
             var command = try parseSubcommand(arguments) ?? parseAsRoot(arguments)
             try command.run()

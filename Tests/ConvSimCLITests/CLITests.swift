@@ -77,6 +77,24 @@ import ConvSimCorrelation
         }
     }
 
+    /// The early read's guess of the kernel file (`CSCommand.kernelPath`, before any parsing) is
+    /// the path the parser settles on, for every `cs` example; and a guess that is wrong costs
+    /// nothing but the early read (the loader checks the path).
+    @Test func kernelPathGuessMatchesTheParse() throws {
+        var checked = 0
+        for (_, args) in Self.examples() where args.first == "cs" {
+            guard let parsed = try ConvSim.parseAsRoot(args) as? CSCommand else { continue }
+            #expect(CSCommand.kernelPath(in: args) == parsed.kernelOptions.kernels, "convsim \(args.joined(separator: " "))")
+            checked += 1
+        }
+        #expect(checked >= 3)
+        #expect(CSCommand.kernelPath(in: ["cs", "--kernels=a.npy", "--kernels", "b.npy"]) == "b.npy")
+        #expect(CSCommand.kernelPath(in: ["cs", "--kernels"]) == nil)
+        #expect(CSCommand.kernelPath(in: ["cs", "--", "--kernels", "x"]) == nil)
+        let twice = try ConvSim.parseAsRoot(["cs", "--kernels=a.npy", "--kernels", "b.npy"]) as? CSCommand
+        #expect(twice?.kernelOptions.kernels == "b.npy")
+    }
+
     @Test func badFlagsAreRefusedByName() {
         let cases: [([String], String)] = [
             (["gram", "--input", "x.png", "--kernels", "k.npy", "--threads", "0"], "threads"),

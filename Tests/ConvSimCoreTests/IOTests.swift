@@ -823,4 +823,101 @@ import Testing
         let left = try FileManager.default.contentsOfDirectory(atPath: d).filter { $0.contains(".tmp-") }
         #expect(left.isEmpty, "temporary files left: \(left)")
     }
+
+}
+
+/// Streaming writes (`NPYStreamWriter`, `AtomicFile`) and early reads (`KernelLoader.prefetch`).
+@Suite struct StreamingIO {
+    /// `NPYStreamWriter` in pieces of any sizes writes the bytes `NPY.write` writes for the whole
+    /// array; the file appears only at `commit()`, and an existing file stays untouched until then.
+    @Test func npyStreamWriterEqualsWholeWrite() async throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        await propertyCheck(count: 40, input: Gen.int(in: 1...5), Gen.int(in: 1...7), Gen.int(in: 1...6), Gen.int(in: 0...1_000_000)) { a, b, parts, seed in
+            let shape = [a, b, 3]
+            let values = IO.randomValues(count: a * b * 3, seed: UInt64(seed))
+            let whole = IO.join(d, "whole.npy"), streamed = IO.join(d, "streamed.npy")
+            try NPY.write(values, shape: shape, to: whole)
+            try IOFiles.writeAtomically(Data("old".utf8), to: streamed)
+            let w = try NPYStreamWriter(path: streamed, shape: shape)
+            var rng = SeededRandom(seed: UInt64(seed))
+            var start = 0
+            try values.withUnsafeBufferPointer { vb in
+                for p in 0..<parts {
+                    let end = p == parts - 1 ? values.count : min(values.count, start + rng.integer(in: 0...values.count))
+                    try w.write(UnsafeBufferPointer(rebasing: vb[start..<end]))
+                    start = end
+                }
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: streamed)) == Data("old".utf8), "replaced before commit")
+            try w.commit()
+            #expect(try Data(contentsOf: URL(fileURLWithPath: streamed)) == Data(contentsOf: URL(fileURLWithPath: whole)))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d).sorted() == ["streamed.npy", "whole.npy"], "no temporary file left")
+    }
+
+    /// Too few or too many values: an error naming the counts, no file, an existing file untouched.
+    @Test func npyStreamWriterRefusesWrongCounts() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let path = IO.join(d, "g.npy")
+        try IOFiles.writeAtomically(Data("old".utf8), to: path)
+        let values = [1.0, 2, 3, 4, 5, 6, 7]
+        let short = try NPYStreamWriter(path: path, shape: [2, 3])
+        try values.withUnsafeBufferPointer { try short.write(UnsafeBufferPointer(rebasing: $0[0..<5])) }
+        #expect(throws: ConvSimError.self) { try short.commit() }
+        let long = try NPYStreamWriter(path: path, shape: [2, 3])
+        #expect(throws: ConvSimError.self) { try values.withUnsafeBufferPointer { try long.write($0) } }
+        #expect(throws: ConvSimError.self) { try long.commit() }
+        let dropped = try NPYStreamWriter(path: path, shape: [1])
+        _ = dropped
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("old".utf8))
+        #expect(throws: ConvSimError.self) { try NPYStreamWriter(path: path, shape: [-1, 2]) }
+        #expect(throws: ConvSimError.self) { try NPYStreamWriter(path: IO.join(d, "g.npy/inside.npy"), shape: [1]) }
+    }
+
+    /// A file that is never committed (discarded, or released) leaves nothing behind.
+    @Test func atomicFileDiscards() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        do {
+            let f = try AtomicFile(IO.join(d, "a.bin"))
+            try Data([1, 2, 3]).withUnsafeBytes { try f.append($0) }
+            #expect(f.size == 3)
+        }
+        let g = try AtomicFile(IO.join(d, "b.bin"))
+        g.discard(); g.discard()
+        #expect(throws: ConvSimError.self) { try g.commit() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: d).isEmpty)
+    }
+
+    /// An early read (`KernelLoader.prefetch`) gives `load` the same bank as reading afresh; a
+    /// file replaced after the early read is read again; a failed early read leaves the error to
+    /// `load`; an early read of another path is not used.
+    @Test func kernelPrefetch() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let path = IO.join(d, "k.npy"), other = IO.join(d, "other.npy")
+        let a = IO.randomValues(count: 4 * 3 * 9, seed: 1), b = IO.randomValues(count: 4 * 3 * 9, seed: 2)
+        try NPY.write(a, shape: [4, 3, 3, 3], to: path)
+        try NPY.write(b, shape: [4, 3, 3, 3], to: other)
+
+        KernelLoader.prefetch(path: path)
+        let early = try KernelLoader.load(path: path, layer: nil)
+        #expect(early.bank.values.map(\.bitPattern) == a.map(\.bitPattern) && early.name == "k")
+
+        KernelLoader.prefetch(path: path)
+        Thread.sleep(forTimeInterval: 0.05)   // let the early read finish, then replace the file
+        try NPY.write(b, shape: [4, 3, 3, 3], to: path)
+        #expect(try KernelLoader.load(path: path, layer: nil).bank.values.map(\.bitPattern) == b.map(\.bitPattern))
+
+        KernelLoader.prefetch(path: other)
+        #expect(try KernelLoader.load(path: path, layer: nil).bank.values.map(\.bitPattern) == b.map(\.bitPattern))
+
+        var bad = b; bad[5] = .nan
+        try NPY.write(bad, shape: [4, 3, 3, 3], to: other)
+        KernelLoader.prefetch(path: other)
+        do { _ = try KernelLoader.load(path: other, layer: nil); Issue.record("a NaN was accepted") } catch let e as ConvSimError {
+            guard case .nonFinite(_, let index) = e else { Issue.record("\(e)"); return }
+            #expect(index == 5)
+        }
+        KernelLoader.prefetch(path: IO.join(d, "missing.npy"))
+        #expect(throws: ConvSimError.self) { try KernelLoader.load(path: IO.join(d, "missing.npy"), layer: nil) }
+    }
 }

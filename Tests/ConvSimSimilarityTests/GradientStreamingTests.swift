@@ -1,0 +1,123 @@
+import ConvSimTestSupport
+import Foundation
+import Testing
+import PropertyBased
+import ConvSimCore
+@testable import ConvSimSimilarity
+
+/// The gradient handed to a `GradientSink` while it is computed, and the gradient written over
+/// the bank's own storage (`ConvolutionalSimilarity.evaluateGradient(reusing:)`): the same bytes
+/// as `evaluate(…, gradient: true)`, for every variant, shape, chunking and thread count.
+@Suite struct GradientStreamingTests {
+    /// Collects the pieces a sink receives, in order.
+    final class Collector: GradientSink, @unchecked Sendable {
+        var values: [Double] = []
+        var pieces = 0
+        func write(_ piece: UnsafeBufferPointer<Double>) throws {
+            values.append(contentsOf: piece)
+            pieces += 1
+        }
+    }
+
+    /// Fails on its `failOn`-th piece (1-based).
+    final class FailingSink: GradientSink, @unchecked Sendable {
+        struct Refused: Error {}
+        let failOn: Int
+        var calls = 0
+        init(failOn: Int) { self.failOn = failOn }
+        func write(_ piece: UnsafeBufferPointer<Double>) throws {
+            calls += 1
+            if calls == failOn { throw Refused() }
+        }
+    }
+
+    static func bits(_ a: [Double]) -> [UInt64] { a.map(\.bitPattern) }
+
+    /// Through the library entry points: streamed pieces, the reused storage and the plain
+    /// evaluation agree bit for bit (value, bound and gradient), for every variant, with groups,
+    /// normalization and 1 or 2 threads; the pieces cover the gradient exactly once, in order.
+    @Test func streamedAndReusedEqualPlain() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 1...24), Gen.int(in: 1...200), Gen.int(in: 1...4), Gen.int(in: 1...4),
+                            Gen.int(in: 0...2), Gen.int(in: 0...7), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, flags, seed in
+            let variant = [CSVariant.pairs, .adjacent, .symmetric][vi]
+            let normalize = flags & 1 == 1, threads = flags & 2 == 0 ? 1 : 2
+            let groups = flags & 4 == 4 && m % 2 == 0 ? 2 : 1
+            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
+            try Parallel.withThreads(threads) {
+                let plain = try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize, gradient: true)
+                let sink = Collector()
+                let streamed = try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize,
+                                                                    gradientTo: sink)
+                let kept = bank.values   // the caller keeps the bank: reuse must copy it, not overwrite it
+                let reused = try ConvolutionalSimilarity.evaluateGradient(reusing: bank, variant: variant, groups: groups,
+                                                                          normalize: normalize)
+                let what = "\(variant) M\(m) C\(c) \(kh)×\(kw) groups \(groups) normalize \(normalize) threads \(threads)"
+                for r in [streamed, reused] {
+                    #expect(r.value.bitPattern == plain.value.bitPattern, "\(what)")
+                    #expect(r.bound.bitPattern == plain.bound.bitPattern, "\(what)")
+                    #expect(Self.bits(r.gradient ?? []) == Self.bits(plain.gradient ?? [1]), "\(what)")
+                    #expect((r.gradientBound ?? []).map(\.bitPattern) == (plain.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
+                }
+                #expect(Self.bits(sink.values) == Self.bits(plain.gradient ?? [1]), "\(what): the pieces")
+                #expect(sink.pieces >= 1)
+                #expect(Self.bits(kept) == Self.bits(bank.values), "\(what): the caller's bank")
+            }
+        }
+    }
+
+    /// The lag-domain form in many chunks (down to one kernel a chunk): the same bytes as one
+    /// chunk, with and without reusing the storage; one piece per chunk, in order.
+    @Test func chunkedLagDomainEqualsOneChunk() async {
+        await propertyCheck(count: 50, input: Gen.int(in: 2...40), Gen.int(in: 1...130), Gen.int(in: 1...3), Gen.int(in: 1...3),
+                            Gen.int(in: 0...1), Gen.int(in: 1...5), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, per, seed in
+            let variant: CSVariant = vi == 0 ? .pairs : .adjacent
+            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
+            let len = c * kh * kw
+            let one = try FastSimilarity.lagDomain(bank, variant: variant, gradient: true)
+            for reuse in [false, true] {
+                for threads in [1, 2] {
+                    let sink = Collector()
+                    let chunked = try Parallel.withThreads(threads) {
+                        try FastSimilarity.lagDomain(bank, variant: variant, gradient: true, sink: sink, reuseStorage: reuse,
+                                                     chunkValues: per * len)
+                    }
+                    let what = "\(variant) M\(m) C\(c) \(kh)×\(kw), \(per) kernel(s) a chunk, reuse \(reuse), threads \(threads)"
+                    #expect(chunked.value.bitPattern == one.value.bitPattern, "\(what)")
+                    #expect(Self.bits(chunked.gradient ?? []) == Self.bits(one.gradient ?? [1]), "\(what)")
+                    #expect(Self.bits(sink.values) == Self.bits(one.gradient ?? [1]), "\(what): the pieces")
+                    #expect(sink.pieces == (m + per - 1) / per, "\(what): pieces")
+                }
+            }
+        }
+    }
+
+    /// A sink's error stops the writes that follow and is what `evaluate` throws; on every form.
+    @Test func sinkErrorIsThrown() throws {
+        let bank = Fixtures.gaussianBank(12, 5, 3, 3, seed: 4)
+        for failOn in [1, 2, 5] {
+            let sink = FailingSink(failOn: failOn)
+            #expect(throws: FailingSink.Refused.self) {
+                try FastSimilarity.lagDomain(bank, variant: .pairs, gradient: true, sink: sink, chunkValues: 45)
+            }
+            #expect(sink.calls == failOn, "no write after the failing one")
+        }
+        for variant in [CSVariant.pairs, .adjacent, .symmetric] {
+            #expect(throws: FailingSink.Refused.self) {
+                try ConvolutionalSimilarity.evaluate(bank, variant: variant, gradientTo: FailingSink(failOn: 1))
+            }
+        }
+    }
+
+    /// The storage really is reused when nobody else holds it (the point of the entry point):
+    /// the gradient comes back in the array the bank's values were in.
+    @Test func storageIsReusedWhenUnshared() throws {
+        func make() -> KernelBank { Fixtures.gaussianBank(16, 9, 3, 3, seed: 11) }
+        var bank = make()
+        let address = bank.values.withUnsafeMutableBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let r = try ConvolutionalSimilarity.evaluateGradient(reusing: consume bank, variant: .pairs)
+        let after = r.gradient?.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        #expect(after == address)
+        let plain = try ConvolutionalSimilarity.evaluate(make(), variant: .pairs, gradient: true)
+        #expect(Self.bits(r.gradient ?? []) == Self.bits(plain.gradient ?? [1]))
+    }
+}
