@@ -141,13 +141,24 @@ extension FastSimilarity {
 
         func run(_ kernels: UnsafePointer<Double>, _ gp: UnsafeMutablePointer<Double>?) throws -> [LagPartial] {
             let ptrs = SharedPointers(kernels: kernels, gradient: gp)
-            let states = LagGroups((0..<groupCount).map { g in
-                LagGroupState(m: m, cc: cc, kk: kk, table: table, isPairs: isPairs,
+            @Sendable func state(_ g: Int) -> LagGroupState {
+                LagGroupState(m: m, cc: cc, kk: kk, table: table,
                               channels: (g * cc / groupCount)..<((g + 1) * cc / groupCount), ptrs: ptrs)
-            })
+            }
+            if isPairs && (sink == nil || gp == nil) {
+                // Nothing to stream: each group runs both passes in one block, while its slice of
+                // the bank is still in cache, on buffers its own thread allocates.
+                let withGradient = gp != nil
+                return Parallel.map(blocks: groupCount) { g in
+                    let st = state(g)
+                    st.run(.pairsFirst, upTo: m)
+                    if withGradient { st.run(.pairsGradient, upTo: m) }
+                    return st.partial()
+                }
+            }
+            let states = LagGroups((0..<groupCount).map(state))
             if isPairs {
-                Parallel.forEach(blocks: groupCount) { g in states.all[g].pairsFirstPass() }
-                if gp == nil { return states.all.map { $0.partial() } }
+                Parallel.forEach(blocks: groupCount) { g in states.all[g].run(.pairsFirst, upTo: m) }
             }
             let writes = SinkWrites(sink)
             var start = 0, pending: UnsafeBufferPointer<Double>? = nil
@@ -158,10 +169,8 @@ extension FastSimilarity {
                 Parallel.forEachDynamic(tasks: groupCount + first) { t in
                     if t < first {
                         if let p = previous.buffer { writes.write(p) }
-                    } else if isPairs {
-                        states.all[t - first].pairsGradientPass(upTo: end)
                     } else {
-                        states.all[t - first].adjacentPass(upTo: end)
+                        states.all[t - first].run(isPairs ? .pairsGradient : .adjacent, upTo: end)
                     }
                 }
                 try writes.rethrow()
@@ -261,8 +270,9 @@ private struct LagGroups: @unchecked Sendable {
 /// kernel order; the gradient pass recomputes `A_ic` (bit-identical) and forms the gradient from
 /// `W = S − A_i`. `adjacent`: one pass with `A_{i−1}, A_i, A_{i+1}` rolling.
 private final class LagGroupState {
+    enum Pass { case pairsFirst, pairsGradient, adjacent }
+
     let m: Int, cc: Int, kk: Int, hN: Int, np: Int, cg: Int, c0: Int
-    let isPairs: Bool
     let kv: UnsafePointer<Double>
     let gp: UnsafeMutablePointer<Double>?
     let kt0: UnsafeMutablePointer<Double>, kt1: UnsafeMutablePointer<Double>
@@ -272,19 +282,16 @@ private final class LagGroupState {
     let sigma: UnsafeMutablePointer<Double>, lambda: UnsafeMutablePointer<Double>
     let pu: UnsafeMutablePointer<Int>, pv: UnsafeMutablePointer<Int>, ph: UnsafeMutablePointer<Int>
     var gradErr2: [Double]
-    let inflM: Int
-    // Inflation by a precomputed factor (no division in the loops): x·f with
-    // f = inflate(1, n + 4) ≥ 1/(1 − γ_n)·(1 + 2u)², an upper bound of inflate(x, n) after rounding.
-    let fK: Double, f4: Double, fK1: Double
     var total = 0.0
     /// The next kernel of the resumable pass; the rolling buffers of `adjacent`.
     var next = 0
-    var ktCur: UnsafeMutablePointer<Double>, ktNext: UnsafeMutablePointer<Double>
-    var aPrev: UnsafeMutablePointer<Double>, aCur: UnsafeMutablePointer<Double>, aNext: UnsafeMutablePointer<Double>
+    var rolling: (ktCur: UnsafeMutablePointer<Double>, ktNext: UnsafeMutablePointer<Double>,
+                  aPrev: UnsafeMutablePointer<Double>, aCur: UnsafeMutablePointer<Double>, aNext: UnsafeMutablePointer<Double>)
 
-    init(m: Int, cc: Int, kk: Int, table: FastSimilarity.LagTable, isPairs: Bool, channels: Range<Int>, ptrs: SharedPointers) {
-        self.m = m; self.cc = cc; self.kk = kk; self.isPairs = isPairs
-        hN = table.lags; np = table.u.count; cg = channels.count; c0 = channels.lowerBound
+    init(m: Int, cc: Int, kk: Int, table: FastSimilarity.LagTable, channels: Range<Int>, ptrs: SharedPointers) {
+        self.m = m; self.cc = cc; self.kk = kk
+        let hN = table.lags, np = table.u.count, cg = channels.count
+        self.hN = hN; self.np = np; self.cg = cg; c0 = channels.lowerBound
         kv = ptrs.kernels; gp = ptrs.gradient
         func buf(_ n: Int) -> UnsafeMutablePointer<Double> {
             let b = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0, count: max(n, 1)); return b
@@ -294,14 +301,10 @@ private final class LagGroupState {
         s = buf(hN * cg); q = buf(hN * cg); w = buf(hN * cg); g = buf(kk * cg); l1 = buf(cg)
         sigma = buf(cg); lambda = buf(cg)
         gradErr2 = [Double](repeating: 0, count: m)
-        let inflK = kk + 2
-        inflM = m + kk + 4
-        fK = FloatingPointBounds.inflate(1, operations: inflK + 4); f4 = FloatingPointBounds.inflate(1, operations: 8)
-        fK1 = FloatingPointBounds.inflate(1, operations: inflK + 5)
         pu = UnsafeMutablePointer<Int>.allocate(capacity: max(np, 1)); pv = UnsafeMutablePointer<Int>.allocate(capacity: max(np, 1))
         ph = UnsafeMutablePointer<Int>.allocate(capacity: max(np, 1))
         for p in 0..<np { pu[p] = Int(table.u[p]); pv[p] = Int(table.v[p]); ph[p] = Int(table.h[p]) }
-        ktCur = kt0; ktNext = kt1; aPrev = a0; aCur = a1; aNext = a2
+        rolling = (kt0, kt1, a0, a1, a2)
     }
 
     deinit {
@@ -309,115 +312,131 @@ private final class LagGroupState {
         pu.deallocate(); pv.deallocate(); ph.deallocate()
     }
 
-    func load(_ i: Int, _ kt: UnsafeMutablePointer<Double>) {
-        let base = kv + (i * cc + c0) * kk
-        for c in 0..<cg { let src = base + c * kk; for u in 0..<kk { kt[u * cg + c] = src[u] } }
-    }
-    func autocorrelate(_ kt: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>) {
-        a.update(repeating: 0, count: hN * cg)
-        for p in 0..<np {
-            let ku = kt + pu[p] * cg, kw = kt + pv[p] * cg, ah = a + ph[p] * cg
-            for c in 0..<cg { ah[c] += ku[c] * kw[c] }
+    /// Runs `pass` over kernels `next..<end` (`pairsFirst`: over all kernels). Every size and
+    /// pointer is copied into a local first: the loops write through pointers, after which
+    /// values read from the object would have to be read again.
+    func run(_ pass: Pass, upTo end: Int) {
+        let m = self.m, cc = self.cc, kk = self.kk, hN = self.hN, np = self.np, cg = self.cg, c0 = self.c0
+        let kv = self.kv, s = self.s, q = self.q, w = self.w, g = self.g, l1 = self.l1
+        let sigma = self.sigma, lambda = self.lambda, pu = self.pu, pv = self.pv, ph = self.ph
+        let inflK = kk + 2, inflM = m + kk + 4
+        // Inflation by a precomputed factor (no division in the loops): x·f with
+        // f = inflate(1, n + 4) ≥ 1/(1 − γ_n)·(1 + 2u)², an upper bound of inflate(x, n) after rounding.
+        let fK = FloatingPointBounds.inflate(1, operations: inflK + 4), f4 = FloatingPointBounds.inflate(1, operations: 8)
+        let fK1 = FloatingPointBounds.inflate(1, operations: inflK + 5)
+        var gradErr2 = self.gradErr2
+        self.gradErr2 = []
+        defer { self.gradErr2 = gradErr2 }
+
+        func load(_ i: Int, _ kt: UnsafeMutablePointer<Double>) {
+            let base = kv + (i * cc + c0) * kk
+            for c in 0..<cg { let src = base + c * kk; for u in 0..<kk { kt[u * cg + c] = src[u] } }
         }
-    }
-    func norms1(_ kt: UnsafeMutablePointer<Double>) {
-        l1.update(repeating: 0, count: cg)
-        for u in 0..<kk { let ku = kt + u * cg; for c in 0..<cg { l1[c] += abs(ku[c]) } }
-    }
-    /// G = 2 Σ_v W(v−u) K(v) (W already doubled), scattered into kernel i's gradient.
-    func gradient(_ i: Int, _ kt: UnsafeMutablePointer<Double>, into gp: UnsafeMutablePointer<Double>) {
-        g.update(repeating: 0, count: kk * cg)
-        for p in 0..<np {
-            let uu = pu[p], vv = pv[p], wh = w + ph[p] * cg
-            let ku = kt + uu * cg, kw = kt + vv * cg, gu = g + uu * cg
-            if uu == vv {
-                for c in 0..<cg { gu[c] += wh[c] * ku[c] }
-            } else {
-                let gv = g + vv * cg
-                for c in 0..<cg { gu[c] += wh[c] * kw[c]; gv[c] += wh[c] * ku[c] }
+        func autocorrelate(_ kt: UnsafeMutablePointer<Double>, _ a: UnsafeMutablePointer<Double>) {
+            a.update(repeating: 0, count: hN * cg)
+            for p in 0..<np {
+                let ku = kt + pu[p] * cg, kw = kt + pv[p] * cg, ah = a + ph[p] * cg
+                for c in 0..<cg { ah[c] += ku[c] * kw[c] }
             }
         }
-        let base = gp + (i * cc + c0) * kk
-        for c in 0..<cg { let dst = base + c * kk; for u in 0..<kk { dst[u] = g[u * cg + c] } }
-    }
-    /// Per-entry gradient error factor (σ-part + ‖K_ic‖²)·‖K_ic‖₁, squared and summed over the group.
-    func addGradErr(_ i: Int, _ aCur: UnsafeMutablePointer<Double>, _ omega: (Int) -> Double) {
-        var e2 = 0.0
-        for c in 0..<cg {
-            let e = (omega(c) + aCur[c] * fK) * (l1[c] * fK) * f4
-            e2 += Double(kk) * e * e
+        func norms1(_ kt: UnsafeMutablePointer<Double>) {
+            l1.update(repeating: 0, count: cg)
+            for u in 0..<kk { let ku = kt + u * cg; for c in 0..<cg { l1[c] += abs(ku[c]) } }
         }
-        gradErr2[i] += e2
-    }
-    func addNorms(_ aCur: UnsafeMutablePointer<Double>) {
-        for c in 0..<cg {
-            sigma[c] += aCur[c] * fK
-            let l = l1[c] * fK
-            lambda[c] += l * l
-        }
-    }
-
-    /// `pairs`, first pass over all kernels: `S`, `Q`, the norms and the value.
-    func pairsFirstPass() {
-        for i in 0..<m {
-            load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur); addNorms(aCur)
-            for t in 0..<(hN * cg) { let x = aCur[t]; s[t] += x; q[t] += x * x }
-        }
-        var pS = 0.0, qS = 0.0
-        for h in 0..<hN {
-            let wt = h == 0 ? 1.0 : 2.0
-            var ps = 0.0, qs = 0.0
-            for c in 0..<cg { let x = s[h * cg + c]; ps += x * x; qs += q[h * cg + c] }
-            pS += wt * ps; qS += wt * qs
-        }
-        total = 0.5 * (pS - qS)
-        if gp != nil {
-            for c in 0..<cg { sigma[c] = FloatingPointBounds.inflate(sigma[c], operations: inflM) }
-        }
-    }
-
-    /// `pairs`, the gradient of kernels `next..<end` (after `pairsFirstPass`).
-    func pairsGradientPass(upTo end: Int) {
-        guard let gp else { return }
-        while next < end {
-            let i = next
-            load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur)
-            for t in 0..<(hN * cg) { w[t] = 2 * (s[t] - aCur[t]) }
-            gradient(i, ktCur, into: gp)
-            addGradErr(i, aCur) { sigma[$0] }
-            next += 1
-        }
-    }
-
-    /// `adjacent`, kernels `next..<end` of its one pass (value, norms and gradient).
-    func adjacentPass(upTo end: Int) {
-        let acc = q   // Σ_i A_i(h)·A_{i+1}(h) per (h, c)
-        if next == 0 && end > 0 { load(0, ktCur); autocorrelate(ktCur, aCur) }
-        while next < end {
-            let i = next
-            if i + 1 < m { load(i + 1, ktNext); autocorrelate(ktNext, aNext) } else { aNext.update(repeating: 0, count: hN * cg) }
-            if i + 1 < m { for t in 0..<(hN * cg) { acc[t] += aCur[t] * aNext[t] } }
-            norms1(ktCur); addNorms(aCur)
-            if let gp {
-                for t in 0..<(hN * cg) { w[t] = 2 * (aPrev[t] + aNext[t]) }
-                gradient(i, ktCur, into: gp)
-                let prev = aPrev, nextA = aNext, f = fK1
-                addGradErr(i, aCur) { (prev[$0] + nextA[$0]) * f }
+        /// G = 2 Σ_v W(v−u) K(v) (W already doubled), scattered into kernel i's gradient.
+        func gradient(_ i: Int, _ kt: UnsafeMutablePointer<Double>, into gp: UnsafeMutablePointer<Double>) {
+            g.update(repeating: 0, count: kk * cg)
+            for p in 0..<np {
+                let uu = pu[p], vv = pv[p], wh = w + ph[p] * cg
+                let ku = kt + uu * cg, kw = kt + vv * cg, gu = g + uu * cg
+                if uu == vv {
+                    for c in 0..<cg { gu[c] += wh[c] * ku[c] }
+                } else {
+                    let gv = g + vv * cg
+                    for c in 0..<cg { gu[c] += wh[c] * kw[c]; gv[c] += wh[c] * ku[c] }
+                }
             }
-            swap(&aPrev, &aCur); swap(&aCur, &aNext); swap(&ktCur, &ktNext)
-            next += 1
+            let base = gp + (i * cc + c0) * kk
+            for c in 0..<cg { let dst = base + c * kk; for u in 0..<kk { dst[u] = g[u * cg + c] } }
         }
-        if next == m && m > 0 {
-            total = 0
+        /// Per-entry gradient error factor (σ-part + ‖K_ic‖²)·‖K_ic‖₁, squared and summed over the group.
+        func addGradErr(_ i: Int, _ aCur: UnsafeMutablePointer<Double>, _ omega: (Int) -> Double) {
+            var e2 = 0.0
+            for c in 0..<cg {
+                let e = (omega(c) + aCur[c] * fK) * (l1[c] * fK) * f4
+                e2 += Double(kk) * e * e
+            }
+            gradErr2[i] += e2
+        }
+        func addNorms(_ aCur: UnsafeMutablePointer<Double>) {
+            for c in 0..<cg {
+                sigma[c] += aCur[c] * fK
+                let l = l1[c] * fK
+                lambda[c] += l * l
+            }
+        }
+
+        var (ktCur, ktNext, aPrev, aCur, aNext) = rolling
+        defer { rolling = (ktCur, ktNext, aPrev, aCur, aNext) }
+        switch pass {
+        case .pairsFirst:
+            for i in 0..<m {
+                load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur); addNorms(aCur)
+                for t in 0..<(hN * cg) { let x = aCur[t]; s[t] += x; q[t] += x * x }
+            }
+            var pS = 0.0, qS = 0.0
             for h in 0..<hN {
-                var t = 0.0
-                for c in 0..<cg { t += acc[h * cg + c] }
-                total += (h == 0 ? 1.0 : 2.0) * t
+                let wt = h == 0 ? 1.0 : 2.0
+                var ps = 0.0, qs = 0.0
+                for c in 0..<cg { let x = s[h * cg + c]; ps += x * x; qs += q[h * cg + c] }
+                pS += wt * ps; qS += wt * qs
+            }
+            total = 0.5 * (pS - qS)
+            if gp != nil {
+                for c in 0..<cg { sigma[c] = FloatingPointBounds.inflate(sigma[c], operations: inflM) }
+            }
+        case .pairsGradient:
+            guard let gp else { return }
+            var i = next
+            while i < end {
+                load(i, ktCur); autocorrelate(ktCur, aCur); norms1(ktCur)
+                for t in 0..<(hN * cg) { w[t] = 2 * (s[t] - aCur[t]) }
+                gradient(i, ktCur, into: gp)
+                addGradErr(i, aCur) { sigma[$0] }
+                i += 1
+            }
+            next = i
+        case .adjacent:
+            let acc = q   // Σ_i A_i(h)·A_{i+1}(h) per (h, c)
+            var i = next
+            if i == 0 && end > 0 { load(0, ktCur); autocorrelate(ktCur, aCur) }
+            while i < end {
+                if i + 1 < m { load(i + 1, ktNext); autocorrelate(ktNext, aNext) } else { aNext.update(repeating: 0, count: hN * cg) }
+                if i + 1 < m { for t in 0..<(hN * cg) { acc[t] += aCur[t] * aNext[t] } }
+                norms1(ktCur); addNorms(aCur)
+                if let gp {
+                    for t in 0..<(hN * cg) { w[t] = 2 * (aPrev[t] + aNext[t]) }
+                    gradient(i, ktCur, into: gp)
+                    let prev = aPrev, nextA = aNext
+                    addGradErr(i, aCur) { (prev[$0] + nextA[$0]) * fK1 }
+                }
+                swap(&aPrev, &aCur); swap(&aCur, &aNext); swap(&ktCur, &ktNext)
+                i += 1
+            }
+            next = i
+            if i == m && m > 0 {
+                total = 0
+                for h in 0..<hN {
+                    var t = 0.0
+                    for c in 0..<cg { t += acc[h * cg + c] }
+                    total += (h == 0 ? 1.0 : 2.0) * t
+                }
             }
         }
     }
 
     func partial() -> FastSimilarity.LagPartial {
+        let inflM = m + kk + 4
         var sl = 0.0
         for c in 0..<cg {
             sl += FloatingPointBounds.inflate(sigma[c], operations: inflM) * FloatingPointBounds.inflate(lambda[c], operations: inflM)
