@@ -25,7 +25,13 @@ public enum ConvolutionalSimilarity {
     /// bank's own values (`FastSimilarity.lagDomain`).
     static func evaluateOne(_ bank: consuming KernelBank, variant: CSVariant, method: Method, normalize: Bool,
                             gradient: Bool, sink: GradientSink?, reuseStorage: Bool) throws -> CSResult {
-        if let bad = Finite.firstNonFinite(bank.values) {
+        let lagDomain = method == .fast && variant != .symmetric && bank.count >= 2
+            && FastSimilarity.prefersLagDomain(kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
+        // The lag-domain `pairs` streaming its gradient checks finiteness after its first pass,
+        // which reads every value anyway and writes nothing outside its own buffers
+        // (`FastSimilarity.lagDomain`): the same error, the same index, one read of the bank less.
+        let deferredCheck = lagDomain && variant == .pairs && !normalize && sink != nil
+        if !deferredCheck, let bad = Finite.firstNonFinite(bank.values) {
             throw ConvSimError.nonFinite(what: "the kernel bank", index: bad)
         }
         let k: KernelBank
@@ -34,10 +40,9 @@ public enum ConvolutionalSimilarity {
         switch method {
         case .fast:
             // The lag-domain form plans no transform: no `FastSimilarity` (FFTW's planner) is built.
-            if variant != .symmetric, k.count >= 2,
-               FastSimilarity.prefersLagDomain(kernelHeight: k.kernelHeight, kernelWidth: k.kernelWidth) {
+            if lagDomain {
                 return try FastSimilarity.lagDomain(consume k, variant: variant, gradient: wantGradient, sink: sink,
-                                                    reuseStorage: reuseStorage)
+                                                    reuseStorage: reuseStorage, checkFinite: deferredCheck)
             }
             return try deliver(FastSimilarity(shapeOf: k).evaluate(k, variant: variant, gradient: wantGradient), to: sink)
         case .direct:

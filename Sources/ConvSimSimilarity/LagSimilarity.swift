@@ -123,10 +123,19 @@ extension FastSimilarity {
     /// the gradient pass starts; `adjacent` has read kernel `i` before writing its gradient and
     /// reads only `i + 1` ahead). It saves allocating (and the kernel zeroing) `M·C·kk` doubles.
     /// When the caller still shares the storage, Swift copies it first (copy-on-write).
+    /// With `checkFinite` (`pairs` only; the two passes then run apart even without a sink), the
+    /// bank's finiteness is checked after the first pass:
+    /// a NaN or ±∞ entry makes its autocorrelation at lag 0, hence `S`, `Q` and the group's
+    /// partial value, non-finite; only then is the bank scanned (`Finite.firstNonFinite`), and
+    /// a non-finite entry is reported as `ConvSimError.nonFinite` with its flat index, before
+    /// any gradient is handed to a sink. (A finite bank whose products overflow also gives a
+    /// non-finite partial; the scan then finds nothing and the evaluation goes on as without
+    /// the check.)
+    ///
     /// (`chunkValues`: the gradient values a chunk aims at, at least one kernel; the tests set it
     /// small to run many chunks.)
     static func lagDomain(_ bank: consuming KernelBank, variant: CSVariant, gradient: Bool,
-                          sink: GradientSink? = nil, reuseStorage: Bool = false,
+                          sink: GradientSink? = nil, reuseStorage: Bool = false, checkFinite: Bool = false,
                           chunkValues: Int = 1 << 18) throws -> CSResult {
         let m = bank.count, cc = bank.channels, kk = bank.taps
         let isPairs = variant == .pairs
@@ -145,7 +154,7 @@ extension FastSimilarity {
                 LagGroupState(m: m, cc: cc, kk: kk, table: table,
                               channels: (g * cc / groupCount)..<((g + 1) * cc / groupCount), ptrs: ptrs)
             }
-            if isPairs && (sink == nil || gp == nil) {
+            if isPairs && (sink == nil || gp == nil) && !checkFinite {
                 // Nothing to stream: each group runs both passes in one block, while its slice of
                 // the bank is still in cache, on buffers its own thread allocates.
                 let withGradient = gp != nil
@@ -159,6 +168,11 @@ extension FastSimilarity {
             let states = LagGroups((0..<groupCount).map(state))
             if isPairs {
                 Parallel.forEach(blocks: groupCount) { g in states.all[g].run(.pairsFirst, upTo: m) }
+                // The first pass wrote only the groups' own buffers: the bank is as given.
+                if checkFinite, !states.all.allSatisfy({ $0.total.isFinite }),
+                   let bad = Finite.firstNonFinite(UnsafeBufferPointer(start: kernels, count: m * cc * kk)) {
+                    throw ConvSimError.nonFinite(what: "the kernel bank", index: bad)
+                }
             }
             let writes = SinkWrites(sink)
             var start = 0, pending: UnsafeBufferPointer<Double>? = nil

@@ -108,6 +108,45 @@ import ConvSimCore
         }
     }
 
+    /// A NaN or ±∞ entry is refused with the index of the first one, by every entry point and
+    /// form — the streamed `pairs` checks after its first pass instead of before — and no piece
+    /// of a gradient reaches the sink. (A bank whose products overflow is not refused.)
+    @Test func nonFiniteEntriesAreRefusedWithTheirIndex() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 2...20), Gen.int(in: 1...70), Gen.int(in: 1...3),
+                            Gen.int(in: 0...2), Gen.int(in: 0...3), Gen.int(in: 0...1_000_000)) { m, c, k, vi, flags, seed in
+            let variant = [CSVariant.pairs, .adjacent, .symmetric][vi]
+            var bank = Fixtures.gaussianBank(m, c, k, k, seed: seed)
+            var rng = SeededRandom(seed: UInt64(seed))
+            let n = bank.values.count
+            let first = rng.integer(in: 0...(n - 1)), second = rng.integer(in: first...(n - 1))
+            let bad: [Double] = [.nan, .infinity, -.infinity]
+            bank.values[first] = bad[rng.integer(in: 0...2)]
+            bank.values[second] = bad[rng.integer(in: 0...2)]
+            let normalize = flags & 1 == 1
+            func check(_ what: String, _ body: () throws -> Void) {
+                do { try body(); Issue.record("\(what): accepted a non-finite bank") } catch let e as ConvSimError {
+                    guard case .nonFinite(_, let index) = e else { Issue.record("\(what): \(e)"); return }
+                    #expect(index == first, "\(what)")
+                } catch { Issue.record("\(what): \(error)") }
+            }
+            let what = "\(variant) M\(m) C\(c) \(k)×\(k) normalize \(normalize) NaN/∞ at \(first), \(second)"
+            let sink = Collector()
+            check("\(what), streamed") { _ = try ConvolutionalSimilarity.evaluate(bank, variant: variant, normalize: normalize, gradientTo: sink) }
+            #expect(sink.pieces == 0, "\(what): a piece reached the sink")
+            let reusedSink = Collector()
+            check("\(what), reusing") {
+                _ = try ConvolutionalSimilarity.evaluateGradient(reusing: bank, variant: variant, normalize: normalize, gradientTo: reusedSink)
+            }
+            #expect(reusedSink.pieces == 0, "\(what): a piece reached the sink")
+            check("\(what), plain") { _ = try ConvolutionalSimilarity.evaluate(bank, variant: variant, normalize: normalize, gradient: flags & 2 == 2) }
+        }
+        // Finite entries whose fourth powers overflow: not refused for being non-finite.
+        let huge = KernelBank(count: 3, channels: 2, kernelHeight: 2, kernelWidth: 2, values: Array(repeating: 1e100, count: 24))
+        do { _ = try ConvolutionalSimilarity.evaluate(huge, variant: .pairs, gradientTo: Collector()) } catch let e as ConvSimError {
+            if case .nonFinite = e { Issue.record("a finite bank was refused as non-finite") }
+        } catch { Issue.record("\(error)") }
+    }
+
     /// The storage really is reused when nobody else holds it (the point of the entry point):
     /// the gradient comes back in the array the bank's values were in.
     @Test func storageIsReusedWhenUnshared() throws {
