@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """NumPy baselines for `convsim bench gram` (comparisons only, never the implementation).
 
-Usage: bench_gram_numpy.py CROPS.npy BANK.npy PADDING OUT_PREFIX
+Usage: bench_gram_numpy.py CROPS.npy BANK.npy PADDING OUT_PREFIX [RUNS]
 
 CROPS is (N, C, H, W) float64, BANK is (M, C, kh, kw) float64 (OIHW), PADDING valid, same or
 full (PyTorch conv2d semantics: same = left (k-1)//2, right k-1-left). Two programs a skilled
-NumPy user would write, each timed on the best of 3 runs (loading excluded):
+NumPy user would write, each timed on the best of RUNS runs (default 3; loading excluded):
 
 - im2col: the patch Gram P^T P accumulated over slabs of images (one BLAS product per slab,
   the patch matrix built from kh*kw shifted views, never the whole dataset at once), then
@@ -135,9 +135,12 @@ def torch_grams(x, k, padding, out_prefix):
             "torch_unfold_seconds": t_unfold, "torch_conv_seconds": t_conv}
 
 
-def best_of(f, *args, runs=3):
+RUNS = 3
+
+
+def best_of(f, *args):
     best, out = float("inf"), None
-    for _ in range(runs):
+    for _ in range(RUNS):
         t0 = time.perf_counter()
         out = f(*args)
         best = min(best, time.perf_counter() - t0)
@@ -157,6 +160,8 @@ def blas_info():
 
 def main():
     crops_path, bank_path, padding, out_prefix = sys.argv[1:5]
+    global RUNS
+    RUNS = int(sys.argv[5]) if len(sys.argv) > 5 else 3
     x = np.load(crops_path)
     k = np.load(bank_path)
     t_im2col, g1 = best_of(im2col_gram, x, k, padding)

@@ -80,13 +80,13 @@ package struct BenchSetup {
     /// Runs the NumPy peers (scripts/bench_gram_numpy.py) on the same crops and bank, with
     /// this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from that child's
     /// environment only (they slow NumPy's BLAS several-fold; the toolkit keeps them).
-    package func numpyGram(count: Int, script: String) throws -> NumpyResult {
+    package func numpyGram(count: Int, script: String, runs: Int = 3) throws -> NumpyResult {
         guard FileManager.default.fileExists(atPath: script) else {
             throw ConvSimError.fileNotFound(path: script)
         }
         return try withWorkloadFiles(count: count) { cropsPath, bankPath, dir in
             let outPrefix = dir.appendingPathComponent("gram").path
-            let data = try ChildProcess.run(["/usr/bin/env", "python3", script, cropsPath, bankPath, "same", outPrefix], unsetBLAS: true)
+            let data = try ChildProcess.run(["/usr/bin/env", "python3", script, cropsPath, bankPath, "same", outPrefix, String(runs)], unsetBLAS: true)
             guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let a = obj["im2col_seconds"] as? Double, let f = obj["fft_seconds"] as? Double else {
                 throw ConvSimError.invalidArgument("python3 with NumPy printed no timing (is NumPy installed?)")
@@ -106,15 +106,15 @@ package struct BenchSetup {
 
     /// `convsim gram --input CROPS.npy --kernels BANK.npy --npy PREFIX` as a user runs it: a child
     /// process of `executable` that reads the .npy files, computes, prints its summary and writes
-    /// the Gram, its bound and the cosines as .npy files (best of 3, the whole process timed).
+    /// the Gram, its bound and the cosines as .npy files (best of `runs`, the whole process timed).
     /// With `json`, `--json` instead of `--npy` (the matrices printed as text). Returns the
     /// seconds and the Gram it wrote.
-    package func cliGram(count: Int, executable: String, threads: Int, json: Bool = false) throws -> (seconds: Double, gram: [Double]) {
+    package func cliGram(count: Int, executable: String, threads: Int, json: Bool = false, runs: Int = 3) throws -> (seconds: Double, gram: [Double]) {
         try withWorkloadFiles(count: count) { cropsPath, bankPath, dir in
             var best = Double.infinity, out = Data()
             let prefix = dir.appendingPathComponent("cli").path
             let output = json ? ["--json"] : ["--npy", prefix]
-            for _ in 0..<3 {
+            for _ in 0..<max(runs, 1) {
                 let t0 = Clock.now()
                 out = try ChildProcess.run([executable, "gram", "--input", cropsPath, "--kernels", bankPath] + output
                                            + ["--threads", String(threads)], unsetBLAS: false)
@@ -208,8 +208,8 @@ extension BenchSetup {
     /// through one `fftw_plan_many_dft_r2c` plan, plus the cross-power spectra
     /// `Σ_n X_c · conj(X_c')` for `c ≤ c'` over the half spectrum. No border term, no Gram, no
     /// copies into Swift arrays: nothing an implementation of this algorithm can skip. Crops are
-    /// generated before the clock starts. Returns the seconds (best of 3) and one checksum.
-    package func fftFloor(count: Int) throws -> (seconds: Double, checksum: Double) {
+    /// generated before the clock starts. Returns the seconds (best of `runs`) and one checksum.
+    package func fftFloor(count: Int, runs: Int = 3) throws -> (seconds: Double, checksum: Double) {
         let c = source.channels, n1 = crop + 2, n2 = crop + 2, half = n2 / 2 + 1
         let batch = min(64, max(count, 1))
         let howMany = batch * c
@@ -228,7 +228,7 @@ extension BenchSetup {
         forEachCrop(count) { crops.append($0) }
         let bins = n1 * half, pairs = c * (c + 1) / 2
         var best = Double.infinity, checksum = 0.0
-        for _ in 0..<3 {
+        for _ in 0..<max(runs, 1) {
             var acc = [Double](repeating: 0, count: 2 * pairs * bins)
             let t0 = Clock.now()
             var start = 0

@@ -39,6 +39,7 @@ struct BenchGramCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Kernels in the random bank, 1…4096.") var kernels = 64
     @Option(help: "Seed for crop positions and the bank.") var seed: UInt64 = 1
     @Option(name: .customLong("numpy-script"), help: "The NumPy baseline script.") var numpyScript = "scripts/bench_gram_numpy.py"
+    @Option(parsing: .unconditional, help: "Runs of every contender (in process, floor, CLI, NumPy, torch), the best kept, 1…100.") var runs = 3
 
     @OptionGroup var parallel: ThreadsOption
 
@@ -47,6 +48,7 @@ struct BenchGramCommand: ParsableCommand {
         try ArgumentLimits.check(memoryN, "--memory-n", 0...1_000_000)
         try ArgumentLimits.check(crop, "--crop", 1...4096)
         try ArgumentLimits.check(kernels, "--kernels", 1...4096)
+        try ArgumentLimits.check(runs, "--runs", 1...100)
     }
     @Flag(name: .customLong("skip-numpy"), help: "Do not run the NumPy baseline.") var skipNumpy = false
     @Flag(name: .customLong("skip-direct"), help: "Do not run the direct summation reference (it takes minutes at N = 5·10⁴).") var skipDirect = false
@@ -58,22 +60,22 @@ struct BenchGramCommand: ParsableCommand {
             let setup = try BenchSetup(image: image, crop: crop, kernels: kernels, seed: seed)
             progress("bench gram: \(n) crops \(crop)×\(crop)×\(setup.source.channels) of \(image), bank \(kernels)×\(setup.source.channels)×3×3, same padding")
 
-            // Best of 3, as the NumPy peers are timed.
+            // Best of `runs`, as every peer is timed.
             var tFFT = Double.infinity
             var fastResult: GramResult? = nil
-            for _ in 0..<3 {
+            for _ in 0..<runs {
                 let t0 = Clock.now()
                 fastResult = try setup.fftGram(count: n)
                 tFFT = min(tFFT, Clock.since(t0))
             }
             guard let fast = fastResult else { return }
-            progress("  fft     \(Fmt.f(tFFT, 4)) s (best of 3, \(Parallel.threads) thread(s))")
+            progress("  fft     \(Fmt.f(tFFT, 4)) s (best of \(runs), \(Parallel.threads) thread(s))")
 
-            let floor = try setup.fftFloor(count: n)
+            let floor = try setup.fftFloor(count: n, runs: runs)
             progress("  floor   \(Fmt.f(floor.seconds, 4)) s (FFTW r2c of every channel + cross-power spectra, 1 thread)")
-            let cli = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads)
+            let cli = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads, runs: runs)
             progress("  cli     \(Fmt.f(cli.seconds, 4)) s (convsim gram on a .npy, end to end, --npy output)")
-            let cliJSON = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads, json: true)
+            let cliJSON = try setup.cliGram(count: n, executable: Self.executable().path, threads: Parallel.threads, json: true, runs: runs)
             progress("  cli     \(Fmt.f(cliJSON.seconds, 4)) s (the same with --json)")
 
             // The direct reference (O(N·H·W·M·m), minutes at N = 5·10⁴): skipped with --skip-direct.
@@ -89,7 +91,7 @@ struct BenchGramCommand: ParsableCommand {
             var numpy: BenchSetup.NumpyResult? = nil
             var numpyNote = "skipped (--skip-numpy)"
             if !skipNumpy {
-                do { numpy = try setup.numpyGram(count: n, script: numpyScript); numpyNote = "ok" }
+                do { numpy = try setup.numpyGram(count: n, script: numpyScript, runs: runs); numpyNote = "ok" }
                 catch { numpyNote = "skipped: \(error)" }
                 if let np = numpy {
                     progress("  numpy   im2col \(Fmt.f(np.im2colSeconds, 4)) s, fft \(Fmt.f(np.fftSeconds, 4)) s")
@@ -102,7 +104,7 @@ struct BenchGramCommand: ParsableCommand {
                 ([np.im2colGram, np.fftGram] + (np.torch.map { [$0.unfoldGram, $0.convGram] } ?? []))
                     .map { maxRelativeDifference(fast.gram.values, $0) }.max() ?? 0
             }
-            let maxBound = fast.bound.values.max() ?? 0
+            let maxBound = fast.bound.largestEntry ?? 0
             let scale = fast.gram.values.map(abs).max() ?? 1
 
             var memory: [(Int, Double, Double)] = []
@@ -142,7 +144,7 @@ struct BenchGramCommand: ParsableCommand {
                 JSON.object(fields).printLine()
             } else {
                 print("bench gram — N = \(n) RGB \(crop)×\(crop) crops, \(kernels)×3×3×3 bank, same padding, seed \(seed)")
-                print("  FFT (FFTW + boundary correction)  \(Fmt.f(tFFT, 4, width: 9)) s   (best of 3, \(Parallel.threads) thread(s); peers best of 3)")
+                print("  FFT (FFTW + boundary correction)  \(Fmt.f(tFFT, 4, width: 9)) s   (best of \(runs), \(Parallel.threads) thread(s); every peer best of \(runs))")
                 if skipDirect { print("  direct (summation reference)      skipped (--skip-direct)") } else {
                     print("  direct (summation reference)      \(Fmt.f(tDirect, 4, width: 9)) s   ratio direct/FFT = \(Fmt.f(tDirect / tFFT, 1))×  (goal ≥ 20×)")
                 }

@@ -177,7 +177,7 @@ struct GramCommand: ParsableCommand {
     }
 
     func renderJSON(_ r: GramResult, layerName: String, bank: KernelBank, bias: Bool) -> JSON {
-        let maxBound = r.bound.values.max() ?? 0
+        let maxBound = r.bound.largestEntry ?? 0
         let lat = (try? lattice()) ?? Lattice()
         var fields: [(String, JSON)] = [
             ("method", .string(lat.isDense ? method.rawValue : "lattice")),
@@ -210,7 +210,7 @@ struct GramCommand: ParsableCommand {
         let lat = (try? lattice()) ?? Lattice()
         let latticeText = lat.isDense ? "" : "  stride \(lat.strideY),\(lat.strideX)  dilation \(lat.dilationY),\(lat.dilationX)"
         print("layer \(layerName)  kernels \(m)×\(bank.channels)×\(bank.kernelHeight)×\(bank.kernelWidth)\(groups > 1 ? "  groups \(groups)" : "")\(latticeText)\(bias ? "  with bias" : "")  padding \(padding.rawValue)  method \(lat.isDense ? method.rawValue : "lattice")  inputs \(r.images)")
-        let maxBound = r.bound.values.max() ?? 0
+        let maxBound = r.bound.largestEntry ?? 0
         print("certified max |error| of any Gram entry: \(Fmt.e(maxBound, 3))")
         if method == .fft && lat.isDense && !bias {
             if r.paperDiscrepancy <= 2 * maxBound {

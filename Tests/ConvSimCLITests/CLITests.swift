@@ -95,6 +95,19 @@ import ConvSimCorrelation
         #expect(twice?.kernelOptions.kernels == "b.npy")
     }
 
+    /// "N" or "NY,NX", each 1…64, blanks around the numbers allowed (as Foundation's
+    /// `.whitespaces` allowed them), anything else refused.
+    @Test func pairArguments() {
+        let good: [(String, Int, Int)] = [("3", 3, 3), ("3,5", 3, 5), (" 3 , 5 ", 3, 5), ("\t64,1", 64, 1), ("\u{00A0}2", 2, 2)]
+        for (text, a, b) in good {
+            let p = ArgumentLimits.pair(text)
+            #expect(p?.0 == a && p?.1 == b, "'\(text)'")
+        }
+        for text in ["", "0", "65", "3,4,5", "3,", ",3", "a", "3;3", "-1", "3\n", "1e1", "+"] {
+            #expect(ArgumentLimits.pair(text) == nil, "'\(text)'")
+        }
+    }
+
     @Test func badFlagsAreRefusedByName() {
         let cases: [([String], String)] = [
             (["gram", "--input", "x.png", "--kernels", "k.npy", "--threads", "0"], "threads"),

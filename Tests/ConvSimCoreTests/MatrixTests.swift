@@ -36,4 +36,17 @@ import Testing
         #expect(c[0, 0] == 1 && c[1, 1] == 1 && c[0, 1] == 2.0 / 6 && c[1, 0] == 2.0 / 6)
         #expect(c[0, 2].isNaN && c[2, 2].isNaN)
     }
+
+    /// `largestEntry` is `values.max()` for any shape and sign mix (lanes and the < 4 tail).
+    @Test func largestEntryIsTheMaximum() {
+        var rng = SeededRandom(seed: 7)
+        for (r, c) in [(0, 0), (1, 1), (1, 3), (2, 2), (3, 5), (7, 9), (64, 65)] {
+            for _ in 0..<5 {
+                let values = (0..<(r * c)).map { _ in rng.gaussian() * Double(rng.integer(in: 1...1000)) - 500 }
+                let m = Matrix(rows: r, columns: c, values: values)
+                #expect(m?.largestEntry == values.max(), "\(r)×\(c)")
+            }
+        }
+        #expect(Matrix(rows: 1, columns: 5, values: [-3, -1, -7, -2, -9])?.largestEntry == -1)
+    }
 }
