@@ -128,6 +128,8 @@ public enum KernelLoader {
     /// otherwise, and when the early read failed, it reads the file itself (and reports the
     /// error itself). Nothing is kept beyond that one `load`.
     public static func prefetch(path: String) {
+        // Regular files only: a pipe (`--kernels <(…)`) or a device can be read once, by `load`.
+        guard FileIdentity(path) != nil else { return }
         let job = Prefetched(path: path)
         prefetchLock.lock(); prefetchSlot = job; prefetchLock.unlock()
         DispatchQueue.global(qos: .userInitiated).async {
@@ -251,12 +253,13 @@ public enum KernelLoader {
         }
     }
 
-    /// What says a file is still the one that was read: device, inode, size, modification time.
+    /// What says a regular file is still the one that was read: device, inode, size,
+    /// modification time (nil for anything but a regular file).
     private struct FileIdentity: Equatable {
         let device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
         init?(_ path: String) {
             var st = stat()
-            guard stat(path, &st) == 0 else { return nil }
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
             device = UInt64(truncatingIfNeeded: st.st_dev); inode = UInt64(truncatingIfNeeded: st.st_ino)
             size = Int64(truncatingIfNeeded: st.st_size)
             seconds = Int(truncatingIfNeeded: st.st_mtim.tv_sec); nanoseconds = Int(truncatingIfNeeded: st.st_mtim.tv_nsec)
@@ -318,24 +321,29 @@ public enum KernelLoader {
                     found.append(Candidate(name: stem(file), source: file, shape: shape, values: array.values))
                 }
             }
-        } else if isNPY(path) {
-            let array = try NPY.read(path: path)
-            let s = array.shape
-            let shape: [Int]
-            switch s.count {
-            case 4, 3: shape = layerShape(s) ?? s
-            case 2: shape = [s[0], 1, 1, s[1]]
-            default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
-            }
-            guard shape.allSatisfy({ $0 > 0 }) else {
-                throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
-            }
-            found.append(Candidate(name: stem(path), source: path, shape: shape, values: array.values))
         } else {
-            let file = try Safetensors.read(path: path)
-            for t in file.tensors where t.shape.count == 4 || (t.shape.count == 3 && t.name.hasSuffix("weight")) {
-                if let shape = layerShape(t.shape) {
-                    found.append(Candidate(name: t.name, source: path, shape: shape, values: t.values))
+            // A pipe or device (`--kernels <(…)`) can be read only once: it is read whole here,
+            // and its bytes, not its name, say the format.
+            let stream: Data? = IOFiles.isRegularFile(path) ? nil : try IOFiles.readFile(path: path)
+            if stream.map({ $0.starts(with: NPY.magic) }) ?? isNPY(path) {
+                let array = try stream.map { try NPY.read(data: $0, path: path) } ?? NPY.read(path: path)
+                let s = array.shape
+                let shape: [Int]
+                switch s.count {
+                case 4, 3: shape = layerShape(s) ?? s
+                case 2: shape = [s[0], 1, 1, s[1]]
+                default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
+                }
+                guard shape.allSatisfy({ $0 > 0 }) else {
+                    throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
+                }
+                found.append(Candidate(name: stem(path), source: path, shape: shape, values: array.values))
+            } else {
+                let file = try stream.map { try Safetensors.read(data: $0, path: path) } ?? Safetensors.read(path: path)
+                for t in file.tensors where t.shape.count == 4 || (t.shape.count == 3 && t.name.hasSuffix("weight")) {
+                    if let shape = layerShape(t.shape) {
+                        found.append(Candidate(name: t.name, source: path, shape: shape, values: t.values))
+                    }
                 }
             }
         }

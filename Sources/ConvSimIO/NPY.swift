@@ -579,6 +579,10 @@ public enum IOFiles {
         if isDirectory.boolValue {
             throw ConvSimError.malformedFile(path: path, reason: "is a directory, expected a file")
         }
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            return try readStream(path: path, limit: limit)
+        }
         if let limit {
             let size = fileSize(path)
             if size > limit { throw ConvSimError.fileTooLarge(path: path, bytes: size, limit: limit) }
@@ -588,6 +592,30 @@ public enum IOFiles {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
             throw ConvSimError.malformedFile(path: path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    /// A pipe, FIFO or device (`--kernels <(python make_bank.py)`): read to its end in 1 MiB
+    /// pieces, refused with `fileTooLarge` as soon as it passes `limit` (no size to check first).
+    static func readStream(path: String, limit: Int?) throws -> Data {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw ConvSimError.malformedFile(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        defer { close(fd) }
+        var data = Data()
+        var piece = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = piece.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { return data }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ConvSimError.malformedFile(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+            }
+            if let limit, data.count + n > limit {
+                throw ConvSimError.fileTooLarge(path: path, bytes: data.count + n, limit: limit)
+            }
+            piece.withUnsafeBytes { data.append(contentsOf: $0.prefix(n)) }
         }
     }
 
@@ -604,6 +632,12 @@ public enum IOFiles {
               let size = Int(exactly: st.st_size) else { return nil }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
         return Data(bytesNoCopy: p, count: size, deallocator: .custom { ptr, n in munmap(ptr, n) })
+    }
+
+    /// Whether `path` is a regular file (not a directory, pipe, socket or device).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// The size in bytes of the file at `path` (0 if unknown).

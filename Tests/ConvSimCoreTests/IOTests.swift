@@ -920,4 +920,30 @@ import Testing
         KernelLoader.prefetch(path: IO.join(d, "missing.npy"))
         #expect(throws: ConvSimError.self) { try KernelLoader.load(path: IO.join(d, "missing.npy"), layer: nil) }
     }
+
+    /// A pipe (`--kernels <(…)`) is read to its end: the same bank as from a file; past the limit
+    /// it is refused by size, without reading on.
+    @Test func pipesAreRead() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let path = IO.join(d, "k.npy")
+        let values = IO.randomValues(count: 40 * 3 * 9, seed: 3)
+        try NPY.write(values, shape: [40, 3, 3, 3], to: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        func throughPipe<T>(_ body: (String) throws -> T) throws -> T {
+            let pipe = Pipe()
+            let writer = Thread { pipe.fileHandleForWriting.write(bytes); try? pipe.fileHandleForWriting.close() }
+            writer.start()
+            defer { try? pipe.fileHandleForReading.close() }
+            return try body("/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)")
+        }
+        let bank = try throughPipe { try KernelLoader.load(path: $0, layer: nil).bank }
+        #expect(bank.values.map(\.bitPattern) == values.map(\.bitPattern) && bank.count == 40)
+        do {
+            _ = try throughPipe { try IOFiles.readFile(path: $0, limit: 4096) }
+            Issue.record("a pipe past the limit was read")
+        } catch let e as ConvSimError {
+            guard case .fileTooLarge(_, _, let limit) = e else { Issue.record("\(e)"); return }
+            #expect(limit == 4096)
+        }
+    }
 }
