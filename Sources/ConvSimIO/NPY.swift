@@ -581,6 +581,11 @@ public enum IOFiles {
         }
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            // A pipe or socket is read as a stream; a device (`/dev/zero`, a terminal) is not
+            // data to read to its end.
+            guard (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK else {
+                throw ConvSimError.malformedFile(path: path, reason: "is a device, not a file; save the data to a file (or pipe it in: --kernels <(…))")
+            }
             return try readStream(path: path, limit: limit)
         }
         if let limit {
@@ -595,8 +600,8 @@ public enum IOFiles {
         }
     }
 
-    /// A pipe, FIFO or device (`--kernels <(python make_bank.py)`): read to its end in 1 MiB
-    /// pieces, refused with `fileTooLarge` as soon as it passes `limit` (no size to check first).
+    /// A pipe or socket (`--kernels <(python make_bank.py)`): read to its end in 1 MiB pieces,
+    /// refused with `fileTooLarge` as soon as it passes `limit` (no size to check first).
     static func readStream(path: String, limit: Int?) throws -> Data {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {

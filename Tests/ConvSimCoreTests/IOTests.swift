@@ -922,7 +922,7 @@ import Testing
     }
 
     /// A pipe (`--kernels <(…)`) is read to its end: the same bank as from a file; past the limit
-    /// it is refused by size, without reading on.
+    /// it is refused by size, without reading on; a device is refused at once.
     @Test func pipesAreRead() throws {
         let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
         let path = IO.join(d, "k.npy")
@@ -938,6 +938,13 @@ import Testing
         }
         let bank = try throughPipe { try KernelLoader.load(path: $0, layer: nil).bank }
         #expect(bank.values.map(\.bitPattern) == values.map(\.bitPattern) && bank.count == 40)
+        do {
+            _ = try IOFiles.readFile(path: "/dev/zero")
+            Issue.record("a device was read")
+        } catch let e as ConvSimError {
+            guard case .malformedFile(_, let reason) = e else { Issue.record("\(e)"); return }
+            #expect(reason.contains("device"))
+        }
         do {
             _ = try throughPipe { try IOFiles.readFile(path: $0, limit: 4096) }
             Issue.record("a pipe past the limit was read")
