@@ -129,13 +129,12 @@ public enum KernelLoader {
     /// error itself). Nothing is kept beyond that one `load`.
     public static func prefetch(path: String) {
         // Regular files only: a pipe (`--kernels <(…)`) or a device can be read once, by `load`.
-        guard FileIdentity(path) != nil else { return }
+        // The identity is taken before the read, so a change during it is seen by `load`.
+        guard let identity = FileIdentity(path) else { return }
         let job = Prefetched(path: path)
         prefetchLock.lock(); prefetchSlot = job; prefetchLock.unlock()
         DispatchQueue.global(qos: .userInitiated).async {
-            let identity = FileIdentity(path)
-            let found = identity == nil ? nil : try? candidates(path: path).map { $0.checked() }
-            job.finish(found.map { ($0, identity) })
+            job.finish((try? candidates(path: path).map { $0.checked() }).map { ($0, identity) })
         }
     }
 
@@ -233,7 +232,7 @@ public enum KernelLoader {
         prefetchSlot = nil
         prefetchLock.unlock()
         guard let job, job.path == path, let (found, identity) = job.take(),
-              let identity, FileIdentity(path) == identity else { return nil }
+              FileIdentity(path) == identity else { return nil }
         return found
     }
 
@@ -243,10 +242,10 @@ public enum KernelLoader {
     private final class Prefetched: @unchecked Sendable {
         let path: String
         private let done = DispatchSemaphore(value: 0)
-        private var result: ([Candidate], FileIdentity?)?
+        private var result: ([Candidate], FileIdentity)?
         init(path: String) { self.path = path }
-        func finish(_ r: ([Candidate], FileIdentity?)?) { result = r; done.signal() }
-        func take() -> ([Candidate], FileIdentity?)? {
+        func finish(_ r: ([Candidate], FileIdentity)?) { result = r; done.signal() }
+        func take() -> ([Candidate], FileIdentity)? {
             done.wait()
             defer { result = nil }
             return result

@@ -306,15 +306,7 @@ public enum NPY {
     /// 1.0, or 2.0 when the header does not fit in 65 535 bytes), padded so that the data starts
     /// at a multiple of 64 bytes. Throws `invalidArgument` when the count does not match the shape.
     static func header(shape: [Int], dtype: DType, count valueCount: Int) throws -> [UInt8] {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has a negative dimension")
-        }
-        var count = 1
-        for d in shape {
-            let (p, o) = count.multipliedReportingOverflow(by: d)
-            guard !o else { throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has too many elements") }
-            count = p
-        }
+        let count = try count(of: shape)
         guard count == valueCount else {
             throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) needs \(count) values, got \(valueCount)")
         }
@@ -363,10 +355,13 @@ public enum NPY {
     /// The number of values of `shape` (its product). - Throws: `invalidArgument` on a negative
     /// dimension or overflow.
     static func count(of shape: [Int]) throws -> Int {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has a negative dimension")
+        }
         var count = 1
         for d in shape {
             let (p, o) = count.multipliedReportingOverflow(by: d)
-            guard d >= 0, !o else { throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) is not a valid shape") }
+            guard !o else { throw ConvSimError.invalidArgument("npy: shape \(formatShape(shape)) has too many elements") }
             count = p
         }
         return count
@@ -579,8 +574,11 @@ public enum IOFiles {
         if isDirectory.boolValue {
             throw ConvSimError.malformedFile(path: path, reason: "is a directory, expected a file")
         }
+        // One `stat(2)` for the kind and the size (FileManager's attributes would also look up
+        // the owner's name in the user database, a read of /etc/passwd and /etc/group per input).
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+        let statted = stat(path, &st) == 0
+        if statted, (st.st_mode & S_IFMT) != S_IFREG {
             // A pipe or socket is read as a stream; a device (`/dev/zero`, a terminal) is not
             // data to read to its end.
             guard (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK else {
@@ -589,7 +587,7 @@ public enum IOFiles {
             return try readStream(path: path, limit: limit)
         }
         if let limit {
-            let size = fileSize(path)
+            let size = statted ? Int(exactly: st.st_size) ?? Int.max : 0
             if size > limit { throw ConvSimError.fileTooLarge(path: path, bytes: size, limit: limit) }
         }
         if let mapped = mapped(path) { return mapped }
@@ -645,14 +643,6 @@ public enum IOFiles {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// The size in bytes of the file at `path` (0 if unknown).
-    /// (`stat(2)`: FileManager's attributes would also look up the owner's name in the user
-    /// database, a read of /etc/passwd and /etc/group on every input.)
-    static func fileSize(_ path: String) -> Int {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return 0 }
-        return Int(exactly: st.st_size) ?? Int.max
-    }
 
     /// Writes `data` to `path` atomically: to a temporary file in the same directory,
     /// then `rename(2)` over the destination (atomic on POSIX file systems).
@@ -723,7 +713,6 @@ public enum IOFiles {
     }
 }
 
-/// `write(2)` (named so that `IOFiles.write` does not shadow it).
 /// A float64 `.npy` file (little-endian, C order) written piece by piece: the header when it
 /// is created, the values as they come (`write`, in order), moved into place by `commit()` once
 /// exactly the shape's number of values has arrived (`AtomicFile`: until then an existing file
@@ -865,4 +854,5 @@ public final class AtomicFile {
     }
 }
 
+/// `write(2)` (named so that `IOFiles.write` does not shadow it).
 private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
