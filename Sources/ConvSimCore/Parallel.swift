@@ -12,8 +12,13 @@ package enum Parallel {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var budget = ProcessInfo.processInfo.activeProcessorCount
 
-    /// Worker threads for the toolkit's loops (at least 1; default: the active processors).
+    /// The budget of `withThreads`, for its body's task only.
+    @TaskLocal private static var scoped: Int?
+
+    /// Worker threads for the toolkit's loops (at least 1; default: the active processors):
+    /// the budget of the enclosing `withThreads`, else the process's (`setThreads`).
     package static var threads: Int {
+        if let n = scoped { return n }
         lock.lock(); defer { lock.unlock() }
         return budget
     }
@@ -24,13 +29,13 @@ package enum Parallel {
         lock.lock(); budget = n; lock.unlock()
     }
 
-    /// `body()` with the thread budget set to `n`, the previous budget restored afterwards
-    /// (how the tests compare one computation across thread counts).
+    /// `body()` with the thread budget `n` (how the tests compare one computation across thread
+    /// counts). The budget is a task-local value, not the process's: tests running side by side
+    /// each see their own (one that read the process's budget could see another test's, and an
+    /// assertion on the transforms built for its budget failed now and then). Parallel loops
+    /// started from inside a worker of `body` see the process's budget.
     package static func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
-        let before = threads
-        setThreads(n)
-        defer { setThreads(before) }
-        return try body()
+        try $scoped.withValue(max(1, n)) { try body() }
     }
 
     /// Runs `body(block)` for every block in `0..<blocks`, on at most `threads` threads. Blocks
