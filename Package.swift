@@ -36,9 +36,11 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
 
+        // C's snprintf of one double, without Swift's CVarArg (Sources/CFormat/include/CFormat.h).
+        .target(name: "CFormat", exclude: ["README.md"]),
         .target(name: "ConvSimCore",
                 dependencies: [
-                    "CLAPACK",
+                    "CLAPACK", "CFormat",
                     .product(name: "Numerics", package: "swift-numerics"),
                 ],
                 exclude: ["README.md"]),

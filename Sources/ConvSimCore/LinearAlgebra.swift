@@ -24,6 +24,18 @@ public enum LinearAlgebra {
         return c
     }
 
+    /// `C = A·B` (or `A·Bᵀ`) into `c` (`m×n`, row-major, every entry written; its previous
+    /// contents are not read), `A: m×k`, `B: k×n` (`n×k` with `transposeB`): BLAS `dgemm`.
+    public static func multiply(_ a: UnsafePointer<Double>, rows m: Int, inner k: Int,
+                                _ b: UnsafePointer<Double>, columns n: Int, transposeB: Bool = false,
+                                into c: UnsafeMutablePointer<Double>) {
+        if m == 0 || n == 0 { return }
+        if k == 0 { c.initialize(repeating: 0, count: m * n); return }
+        OpenBLAS.dgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                       Int32(m), Int32(n), Int32(k), 1.0, a, Int32(k), b, Int32(transposeB ? k : n),
+                       0.0, c, Int32(n))
+    }
+
     /// `C += Aᵀ·A` on the upper triangle of the `n×n` matrix `C`, `A: rows×n` row-major
     /// (BLAS `dsyrk`). Call `symmetrizeUpper` once at the end.
     public static func addGramUpper(_ a: UnsafePointer<Double>, rows: Int, columns n: Int,

@@ -38,14 +38,25 @@ package enum OpenBLAS {
         fail("OpenBLAS could not be opened (\(errors.joined(separator: "; "))); install it: apt-get install libopenblas0 (or libopenblas-dev)")
     }()
 
-    /// Opens the library now on a background thread, so that its `dlopen` — about 2.5 ms here,
+    /// Opens the library now on a thread of its own, so that its `dlopen` — about 2.5 ms here,
     /// relocating a 36 MB library and libgfortran — overlaps the caller's own reading and
     /// decoding instead of stalling its first BLAS call (which then finds it open, or waits for
     /// the one opening: `handle` is initialized once). For commands that will multiply
-    /// matrices; a missing library is still reported by name, with status 2.
-    package static func preload() {
-        DispatchQueue.global().async { _ = handle }
-    }
+    /// matrices; a missing library is still reported by name, with status 2. Only the first
+    /// call does anything.
+    ///
+    /// While `dlopen` relocates, glibc's loader holds the lock that every new thread's TLS setup
+    /// takes, so a thread started then waits for the whole `dlopen`, and so does its starter. So
+    /// the threads come first: the toolkit's worker pool is started (`Parallel.warmUp`) and the
+    /// library opened on a thread outside the pool, which the parallel loops then find idle.
+    /// (Before: the `gram` CLI's main thread waited 1–2.5 ms in `pthread_create`, behind the
+    /// `dlopen` of a second `preload` and of the pool's first parallel loop.)
+    package static func preload() { _ = preloading }
+
+    private static let preloading: Void = {
+        Parallel.warmUp()
+        Parallel.background { _ = handle }
+    }()
 
     static func symbol<T>(_ name: String, as type: T.Type) -> T {
         guard let p = dlsym(handle, name) else {

@@ -69,6 +69,34 @@ package enum Parallel {
         DispatchQueue.concurrentPerform(iterations: workers) { w in worker(w, workers) }
     }
 
+    /// Starts the worker pool's threads now (a parallel loop of empty iterations), so that the
+    /// next parallel loops find them idle instead of starting them: for a caller about to run
+    /// something that would make thread starts wait (`OpenBLAS.preload`).
+    package static func warmUp() {
+        let n = threads
+        guard n > 1 else { return }
+        DispatchQueue.concurrentPerform(iterations: n) { _ in }
+    }
+
+    /// Runs `body` on a thread of its own (not one of the pool's, which stay free for the
+    /// parallel loops), started now and not waited for: a one-off job to overlap with the
+    /// caller's (an early file read, a library load). Where no thread can be started, on the pool.
+    package static func background(_ body: @escaping @Sendable () -> Void) {
+        let job = Unmanaged.passRetained(BackgroundJob(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<BackgroundJob>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, job)
+        if started == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<BackgroundJob>.fromOpaque(job).release()
+            DispatchQueue.global().async(execute: body)
+        }
+    }
+
     /// `body(block)` for every block in `0..<blocks`, as `forEach` runs them, with the results
     /// returned in block order (each block's result written once, by the worker that made it).
     package static func map<T>(blocks: Int, _ body: @Sendable (Int) -> T) -> [T] {
@@ -76,6 +104,12 @@ package enum Parallel {
         forEach(blocks: blocks) { b in slots.set(b, body(b)) }
         return slots.values
     }
+}
+
+/// The job of a `Parallel.background` thread.
+private final class BackgroundJob {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
 
 /// One result slot per block of `Parallel.map` (each written by one worker, read after all

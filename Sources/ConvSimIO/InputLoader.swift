@@ -133,7 +133,7 @@ public enum KernelLoader {
         guard let identity = FileIdentity(path) else { return }
         let job = Prefetched(path: path)
         prefetchLock.lock(); prefetchSlot = job; prefetchLock.unlock()
-        DispatchQueue.global(qos: .userInitiated).async {
+        Parallel.background {
             job.finish((try? candidates(path: path).map { $0.checked() }).map { ($0, identity) })
         }
     }

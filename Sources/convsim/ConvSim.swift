@@ -38,10 +38,11 @@ extension ConvSim {
             return
         }
         let arguments = Array(CommandLine.arguments.dropFirst())
-        // `gram` multiplies matrices: OpenBLAS's `dlopen` (~2.5 ms) runs on the other core
-        // while this one parses, instead of after.
-        if arguments.first == GramCommand.configuration.commandName { OpenBLAS.preload() }
         HugePages.keepFreedMemory()
+        // `gram` multiplies matrices: OpenBLAS's `dlopen` (~2.5 ms) runs on the other core
+        // while this one parses, instead of after. After `keepFreedMemory`, whose `dlsym`
+        // would wait for that `dlopen` (both take the loader's lock; 1–2.5 ms lost before).
+        if arguments.first == GramCommand.configuration.commandName { OpenBLAS.preload() }
         // `cs` reads one kernel file: its read and finiteness check run on the other core while
         // this one parses (`KernelLoader.prefetch`; the loader uses it only for the same file).
         if arguments.first == CSCommand.configuration.commandName, let path = CSCommand.kernelPath(in: arguments) {

@@ -26,3 +26,26 @@ import Testing
         }
     }
 }
+
+/// `Parallel.background`: the job runs once, on a thread other than the caller's, without the
+/// caller waiting for it; and a parallel loop started while it runs does not wait for it either.
+@Suite struct BackgroundTests {
+    @Test func runsOnceOnAnotherThreadWithoutBlockingTheCaller() {
+        final class Box: @unchecked Sendable { var runs = 0; var sameThread = true }
+        let box = Box(), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let caller = pthread_self()
+        Parallel.background {
+            box.runs += 1
+            box.sameThread = pthread_equal(pthread_self(), caller) != 0
+            release.wait()   // the job holds on until the caller says so: the caller must not be waiting for it
+            done.signal()
+        }
+        // The caller goes on (a parallel loop included) while the job is still held.
+        let sums = Parallel.map(blocks: 4) { $0 * 2 }
+        #expect(sums == [0, 2, 4, 6])
+        release.signal()
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(box.runs == 1)
+        #expect(!box.sameThread)
+    }
+}

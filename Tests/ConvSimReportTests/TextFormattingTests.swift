@@ -1,4 +1,5 @@
 import ConvSimCore
+import Foundation
 import ConvSimReport
 import Testing
 
@@ -24,6 +25,25 @@ import Testing
         #expect(Fmt.left("ab", 4) == "ab  ")
         #expect(Fmt.right("ab", 4) == "  ab")
         #expect(Fmt.left("abcdef", 4) == "abcdef")
+    }
+
+    /// `Fmt` formats through C's `snprintf` (`convsim_format_double`); Foundation's
+    /// `String(format:)`, which it replaced, gives the same text for every form it uses: random
+    /// values over 600 binary orders of magnitude, both signs, subnormals and extremes, and
+    /// `%f` texts longer than the first buffer (64 bytes).
+    @Test func fmtEqualsFoundationsFormat() {
+        var rng = SeededRandom(seed: 7)
+        var values: [Double] = [0, -0.0, 1, -1, 0.5, 1e-310, -5e-324, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                1e300, 123456789012345678901234567890.0, 9.9999999999999995e-5, 0.99995]
+        for _ in 0..<400 { values.append(rng.gaussian() * Foundation.pow(2, Double(Int(rng.uniform() * 600) - 300))) }
+        for x in values {
+            for digits in [0, 3, 4, 6, 10, 17] {
+                #expect(Fmt.g(x, digits) == String(format: "%.\(digits)g", x))
+                #expect(Fmt.e(x, digits, plus: true) == String(format: "%+.\(digits)e", x))
+                #expect(Fmt.f(x, digits, width: 12) == String(format: "%12.\(digits)f", x))
+            }
+        }
+        #expect(Fmt.f(1e300, 2).count == 304)   // 301 digits, the point and 2 decimals
     }
 
     /// Titles and cells aligned alike; `before` is the gap (the indent for the first column);
