@@ -120,22 +120,24 @@ public enum KernelLoader {
         try candidates(path: path).map(\.name)
     }
 
-    /// Starts reading the layers at `path` on another thread, ahead of `load(path:layer:)` /
-    /// `loadAll(path:)` (`convsim cs` calls it before parsing its command line, so that the
-    /// read and the finiteness check overlap the parse). The next `load`/`loadAll` of the same
+    /// Reads the layers at `path` ahead of `load(path:layer:)` / `loadAll(path:)`: on another
+    /// thread, not waited for, or with `onThisThread` now (`convsim cs` reads on its main thread
+    /// while another parses its command line, so that the read and the finiteness check
+    /// overlap the parse). The next `load`/`loadAll` of the same
     /// path takes the result — the same values, read by the same code — when the file is
     /// still the one that was read (device, inode, size and modification time unchanged);
     /// otherwise, and when the early read failed, it reads the file itself (and reports the
     /// error itself). Nothing is kept beyond that one `load`.
-    public static func prefetch(path: String) {
+    public static func prefetch(path: String, onThisThread: Bool = false) {
         // Regular files only: a pipe (`--kernels <(…)`) or a device can be read once, by `load`.
         // The identity is taken before the read, so a change during it is seen by `load`.
         guard let identity = FileIdentity(path) else { return }
         let job = Prefetched(path: path)
         prefetchLock.lock(); prefetchSlot = job; prefetchLock.unlock()
-        Parallel.background {
+        let read: @Sendable () -> Void = {
             job.finish((try? candidates(path: path).map { $0.checked() }).map { ($0, identity) })
         }
+        if onThisThread { read() } else { Parallel.background(read) }
     }
 
     /// Loads one layer.
