@@ -921,6 +921,44 @@ import Testing
         #expect(throws: ConvSimError.self) { try KernelLoader.load(path: IO.join(d, "missing.npy"), layer: nil) }
     }
 
+    /// A float64 `.npy` file of 1 MiB or more is read with `pread` straight into the array
+    /// (`NPY.readFloat64`): the same array as parsing its bytes, on 1 or 2 threads; a file whose
+    /// data is cut short or runs on gets the bytes parser's message; other dtypes, small files
+    /// and headers longer than the first 64 KiB read take the bytes path and give its result.
+    @Test func npyDirectReadEqualsBytesParser() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        for (count, seed) in [(131_072, 1), (131_072 + 262_144 * 2 + 5, 2)] {   // 1 MiB exactly; three pieces and a tail
+            let values = IO.randomValues(count: count, seed: UInt64(seed))
+            let path = IO.join(d, "a\(seed).npy")
+            try NPY.write(values, shape: [count], to: path)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let parsed = try NPY.read(data: bytes, path: path)
+            for threads in [1, 2] {
+                let direct = try Parallel.withThreads(threads) { try #require(try NPY.readFloat64(path: path)) }
+                #expect(direct.shape == parsed.shape && direct.dtype == .float64)
+                #expect(direct.values.map(\.bitPattern) == parsed.values.map(\.bitPattern))
+                #expect(try NPY.read(path: path).values.map(\.bitPattern) == parsed.values.map(\.bitPattern))
+            }
+            for (name, changed) in [("cut", bytes.prefix(bytes.count - 8)), ("long", bytes + Data(count: 8))] {
+                let bad = IO.join(d, "\(name)\(seed).npy")
+                try Data(changed).write(to: URL(fileURLWithPath: bad))
+                var viaBytes = "", viaPath = ""
+                do { _ = try NPY.read(data: Data(changed), path: bad) } catch { viaBytes = "\(error)" }
+                do { _ = try NPY.read(path: bad) } catch { viaPath = "\(error)" }
+                #expect(!viaBytes.isEmpty && viaPath == viaBytes, "\(name): \(viaPath) vs \(viaBytes)")
+            }
+        }
+        let small = IO.join(d, "small.npy"), f32 = IO.join(d, "f32.npy")
+        let values = IO.randomValues(count: 200_000, seed: 3)
+        try NPY.write(Array(values.prefix(100)), shape: [100], to: small)
+        try NPY.write(values, shape: [200_000], dtype: .float32, to: f32)
+        #expect(try NPY.readFloat64(path: small) == nil)
+        #expect(try NPY.readFloat64(path: f32) == nil)
+        #expect(try NPY.read(path: f32).values.count == 200_000)
+        #expect(try NPY.readFloat64(path: IO.join(d, "missing.npy")) == nil)
+        #expect(try NPY.readFloat64(path: d) == nil)   // a directory
+    }
+
     /// A pipe (`--kernels <(…)`) is read to its end: the same bank as from a file; past the limit
     /// it is refused by size, without reading on; a device is refused at once.
     @Test func pipesAreRead() throws {
