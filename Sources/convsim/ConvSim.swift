@@ -54,7 +54,7 @@ extension ConvSim {
             KernelLoader.prefetch(path: path, onThisThread: true)
         }
         do {
-            var command = try early?.result() ?? parseSubcommand(arguments) ?? parseAsRoot(arguments)
+            var command = try early?.result() ?? parse(arguments)
             try command.run()
         } catch let e as ConvSimError {
             report(e.description)
@@ -63,6 +63,12 @@ extension ConvSim {
         } catch {
             report("\(error)")
         }
+    }
+
+    /// The command line parsed: by its subcommand alone where that succeeds (`parseSubcommand`),
+    /// else from the root (every message and usage line the root's).
+    static func parse(_ arguments: [String]) throws -> ParsableCommand {
+        try parseSubcommand(arguments) ?? parseAsRoot(arguments)
     }
 
     /// The command line parsed by the subcommand its first word names, alone: the same
@@ -131,15 +137,14 @@ final class ProgressMeter {
     }
 }
 
-/// The command line parsed on a thread of its own (`Parallel.background`), as `main` parses it
-/// (`parseSubcommand`, else from the root): the command or the parser's error, handed back to
-/// `main`, which runs or reports it as always.
+/// The command line parsed (`ConvSim.parse`) on a thread of its own (`Parallel.background`): the
+/// command or the parser's error, handed back to `main`, which runs or reports it as always.
 final class ParseJob: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Result<ParsableCommand, Error>?
     init(_ arguments: [String]) {
         Parallel.background { [self] in
-            outcome = Result { try ConvSim.parseSubcommand(arguments) ?? ConvSim.parseAsRoot(arguments) }
+            outcome = Result { try ConvSim.parse(arguments) }
             done.signal()
         }
     }
