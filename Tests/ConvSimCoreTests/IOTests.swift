@@ -959,6 +959,47 @@ import Testing
         #expect(try NPY.readFloat64(path: d) == nil)   // a directory
     }
 
+    /// `NPY.layout` of a file's first bytes and its total size (the direct reader's check of a
+    /// header it read alone) agrees with `layout` of the whole bytes: the same header, data start
+    /// and count, or the same error message — or nil when the header does not end inside the
+    /// first bytes. Over headers mutated byte by byte (shapes, dtypes, lengths, versions) and data
+    /// sections cut, lengthened or exact, each split at a random point.
+    @Test func npyLayoutOfAPrefixAgreesWithTheWholeFile() async throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let path = IO.join(d, "s.npy")
+        try NPY.write(IO.randomValues(count: 60, seed: 9), shape: [5, 3, 4], to: path)
+        let base = try Data(contentsOf: URL(fileURLWithPath: path))
+        await propertyCheck(count: 400, input: Gen.int(in: 0...1_000_000)) { seed in
+            var rng = SeededRandom(seed: UInt64(seed))
+            var bytes = [UInt8](base)
+            for _ in 0..<rng.integer(in: 0...3) {   // mutate the preamble or the header
+                let at = rng.integer(in: 0...min(bytes.count - 1, 140))
+                bytes[at] = [UInt8(rng.integer(in: 0...255)), 0x20, 0x30 + UInt8(rng.integer(in: 0...9)), 0x2C, 0x29][rng.integer(in: 0...4)]
+            }
+            switch rng.integer(in: 0...2) {   // the data section: cut, lengthened or as it is
+            case 0: bytes.removeLast(rng.integer(in: 1...min(40, bytes.count)))
+            case 1: bytes += [UInt8](repeating: 0, count: rng.integer(in: 1...16))
+            default: break
+            }
+            func outcome(_ body: () throws -> (header: NPY.Header, dataStart: Int, count: Int)?) -> String {
+                do { return try body().map { "\($0.header.shape) \($0.header.dtype) \($0.dataStart) \($0.count)" } ?? "nil" }
+                catch { return "error: \(error)" }
+            }
+            let whole = bytes.withUnsafeBytes { raw in outcome { try NPY.layout(raw, path: "p.npy") } }
+            let split = rng.integer(in: 0...bytes.count)
+            let prefix = bytes.prefix(split).withUnsafeBytes { raw in
+                outcome { try NPY.layout(raw, totalSize: bytes.count, path: "p.npy") }
+            }
+            // The direct reader always hands over at least the preamble (12 bytes); from there the
+            // prefix's verdict is the whole file's, or nil when the header runs past the prefix.
+            if split >= 12 {
+                #expect(prefix == whole || prefix == "nil", "split \(split) of \(bytes.count): \(prefix) vs \(whole)")
+            }
+            if split == bytes.count { #expect(prefix == whole) }
+            #expect(bytes.withUnsafeBytes { raw in outcome { try NPY.layout(raw, totalSize: bytes.count, path: "p.npy") } } == whole)
+        }
+    }
+
     /// A pipe (`--kernels <(…)`) is read to its end: the same bank as from a file; past the limit
     /// it is refused by size, without reading on; a device is refused at once.
     @Test func pipesAreRead() throws {
