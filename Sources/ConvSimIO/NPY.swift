@@ -190,7 +190,7 @@ public enum NPY {
 
     /// Parses `.npy` bytes; `path` is only used in error messages.
     public static func read(data: Data, path: String) throws -> NPYArray {
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> NPYArray in
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> NPYArray in
             let layout = try self.layout(raw, path: path)
             let values = decode(raw, offset: layout.dataStart, count: layout.count, dtype: layout.header.dtype)
             return NPYArray(shape: layout.header.shape, values: values, dtype: layout.header.dtype)
