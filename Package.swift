@@ -103,7 +103,7 @@ let package = Package(
                         .product(name: "PropertyBased", package: "swift-property-based"),
                     ]),
         .testTarget(name: "ConvSimCertificatesTests",
-                    dependencies: ["ConvSimIO", "ConvSimCertificates", "ConvSimCore", "ConvSimTheorems", "ConvSimSearch",
+                    dependencies: ["ConvSimIO", "ConvSimCertificates", "ConvSimCore", "ConvSimCorrelation", "ConvSimTheorems", "ConvSimSearch",
                                    .product(name: "BigInt", package: "BigInt")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ConvSimFuzzingTests", dependencies: ["ConvSimFuzzing", "ConvSimSearch"]),

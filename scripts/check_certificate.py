@@ -2,12 +2,14 @@
 """Second, independent checker of ConvSimKit certificates (convsimkit-certificate/2), written from the spec
 Documentation/Certificates.md alone (section names below are its own). Python 3 standard library only; every
 quantity is exact (int, Fraction) but the binary64 replay of the 4.1 protocol. Exit codes: 0 the claim holds,
-1 it does not, 2 malformed, 3 refused (*Limits*). Usage: check_certificate.py [--max-work N] [--quiet] [--codes] F..."""
+1 it does not, 2 malformed, 3 refused (*Limits*). Usage: check_certificate.py [--max-work N] [--quiet] [--codes] F...
+A dataset claim (DATASET) is checked for its stated patch-Gram box (there is no --stats here: see the spec)."""
 import argparse, contextlib, functools, io, json, math, operator, os, re, sys
 from fractions import Fraction
 if hasattr(sys, 'set_int_max_str_digits'): sys.set_int_max_str_digits(0)    # exact strings have up to 10,000 digits
 FORMAT, PAPER_41 = 'convsimkit-certificate/2', 'orthogonalized-kernels-feature-similarity'
 THEOREM, PADDINGS = 'theorem-counterexample', ('valid', 'same', 'full', 'circular')
+DATASET = 'orthogonal-kernels-similar-dataset-feature-maps'      # data.patch_gram in place of data.input
 MAX_FILE_BYTES, MAX_DEPTH, MAX_VALUES, DEFAULT_MAX_WORK = 64 * 1024 * 1024, 64, 10 ** 7, 2 * 10 ** 8
 MAX_EXACT_CHARS, MAX_EXPONENT, SQRT_BITS = 10000, 1000, 128
 PROVENANCE_KEYS = ('command', 'seed', 'statement', 'input_description', 'strategy', 'tool')
@@ -74,14 +76,16 @@ def tau(v, path): return need(0 < exact(v, path) <= 1, 'an exact threshold with 
 def exact_list(v, p): return [exact(x, f'{p}[{k}]') for k, x in enumerate(need(isinstance(v, list), 'an array', v, p))]
 def exact_or_null(v, path): return None if v is None else exact(v, path)
 GRAM, LHS_RHS = record(g00=exact, g01=exact, g11=exact), {'lhs': exact, 'rhs': exact}
+GRAM_BOX = record(g00=interval, g01=interval, g11=interval)      # DATASET: each Gram entry an interval
 COSINE_KEYS = {'kernel_dot': exact, 'gram': GRAM, 'feature_cosine': interval, 'feature_cosine_at_least': tau}
 # ---------------------------------------------------------------------------- the certificate
-def tensor(v, path, rank):                           # {"shape": [rank integers >= 1], "values": [prod(shape) numbers]}
-    shape, values = expect_object(v, path, ('shape', 'values'))['shape'], v['values']
+def tensor(v, path, rank, arrays=('values',)):       # {"shape": [rank integers >= 1], "values": [prod(shape) numbers]}
+    shape = expect_object(v, path, ('shape', *arrays))['shape']     # (+ "bound" alike for data.patch_gram)
     need(isinstance(shape, list) and len(shape) == rank, f'an array of {rank} integers', shape, f'{path}.shape')
     dims = [integer(s, f'{path}.shape[{k}]') for k, s in enumerate(shape)]
-    need(isinstance(values, list) and len(values) == math.prod(dims), 'prod(shape) numbers', values, path + '.values')
-    return dims, [number(x, f'{path}.values[{k}]') for k, x in enumerate(values)]
+    for a in arrays:
+        need(isinstance(v[a], list) and len(v[a]) == math.prod(dims), 'prod(shape) numbers', v[a], f'{path}.{a}')
+    return (dims, *([number(x, f'{path}.{a}[{k}]') for k, x in enumerate(v[a])] for a in arrays))
 def dyadic_ints(values):                             # binary64 values as integers ints_k / 2^s, one s for all
     ratios = [x.as_integer_ratio() for x in values]  # every denominator is a power of 2
     s = max(q.bit_length() - 1 for _, q in ratios)
@@ -95,19 +99,41 @@ class Cert:
     def __init__(self, padding, kdims, kvals, xdims, xvals):
         self.padding, self.kdims, self.kvals, self.xdims, self.xvals = padding, kdims, kvals, xdims, xvals
         (self.M, self.C, self.kh, self.kw), (_, self.H, self.W) = kdims, xdims
+        self.tensors = {'data.kernels': kvals, 'data.input': xvals}   # for the limit on values per tensor
     def build(self):
         (k, self.sK), (x, self.sX), n = dyadic_ints(self.kvals), dyadic_ints(self.xvals), self.C * self.kh * self.kw
         self.K, self.X, self.Kflat = reshape(k, self.kdims), reshape(x, self.xdims), reshape(k, [self.M, n])
         self.kk, self.xx = 4 ** self.sK, 4 ** self.sX   # the denominators of products of two kernel, two input values
-def load_certificate(path):                          # (kind, Cert, claimed, provenance), or Malformed
+class GramCert:
+    """The data of DATASET: kernels and the patch-Gram box, n = C·kh·kw. build() scales them to integers: Kflat[i] =
+    vec(K_i) = Kint / 2^sK, values_rs = V[r][s] / 2^sV, bound_rs = B[r][s] / 2^sB; kk = 4^sK as in Cert."""
+    def __init__(self, padding, kdims, kvals, gvals, gbound):
+        self.padding, self.kdims, self.kvals, self.gvals, self.gbound = padding, kdims, kvals, gvals, gbound
+        (self.M, self.C, self.kh, self.kw), self.n = kdims, kdims[1] * kdims[2] * kdims[3]
+        self.tensors = {'data.kernels': kvals, 'data.patch_gram.values': gvals, 'data.patch_gram.bound': gbound}
+    def build(self):
+        (k, self.sK), (v, self.sV), (b, self.sB) = (dyadic_ints(t) for t in (self.kvals, self.gvals, self.gbound))
+        self.Kflat, self.V, self.B, self.kk = reshape(k, [self.M, self.n]), reshape(v, [self.n] * 2), \
+            reshape(b, [self.n] * 2), 4 ** self.sK
+def load_certificate(path):                          # (kind, Cert or GramCert, claimed, provenance), or Malformed
     doc = expect_object(read_json(path), '(top level)', ('format', 'claim', 'data', 'claimed', 'provenance'))
     choice(doc['format'], 'format', (FORMAT,))
     kind = choice(doc['claim'], 'claim', VERIFIERS)
-    data = expect_object(doc['data'], 'data', ('padding', 'kernels', 'input'))
+    data = expect_object(doc['data'], 'data', ('padding', 'kernels', 'patch_gram' if kind == DATASET else 'input'))
     padding = choice(data['padding'], 'data.padding', PADDINGS)
-    (kdims, kvals), (xdims, xvals) = tensor(data['kernels'], 'data.kernels', 4), tensor(data['input'], 'data.input', 3)
-    (M, C, kh, kw), (_, H, _), theorem, raw = kdims, xdims, None, doc['claimed']
-    if C != xdims[0]: raise Malformed(f'data: the kernels have C = {C}, the input has C = {xdims[0]}')
+    kdims, kvals = tensor(data['kernels'], 'data.kernels', 4)
+    (M, C, kh, kw), theorem, raw = kdims, None, doc['claimed']
+    if kind == DATASET:                              # the box: [n, n] values and bound, n = C·kh·kw, bound >= 0
+        gdims, gvals, gbound = tensor(data['patch_gram'], 'data.patch_gram', 2, ('values', 'bound'))
+        if gdims != [n := C * kh * kw] * 2:
+            raise Malformed(f'data.patch_gram.shape: {gdims}, not [n, n] with n = C·kh·kw = {n}')
+        if (k := next((k for k, b in enumerate(gbound) if b < 0), None)) is not None:
+            raise Malformed(f'data.patch_gram.bound[{k}]: {gbound[k]!r} < 0')
+        cert = GramCert(padding, kdims, kvals, gvals, gbound)
+    else:
+        xdims, xvals = tensor(data['input'], 'data.input', 3)
+        if C != xdims[0]: raise Malformed(f'data: the kernels have C = {C}, the input has C = {xdims[0]}')
+        cert, H = Cert(padding, kdims, kvals, xdims, xvals), xdims[1]
     if kind == THEOREM:
         need(isinstance(raw, dict), 'an object', raw, 'claimed')      # claimed.theorem selects the other keys
         theorem = choice(raw.get('theorem'), 'claimed.theorem', THEOREMS)
@@ -121,10 +147,11 @@ def load_certificate(path):                          # (kind, Cert, claimed, pro
         raise Malformed('claimed.pair_symmetric_cs: not one entry per pair i<j')
     if theorem not in (None, 'T3') and M < 2: raise Malformed('data.kernels.shape: the theorem needs kernels 0 and 1')
     if theorem == 'T1b' and padding == 'circular': raise Malformed('data.padding: T1b is stated for zero padding')
-    return kind, Cert(padding, kdims, kvals, xdims, xvals), claimed, doc['provenance']
+    return kind, cert, claimed, doc['provenance']
 def work(cert, claimed):
     """W of *Limits*: M·C·|Ω_full|·kh·kw + C²·|D|·(H·W + kh·kw), plus 4n⁴ (eigenvalue intervals),
-    n²|Ω_full| (patch Gram), M(M-1)/2·C²·|D|·kh·kw (T3) and steps·L (4.1), where n = C·kh·kw."""
+    n²|Ω_full| (patch Gram), M(M-1)/2·C²·|D|·kh·kw (T3) and steps·L (4.1), where n = C·kh·kw; 6n² for DATASET."""
+    if isinstance(cert, GramCert): return 6 * cert.n ** 2        # three centres, three radii
     M, C, kh, kw, H, W, th = cert.M, cert.C, cert.kh, cert.kw, cert.H, cert.W, claimed.get('theorem')
     omega_full, lags, n = (H + kh - 1) * (W + kw - 1), (2 * kh - 1) * (2 * kw - 1), C * kh * kw
     eigen = 'wielandt' in claimed or th == 'T4'                       # eigenvalue intervals stated
@@ -198,6 +225,14 @@ def patch_form(cert):
     """vec(K_0)^T G^P vec(K_1), vec(K_i) in the order of the patch Gram's index."""
     A, (v0, v1) = patch_gram(cert), ([Fraction(v, 2 ** cert.sK) for v in cert.Kflat[i]] for i in (0, 1))
     return sum(v0[r] * A[r][s] * v1[s] for r in range(len(A)) for s in range(len(A)))
+def box_enclosures(cert):
+    """DATASET, a = vec(K_0), b = vec(K_1): (c_xy, rho_xy) for xy = aa, ab, bb; centre c_xy = sum_rs x_r values_rs
+    y_s, radius rho_xy = sum_rs |x_r| bound_rs |y_s|. Matrix-vector products on integers (4n² products), then exact."""
+    (a, b), cd, rd = cert.Kflat[:2], cert.kk << cert.sV, cert.kk << cert.sB     # units 2^-(2sK+sV), 2^-(2sK+sB)
+    (Va, Vb), (pa, pb) = ([dot(row, y) for row in cert.V] for y in (a, b)), ([abs(x) for x in y] for y in (a, b))
+    Ba, Bb = ([dot(row, y) for row in cert.B] for y in (pa, pb))
+    return [(Fraction(dot(x, Vy), cd), Fraction(dot(px, By), rd)) for x, px, Vy, By in
+            ((a, pa, Va, Ba), (a, pa, Vb, Bb), (b, pb, Vb, Bb))]
 # --------------------------------------------- *Deciding interval and threshold checks exactly*
 def exact_quotient(a, b):
     q, r = divmod(a, b)
@@ -290,6 +325,18 @@ def verify_orthogonal_kernels(cert, cl, rep):
         check_eigenvalues(rep, cert, 'wielandt.', lmin, lmax)
         enc = wielandt_enclosure(lmin, lmax)         # None (a denominator <= 0) fails
         rep.check('wielandt.bound', enc is not None and lo <= enc[0] and enc[1] <= hi, f'enclosure {show_iv(enc)}')
+def verify_dataset(cert, cl, rep):                   # the claim for every patch Gram G* in the stated box
+    rep.verified('kernel_dot', cl['kernel_dot'], kernel_dot(cert, 0, 1), '= 0')
+    E = box_enclosures(cert)                         # G_00, G_01, G_11 in [c - rho, c + rho]
+    for k, (c, r) in zip(('g00', 'g01', 'g11'), E):   # the stated interval contains the enclosure
+        (lo, hi), enc = cl['gram'][k], (c - r, c + r)
+        rep.check(f'gram.{k}', lo <= enc[0] and enc[1] <= hi, f'enclosure {show_iv(enc)} in {show_iv((lo, hi))}')
+    ((c00, r00), (c01, r01), (c11, r11)), t = E, cl['feature_cosine_at_least']
+    lows = {'c_aa - rho_aa > 0': c00 - r00, 'c_bb - rho_bb > 0': c11 - r11, 'L = |c_ab| - rho_ab > 0': abs(c01) - r01}
+    for name, v in lows.items(): rep.check(name, v > 0, show(v))
+    L, U = lows['L = |c_ab| - rho_ab > 0'], (c00 + r00) * (c11 + r11)    # cos_01^2 >= L^2 / (U_00 U_11)
+    rep.check('feature_cosine_at_least', all(v > 0 for v in lows.values()) and L * L >= t * t * U,
+              f'L^2 >= tau^2 U_00 U_11 (|cos_01| >= {show(t)} on the whole box)')
 def verify_zero_paper_cs(cert, cl, rep):
     check_similar_feature_maps(rep, cert, cl)
     rep.verified('paper_cs', cl['paper_cs'], paper_cs(cert), '= 0')
@@ -361,6 +408,7 @@ THEOREMS = {   # claimed.theorem -> (its keys besides theorem and hypothesis_met
 VERIFIERS = {   # claim kind -> (required keys of `claimed` with their types, optional keys, verifier)
     'orthogonal-kernels-similar-feature-maps': (COSINE_KEYS, {'wielandt': record(
         lambda_min=interval, lambda_max=interval, bound=interval)}, verify_orthogonal_kernels),
+    DATASET: ({'kernel_dot': exact, 'gram': GRAM_BOX, 'feature_cosine_at_least': tau}, {}, verify_dataset),
     'zero-paper-cs-similar-feature-maps':
         ({**COSINE_KEYS, 'paper_cs': exact, 'symmetric_cs': exact}, {}, verify_zero_paper_cs),
     'orthogonal-feature-maps-for-every-input': (dict.fromkeys((
@@ -374,7 +422,7 @@ VERIFIERS = {   # claim kind -> (required keys of `claimed` with their types, op
 def check_file(path, max_work, quiet):               # prints the report, returns the exit code
     try:                                             # well formed (else 2), then within the limits (else 3)
         kind, cert, claimed, prov = load_certificate(path)
-        for name, vals in (('data.kernels', cert.kvals), ('data.input', cert.xvals)):
+        for name, vals in cert.tensors.items():
             if len(vals) > MAX_VALUES: raise Refused(f'{name}: more than 10^7 values per tensor (no flag lifts it)')
         if (w := work(cert, claimed)) > max_work: raise Refused(f'work W = {w} exceeds {max_work}; raise --max-work N')
     except Exception as e:                           # Malformed, OSError, RecursionError, MemoryError, ...

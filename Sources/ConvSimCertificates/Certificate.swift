@@ -9,6 +9,18 @@ public enum ClaimKind: String, CaseIterable, Sendable, Codable {
     case orthogonalFeatureMapsForEveryInput = "orthogonal-feature-maps-for-every-input"
     case orthogonalizedKernelsFeatureSimilarity = "orthogonalized-kernels-feature-similarity"
     case theoremCounterexample = "theorem-counterexample"
+    case orthogonalKernelsSimilarDatasetFeatureMaps = "orthogonal-kernels-similar-dataset-feature-maps"
+
+    /// Whether the kind's data are a dataset's patch Gram (`data.patch_gram`) instead of an input.
+    public var aboutPatchGram: Bool { self == .orthogonalKernelsSimilarDatasetFeatureMaps }
+}
+
+/// `data.patch_gram` (Documentation/Certificates.md): a dataset's patch Gram of order `n`,
+/// row-major, and an entrywise bound `|𝐆* − values| ≤ bound` on the true one.
+public struct StatedPatchGram: Sendable, Equatable {
+    public var order: Int
+    public var values: [Double], bound: [Double]
+    public init(order: Int, values: [Double], bound: [Double]) { self.order = order; self.values = values; self.bound = bound }
 }
 
 /// Why a certificate was not checked: malformed (exit 2) or over a limit (exit 3).
@@ -48,7 +60,10 @@ public struct Certificate: Sendable, Equatable {
     public var claim: ClaimKind
     public var padding: Padding
     public var kernels: KernelBank
+    /// The input (every kind but the dataset kind; for that one a 1×1 zero image, never written).
     public var input: Signal
+    /// The dataset's patch Gram (the dataset kind only).
+    public var patchGram: StatedPatchGram?
     /// The members of `claimed` (in key order), verified by the claim kind's verifier.
     public var claimed: [JSONMember]
     public var provenance: Provenance
@@ -58,6 +73,14 @@ public struct Certificate: Sendable, Equatable {
         self.claim = claim; self.padding = padding; self.kernels = kernels; self.input = input
         self.claimed = JSONValue.object(claimed).sortedKeys.members ?? claimed   // canonical key order, as written
         self.provenance = provenance
+    }
+
+    /// A certificate about a dataset known through its patch Gram (`data.patch_gram`).
+    public init(claim: ClaimKind, padding: Padding, kernels: KernelBank, patchGram: StatedPatchGram,
+                claimed: [JSONMember], provenance: Provenance) {
+        self.init(claim: claim, padding: padding, kernels: kernels, input: Signal(channels: kernels.channels, height: 1, width: 1),
+                  claimed: claimed, provenance: provenance)
+        self.patchGram = patchGram
     }
 
     /// Documented limits (Documentation/Certificates.md, "Limits").
@@ -74,13 +97,23 @@ public struct Certificate: Sendable, Equatable {
         func tensor(_ shape: [Int], _ v: [Double]) -> JSONValue {
             .object([JSONMember("shape", .array(shape.map { .integer($0) })), JSONMember("values", .array(v.map { .number($0) }))])
         }
+        let about: JSONMember
+        if let g = patchGram {
+            about = JSONMember("patch_gram", .object([
+                JSONMember("shape", .array([.integer(g.order), .integer(g.order)])),
+                JSONMember("values", .array(g.values.map { .number($0) })),
+                JSONMember("bound", .array(g.bound.map { .number($0) })),
+            ]))
+        } else {
+            about = JSONMember("input", tensor([input.channels, input.height, input.width], input.values))
+        }
         return .object([
             JSONMember("format", .string(Self.format)),
             JSONMember("claim", .string(claim.rawValue)),
             JSONMember("data", .object([
                 JSONMember("padding", .string(padding.rawValue)),
                 JSONMember("kernels", tensor([kernels.count, kernels.channels, kernels.kernelHeight, kernels.kernelWidth], kernels.values)),
-                JSONMember("input", tensor([input.channels, input.height, input.width], input.values)),
+                about,
             ])),
             JSONMember("claimed", .object(claimed)),
             JSONMember("provenance", .object(provenance.members)),
@@ -133,7 +166,13 @@ public struct Certificate: Sendable, Equatable {
             throw bad("data.padding '\(padText)'; expected one of \(Padding.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let (kShape, kValues) = try tensor(try data.object("kernels"), rank: 4, name: "data.kernels", path: path)
-        let (xShape, xValues) = try tensor(try data.object("input"), rank: 3, name: "data.input", path: path)
+        var xShape = [kShape[1], 1, 1], xValues = [Double](repeating: 0, count: kShape[1])
+        var patchGram: StatedPatchGram? = nil
+        if claim.aboutPatchGram {
+            patchGram = try statedPatchGram(try data.object("patch_gram"), order: kShape[1] * kShape[2] * kShape[3], path: path)
+        } else {
+            (xShape, xValues) = try tensor(try data.object("input"), rank: 3, name: "data.input", path: path)
+        }
         try data.finish()
         guard kShape[1] == xShape[0] else {
             throw bad("data.kernels have \(kShape[1]) input channel(s) but data.input has \(xShape[0])")
@@ -147,10 +186,37 @@ public struct Certificate: Sendable, Equatable {
         p.strategy = try prov.optionalString("strategy"); p.tool = try prov.optionalString("tool")
         try prov.finish()
         try top.finish()
-        return Certificate(claim: claim, padding: padding,
-                           kernels: KernelBank(count: kShape[0], channels: kShape[1], kernelHeight: kShape[2], kernelWidth: kShape[3], values: kValues),
-                           input: Signal(channels: xShape[0], height: xShape[1], width: xShape[2], values: xValues),
-                           claimed: claimed, provenance: p)
+        var cert = Certificate(claim: claim, padding: padding,
+                               kernels: KernelBank(count: kShape[0], channels: kShape[1], kernelHeight: kShape[2], kernelWidth: kShape[3], values: kValues),
+                               input: Signal(channels: xShape[0], height: xShape[1], width: xShape[2], values: xValues),
+                               claimed: claimed, provenance: p)
+        cert.patchGram = patchGram
+        return cert
+    }
+
+    /// `data.patch_gram`: exactly `shape` (`[n, n]`, `n` = the kernels' `C·kh·kw`), `values` and
+    /// `bound` (`n²` finite numbers each, the bound's `≥ 0`).
+    static func statedPatchGram(_ f: Fields, order n: Int, path: String) throws -> StatedPatchGram {
+        var f = f
+        func bad(_ r: String) -> CertificateError { .malformed(path: path, reason: "data.patch_gram.\(r)") }
+        guard case .array(let dims) = try f.value("shape"), dims.count == 2,
+              dims.allSatisfy({ if case .number(let t) = $0, t.utf8.count <= 18, let v = Int(t), v == n { return true } else { return false } }) else {
+            throw bad("shape must be [\(n), \(n)] (n = C·kh·kw of data.kernels)")
+        }
+        func numbers(_ key: String) throws -> [Double] {
+            guard case .array(let vs) = try f.value(key) else { throw bad("\(key) must be an array of numbers") }
+            guard vs.count == n * n else { throw bad("\(key) has \(vs.count) entries but the shape [\(n), \(n)] needs \(n * n)") }
+            var out = [Double](); out.reserveCapacity(vs.count)
+            for (i, v) in vs.enumerated() {
+                guard case .number(let t) = v, let d = Double(t), d.isFinite else { throw bad("\(key)[\(i)] is not a finite number") }
+                out.append(d)
+            }
+            return out
+        }
+        let values = try numbers("values"), bound = try numbers("bound")
+        if let i = bound.firstIndex(where: { !($0 >= 0) }) { throw bad("bound[\(i)] = \(bound[i]) is negative") }
+        try f.finish()
+        return StatedPatchGram(order: n, values: values, bound: bound)
     }
 
     /// `{"shape": [...], "values": [...]}` with the shape checked (positive, overflow-free,
@@ -256,6 +322,13 @@ public struct Fields {
         case .failure(.zeroDenominator): throw CertificateError.malformed(path: path, reason: "\(name) '\(s.prefix(40))' has denominator 0")
         case .failure(.syntax): throw CertificateError.malformed(path: path, reason: "\(name) '\(s.prefix(40))' is not an exact number (integer, p/q, or decimal)")
         }
+    }
+
+    /// An exact threshold `τ` with `0 < τ ≤ 1` (else malformed).
+    public mutating func threshold(_ key: String) throws -> Rational {
+        let tau = try exact(key)
+        guard tau.sign > 0, tau <= .one else { throw bad(key, "must lie in (0, 1] (got ≈ \(tau.approximate))") }
+        return tau
     }
 
     /// An exact number or `null` (no claim).

@@ -22,17 +22,14 @@ public struct SimilarPairVerifier: ClaimVerifier {
     }
 
     func read(_ c: Certificate, path: String) throws -> Stated {
-        guard c.kernels.count == 2 else {
-            throw CertificateError.malformed(path: path, reason: "claim '\(kind.rawValue)' needs exactly 2 kernels (data.kernels.shape[0] = \(c.kernels.count))")
-        }
+        try CommonChecks.requirePair(c, path: path)
         var f = try Fields(.object(c.claimed), at: "claimed", path: path)
         let dot = try f.exact("kernel_dot")
         var g = try f.object("gram")
         let g00 = try g.exact("g00"), g01 = try g.exact("g01"), g11 = try g.exact("g11")
         try g.finish()
         let cosine = try f.interval("feature_cosine")
-        let tau = try f.exact("feature_cosine_at_least")
-        guard tau.sign > 0, tau <= .one else { throw f.bad("feature_cosine_at_least", "must lie in (0, 1] (got ≈ \(tau.approximate))") }
+        let tau = try f.threshold("feature_cosine_at_least")
         var s = Stated(dot: dot, g00: g00, g01: g01, g11: g11, cosine: cosine, tau: tau)
         if zeroPaperCS {
             s.paperCS = try f.exact("paper_cs"); s.symmetricCS = try f.exact("symmetric_cs")

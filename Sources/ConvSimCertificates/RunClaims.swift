@@ -10,9 +10,7 @@ public struct EveryInputVerifier: ClaimVerifier {
     public func extraWork(_ c: Certificate) -> Double { 0 }
 
     public func verify(_ c: Certificate, path: String, parseOnly: Bool) throws -> [CertificateCheck] {
-        guard c.kernels.count == 2 else {
-            throw CertificateError.malformed(path: path, reason: "claim '\(kind.rawValue)' needs exactly 2 kernels (data.kernels.shape[0] = \(c.kernels.count))")
-        }
+        try CommonChecks.requirePair(c, path: path)
         var f = try Fields(.object(c.claimed), at: "claimed", path: path)
         let dot = try f.exact("kernel_dot"), paper = try f.exact("paper_cs"), sym = try f.exact("symmetric_cs")
         let inner = try f.exact("feature_inner_product")
@@ -144,6 +142,6 @@ public struct OrthogonalizationRunVerifier: ClaimVerifier {
 public enum SearchClaimVerifiers {
     public static let all: [any ClaimVerifier] = [
         SimilarPairVerifier(.orthogonalKernelsSimilarFeatureMaps), SimilarPairVerifier(.zeroPaperCSSimilarFeatureMaps),
-        EveryInputVerifier(), OrthogonalizationRunVerifier(),
+        EveryInputVerifier(), OrthogonalizationRunVerifier(), DatasetPairVerifier(),
     ]
 }

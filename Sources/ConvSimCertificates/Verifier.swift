@@ -44,6 +44,15 @@ public struct ReplayOutcome: Sendable {
     public var holds: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
     /// 0 holds, 1 does not hold.
     public var exitCode: Int32 { holds ? 0 : 1 }
+
+    public init(claim: ClaimKind, checks: [CertificateCheck], provenance: Provenance) {
+        self.claim = claim; self.checks = checks; self.provenance = provenance
+    }
+
+    /// The outcome with one more check (the claim then holds only if it passes too).
+    public func adding(_ check: CertificateCheck) -> ReplayOutcome {
+        ReplayOutcome(claim: claim, checks: checks + [check], provenance: provenance)
+    }
 }
 
 /// The table of verifiers, one per claim kind, and the work limit.
@@ -57,9 +66,10 @@ public struct CertificateChecker: Sendable {
         self.verifiers = t; self.maxWork = maxWork
     }
 
-    /// `W` of Documentation/Certificates.md, "Limits".
+    /// `W` of Documentation/Certificates.md, "Limits" (`6·n²` for a dataset's patch Gram).
     public static func baseWork(_ c: Certificate) -> Double {
         let k = c.kernels, x = c.input
+        if let g = c.patchGram { return 6 * Double(g.order) * Double(g.order) }
         let full = Double(x.height + k.kernelHeight - 1) * Double(x.width + k.kernelWidth - 1)
         let lags = Double(2 * k.kernelHeight - 1) * Double(2 * k.kernelWidth - 1)
         let cc = Double(k.channels) * Double(k.channels)
@@ -78,8 +88,10 @@ public struct CertificateChecker: Sendable {
             throw CertificateError.malformed(path: path, reason: "no verifier registered for claim '\(c.claim.rawValue)'")
         }
         _ = try v.verify(c, path: path, parseOnly: true)
-        for (name, count) in [("data.kernels", c.kernels.values.count), ("data.input", c.input.values.count)]
-        where count > Certificate.Limits.valuesPerTensor {
+        let tensors = [("data.kernels", c.kernels.values.count)]
+            + (c.patchGram.map { [("data.patch_gram.values", $0.values.count), ("data.patch_gram.bound", $0.bound.count)] }
+               ?? [("data.input", c.input.values.count)])
+        for (name, count) in tensors where count > Certificate.Limits.valuesPerTensor {
             throw CertificateError.overLimit(path: path, reason: "\(name) holds \(count) values, more than the limit of \(Certificate.Limits.valuesPerTensor) per tensor")
         }
         let w = work(c)
@@ -97,6 +109,13 @@ public struct CertificateChecker: Sendable {
 
 /// The checks every claim kind shares, in one place.
 public enum CommonChecks {
+    /// A pair claim's data hold exactly two kernels (else malformed).
+    public static func requirePair(_ c: Certificate, path: String) throws {
+        guard c.kernels.count == 2 else {
+            throw CertificateError.malformed(path: path, reason: "claim '\(c.claim.rawValue)' needs exactly 2 kernels (data.kernels.shape[0] = \(c.kernels.count))")
+        }
+    }
+
     /// Stated exact value against the recomputed one.
     public static func exact(_ name: String, stated: Rational, computed: Rational) -> CertificateCheck {
         CertificateCheck("\(name) = \(stated.text)", stated == computed, "recomputed \(computed.text)")

@@ -101,11 +101,15 @@ public enum ImageDecoder {
                 let o = 2 * (p * perPixel + k)
                 return Int(UInt16(out[o]) | UInt16(out[o + 1]) << 8)
             }
+            // 8-bit gray, and gray+alpha up to 8 bits: the gray samples (16-bit ones scaled to 8).
+            let gray8 = { Signal(channels: 1, height: h, width: w, values: (0..<plane).map { Double(wide ? sample($0, 0) >> 8 : sample($0, 0)) / 255 }) }
             switch color {
             case 0 where depth == 16:
                 return Signal(channels: 1, height: h, width: w, values: (0..<plane).map { Double(sample($0, 0)) / 65535 })
-            case 0, 4 where !(color == 4 && depth == 16):
-                return Signal(channels: 1, height: h, width: w, values: (0..<plane).map { Double(wide ? sample($0, 0) >> 8 : sample($0, 0)) / 255 })
+            case 0:
+                return gray8()
+            case 4 where depth != 16:
+                return gray8()
             case 4:   // 16-bit gray+alpha: Pillow makes it RGBA, gray in all three colour channels
                 let v = (0..<plane).map { Double(sample($0, 0) >> 8) / 255 }
                 return Signal(channels: 3, height: h, width: w, values: v + v + v)

@@ -58,6 +58,12 @@ public struct StatsFile: Sendable, Equatable {
         return Data((header + "\n").utf8) + payload
     }
 
+    /// Reads and decodes the statistics file at `path` (at most 64 GiB).
+    /// - Throws: `fileNotFound`, or `malformedFile` naming `path` and what is wrong.
+    public static func read(path: String) throws -> StatsFile {
+        try decode(try IOFiles.readFile(path: path, limit: 1 << 36), path: path)
+    }
+
     /// - Throws: `malformedFile` naming `path` and what is wrong.
     public static func decode(_ data: Data, path: String) throws -> StatsFile {
         func bad(_ why: String) -> ConvSimError { .malformedFile(path: path, reason: "not a convsim statistics file: \(why)") }

@@ -125,9 +125,10 @@ extension SearchReportRenderer {
     }
 
     /// Flattened kernels as heatmap panels, one per input channel.
-    static func panels(_ v: [Double], channels c: Int, k: Int, label: String) -> [(caption: String, rows: Int, cols: Int, values: [Double])] {
+    static func panels(_ v: [Double], channels c: Int, k: Int, width: Int? = nil, label: String) -> [(caption: String, rows: Int, cols: Int, values: [Double])] {
         let names = c == 3 ? ["R", "G", "B"] : (0..<c).map { "c\($0)" }
-        return (0..<c).map { ch in (caption: "\(label) \(names[ch])", rows: k, cols: k, values: Array(v[(ch * k * k)..<((ch + 1) * k * k)])) }
+        let w = width ?? k
+        return (0..<c).map { ch in (caption: "\(label) \(names[ch])", rows: k, cols: w, values: Array(v[(ch * k * w)..<((ch + 1) * k * w)])) }
     }
 
     /// The report section of one strategy's measurements.

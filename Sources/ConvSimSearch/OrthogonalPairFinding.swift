@@ -12,8 +12,10 @@ public enum Claims {
 public enum ClaimThreshold {
     /// The claim threshold for a best observed `|cos|`: the configured exact threshold,
     /// or `⌊best·1000⌋/1000` when the best found is below it.
-    public static func capped(_ config: SearchConfig, best: Double) -> Rational {
-        let tau = config.exactThreshold
+    public static func capped(_ config: SearchConfig, best: Double) -> Rational { capped(config.exactThreshold, best: best) }
+
+    /// `tau`, or `⌊best·1000⌋/1000` when the best found is below it.
+    public static func capped(_ tau: Rational, best: Double) -> Rational {
         guard best.isFinite, best >= 0 else { return tau }
         let milli = Rational(BigInt(Int64((min(best, 1) * 1000).rounded(.down))), 1000)
         return milli < tau ? milli : tau

@@ -90,7 +90,7 @@ struct AnalyzeCommand: ParsableCommand {
             let settings = LayerSettings(groups: overrides, lattices: lattices, biases: noBias ? [:] : try biases(layers), padding: padding)
             if stats != nil && !inputs.isEmpty { throw ConvSimError.invalidArgument("--stats and --input exclude each other") }
             let statsGram = try stats.map { path in
-                try DatasetStatistics.patchGram(try StatsFile.decode(try IOFiles.readFile(path: path, limit: 1 << 36), path: path))
+                try DatasetStatistics.patchGram(try StatsFile.read(path: path))
             }
             let results = try ModelAnalysis.analyzeModel(
                 layers, images: images, settings: settings,

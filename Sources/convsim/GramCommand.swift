@@ -86,7 +86,7 @@ struct GramCommand: ParsableCommand {
             var moments: PatchMoments? = b == nil ? nil : PatchMoments(order: bank.kernelLength)
             var result: GramResult
             if let stats {
-                let s = try StatsFile.decode(try IOFiles.readFile(path: stats, limit: 1 << 36), path: stats)
+                let s = try StatsFile.read(path: stats)
                 guard lat.isDense else { throw ConvSimError.invalidArgument("--stats holds dense statistics; --stride/--dilation need --input") }
                 guard method == .fft else { throw ConvSimError.invalidArgument("--method direct sums over the images: it needs --input, not --stats") }
                 guard s.channels == bank.channels, s.kernelHeight == bank.kernelHeight, s.kernelWidth == bank.kernelWidth else {

@@ -2,6 +2,7 @@ import ConvSimIO
 import ArgumentParser
 import ConvSimCertificates
 import ConvSimCore
+import ConvSimCorrelation
 import ConvSimTheorems
 import Foundation
 
@@ -18,6 +19,10 @@ struct ReplayCommand: ParsableCommand {
         are documented in Documentation/Certificates.md; scripts/check_certificate.py is an \
         independent second checker with the same exit codes.
 
+        A dataset certificate (claim orthogonal-kernels-similar-dataset-feature-maps, written by \
+        `search --stats`) holds for every patch Gram within its stated bound; --stats FILE also \
+        checks that its patch Gram and bound are those of that statistics file.
+
         Exit status (for several files, the largest):
           0  the claim holds: every check passed
           1  the claim does NOT hold: a check failed
@@ -28,10 +33,13 @@ struct ReplayCommand: ParsableCommand {
           convsim replay report/certificates/adversarial-1.json
           convsim replay report/certificates/*.json --quiet
           convsim replay big.json --max-work 5e9
+          convsim replay dataset-report/certificates/*.json --stats images.stats
         """)
     @Argument(help: "Certificate JSON files.") var certificates: [String]
     @Option(name: .customLong("max-work"), help: "Largest estimated number of operations to spend on one certificate.")
     var maxWork: Double = Certificate.Limits.defaultMaxWork
+    @Option(help: "A statistics file (convsim stats build): also check that each dataset certificate's patch Gram is its.")
+    var stats: String?
     @Flag(help: "Print only one line per certificate.") var quiet = false
     @Flag(help: "Print a JSON result per certificate (one array).") var json = false
 
@@ -47,9 +55,25 @@ struct ReplayCommand: ParsableCommand {
         checker.maxWork = maxWork
         var worst: Int32 = 0
         var results: [JSON] = []
+        var source: (gram: StatedPatchGram, file: StatsFile, path: String)? = nil
+        if let stats {
+            let file = try StatsFile.read(path: stats)
+            let g = try DatasetStatistics.patchGram(file)
+            source = (StatedPatchGram(order: g.order, values: g.matrix, bound: g.bound), file, stats)
+        }
         for path in certificates {
             do {
-                let o = try checker.verify(path: path)
+                var o: ReplayOutcome
+                if let source {
+                    let c = try Certificate.read(path: path)
+                    let same = try DatasetPairVerifier.sameStatistics(c, path: path, expected: source.gram, padding: source.file.padding,
+                                                                      channels: source.file.channels, kernelHeight: source.file.kernelHeight,
+                                                                      kernelWidth: source.file.kernelWidth,
+                                                                      source: "\(source.path) (\(source.file.images) image(s))")
+                    o = try checker.verify(c, path: path).adding(same)
+                } else {
+                    o = try checker.verify(path: path)
+                }
                 worst = max(worst, o.exitCode)
                 if json {
                     results.append(.object([

@@ -2,6 +2,7 @@ import ConvSimIO
 import ArgumentParser
 import ConvSimCertificates
 import ConvSimCore
+import ConvSimCorrelation
 import ConvSimReport
 import ConvSimSearch
 import Foundation
@@ -22,18 +23,30 @@ struct SearchCommand: ParsableCommand {
         a larger --trials extends a finished run. The same seed gives the same bytes, interrupted or not, \
         extended or not.
 
+        --stats FILE searches a whole dataset summarized by `convsim stats build` (no images needed): \
+        strategies \(DatasetSearch.names.joined(separator: " and ")) run on the dataset's patch Gram, and each \
+        certificate proves its claim for every patch Gram within the statistics' certified rounding bound \
+        (`convsim replay CERT --stats FILE` also checks the Gram against the file). Kernel size and padding \
+        are the statistics'.
+
         Examples:
           convsim search --input data/images/astronaut.png --out report
           convsim search --strategy adversarial --input data/images/camera.png --kernel-size 5 --json
           convsim search --strategy random --trials 100000 --out big --resume
           convsim search --strategy random --trials 200000 --out big --resume   # extend it
+          convsim stats build --input data/images --kernel-size 3 --out images.stats
+          convsim search --stats images.stats --out dataset-report
         """)
 
     @Option(help: "Strategy name, or 'all'.") var strategy = "all"
     @Option(name: .customLong("input"), help: "Image, .npy or directory (repeatable). Default: data/images/astronaut.png.")
     var inputs: [String] = []
-    @Option(name: .customLong("kernel-size"), parsing: .unconditional, help: "Kernel size k (k×k kernels), 1…64.") var kernelSize = 3
-    @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
+    @Option(help: "Dataset statistics (convsim stats build) instead of --input: search over the whole dataset (strategies \(DatasetSearch.names.joined(separator: ", "))).")
+    var stats: String?
+    @Option(name: .customLong("kernel-size"), parsing: .unconditional, help: "Kernel size k (k×k kernels), 1…64. Default: 3 (with --stats: the statistics').")
+    var kernelSizeOption: Int?
+    @Option(name: .customLong("padding"), help: "Padding: valid, same, full or circular. Default: same (with --stats: the statistics').")
+    var paddingOption: Padding?
     @Option(parsing: .unconditional, help: "Trials per strategy (random pairs, repetitions; gradient uses one start per 100), 1…10⁸.") var trials = 1000
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "A pair counts as redundant when its feature-map |cosine| is at least this; read as an exact decimal (0.9974399 is 9974399/10⁷), and every claim holds exactly at it.") var threshold = "0.9"
@@ -49,7 +62,19 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var figures: FigureOption
     @OptionGroup var exporting: ExportOption
 
+    var kernelSize: Int { kernelSizeOption ?? 3 }
+    var padding: Padding { paddingOption ?? .same }
+
     func validate() throws {
+        if stats != nil {
+            if !inputs.isEmpty { throw ValidationError("--stats and --input exclude each other") }
+            if resume { throw ValidationError("--resume continues an image search; a search on --stats is not checkpointed (it takes O(trials·m²), m = C·k²)") }
+            if exporting.export != nil { throw ValidationError("--export writes an image search's trials; with --stats the run's statistics are in OUT/search.json") }
+            if bankSize != 4 { throw ValidationError("--bank-size sets the gradient strategy's banks, which need the images; drop it with --stats") }
+            if strategy != "all" && !DatasetSearch.names.contains(strategy) {
+                throw ValidationError("strategy '\(strategy)' needs the images; with --stats: \(DatasetSearch.names.joined(separator: ", ")), all")
+            }
+        }
         if strategy != "all" && Strategies.named(strategy) == nil {
             throw ValidationError("unknown strategy '\(strategy)'; known: \(Strategies.names.joined(separator: ", ")), all")
         }
@@ -83,6 +108,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         parallel.apply()
         figures.apply()
+        if let stats { return try runOnStatistics(stats) }
         do {
             // 1. Everything that can fail on bad input happens before --out is touched.
             var loaded: [(name: String, signal: Signal)] = []
@@ -143,5 +169,31 @@ struct SearchCommand: ParsableCommand {
             if !quiet { progress("search: report written to \(out)/report.md (\(findings.count) counterexample(s))") }
             if json { summary.printLine() } else { for l in SearchReportRenderer.terminalLines(rendering, out: out) { print(l) } }
         }
+    }
+
+    /// `--stats`: the search on a dataset's patch statistics (`DatasetSearch`).
+    func runOnStatistics(_ path: String) throws {
+        let file = try StatsFile.read(path: path)
+        if let k = kernelSizeOption, k != file.kernelHeight || k != file.kernelWidth {
+            throw ConvSimError.invalidArgument("\(path) holds statistics for \(file.kernelHeight)×\(file.kernelWidth) kernels, not --kernel-size \(k); drop --kernel-size or build the statistics with --kernel-size \(k)")
+        }
+        if let p = paddingOption, p != file.padding {
+            throw ConvSimError.invalidArgument("\(path) holds statistics for \(file.padding.rawValue) padding, not --padding \(p.rawValue); drop --padding or build the statistics with --padding \(p.rawValue)")
+        }
+        let gram = try DatasetStatistics.patchGram(file)
+        var parts = ["convsim search", "--stats \(path)", "--strategy \(strategy)", "--trials \(trials)", "--seed \(seed)", "--threshold \(threshold)", "--out \(out)"]
+        if strategy == "all" { parts.remove(at: 2) }
+        let config = DatasetSearch.Config(strategies: strategy == "all" ? DatasetSearch.names : [strategy], trials: trials, seed: seed,
+                                          threshold: exactThreshold, command: parts.joined(separator: " "),
+                                          statistics: "dataset statistics \((path as NSString).lastPathComponent): \(file.images) image(s), \(file.blocks.count) block(s), C = \(file.channels), \(file.kernelHeight)×\(file.kernelWidth) kernels, \(file.padding.rawValue) padding")
+        try OutputFolder.claim(out, force: force)
+        let meter = ProgressMeter("search", quiet: quiet)
+        let result = try DatasetSearch.run(gram: gram, config: config, onProgress: { meter.update($0, $1, $2) })
+        let rendering = DatasetSearchReportRenderer.build(result, out: out)
+        var rep = rendering.report
+        rep.attach("search.json", data: Data((rendering.summary.render() + "\n").utf8))
+        try rep.write(to: out)
+        if !quiet { progress("search: report written to \(out)/report.md (\(result.findings.count) counterexample(s))") }
+        if json { rendering.summary.printLine() } else { for l in rendering.terminal { print(l) } }
     }
 }

@@ -74,7 +74,7 @@ struct StatsMergeCommand: ParsableCommand {
 
     func run() throws {
         var loaded: [(path: String, stats: StatsFile)] = []
-        for f in files { loaded.append((f, try StatsFile.decode(try IOFiles.readFile(path: f, limit: 1 << 36), path: f))) }
+        for f in files { loaded.append((f, try StatsFile.read(path: f))) }
         for (f, s) in loaded.dropLast() where s.images % s.blockSize != 0 {
             progress("note: \(f) holds \(s.images) images, not a multiple of \(s.blockSize): the merge differs (within the bounds) from one build over all images")
         }

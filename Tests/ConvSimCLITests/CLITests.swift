@@ -167,6 +167,36 @@ import ConvSimCorrelation
         #expect(!one.isEmpty && one == merged)
     }
 
+    /// `search --stats` on statistics of 8-bit images writes certificates that `replay --stats`
+    /// accepts against those statistics and rejects (exit 1) against another dataset's; flags that
+    /// do not apply to statistics are refused with a message.
+    @Test func searchOnStatisticsAndReplayAgainstThem() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
+        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        var rng = SeededRandom(seed: 21)
+        for name in ["a", "b"] {
+            let v = (0..<(6 * 10 * 9)).map { t in Double(min(255, t % 9 * 20 + rng.integer(in: 0...40))) / 255 }
+            try NPY.write(v, shape: [6, 1, 10, 9], to: p("\(name).npy"))
+            try run(["stats", "build", "--input", p("\(name).npy"), "--kernel-size", "3", "--padding", "valid", "--out", p("\(name).stats")])
+        }
+        try run(["search", "--stats", p("a.stats"), "--trials", "50", "--out", p("rep"), "--quiet"])
+        let certs = try FileManager.default.contentsOfDirectory(atPath: p("rep/certificates")).sorted().map { p("rep/certificates/\($0)") }
+        #expect(certs.contains { $0.hasSuffix("adversarial-1.json") })
+        try run(["replay", "--quiet", "--stats", p("a.stats")] + certs)
+        #expect(throws: ExitCode(1)) { try run(["replay", "--quiet", "--stats", p("b.stats")] + certs) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--input", p("a.npy"), "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--strategy", "gradient", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--resume", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--kernel-size", "5", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--padding", "same", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--export", "csv", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--bank-size", "3", "--out", p("r2")]) }
+        #expect(!FileManager.default.fileExists(atPath: p("r2")), "nothing is written for a refused run")
+    }
+
     /// `gram --npy PREFIX` writes the Gram, its bound and the cosines as M×M float64 .npy files,
     /// the same bytes as the library's result; a prefix that names a folder is refused.
     @Test func gramWritesMatricesAsNPY() throws {

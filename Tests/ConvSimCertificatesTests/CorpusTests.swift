@@ -2,6 +2,7 @@ import ConvSimIO
 import BigInt
 import ConvSimCertificates
 import ConvSimCore
+import ConvSimCorrelation
 import ConvSimSearch
 import ConvSimTheorems
 import Foundation
@@ -107,19 +108,37 @@ enum Tamper {
         out.append(("unknown provenance key", set(root, ["provenance", "unexpected_key"], .string("x"))))
         out.append(("format 1", set(root, ["format"], .string("convsimkit-certificate/1"))))
         out.append(("unknown claim", set(root, ["claim"], .string("orthogonal-kernels"))))
-        // Data: kernel and input entries, shapes, padding.
+        // Data: kernel and input (or patch Gram) entries, shapes, padding.
         let nk = c.kernels.values.count, nx = c.input.values.count
         for i in Set([0, nk / 2, nk - 1]) {
             out.append(("kernel value \(i) + 1", set(root, ["data", "kernels", "values", String(i)], .number(c.kernels.values[i] + 1))))
         }
-        for i in Set([0, nx / 2, nx - 1]) {
-            neutral.append(("input value \(i) + 1000", set(root, ["data", "input", "values", String(i)], .number(c.input.values[i] + 1000))))
+        if let g = c.patchGram {
+            let n2 = g.values.count
+            for i in Set([0, n2 / 2, n2 - 1]) {
+                neutral.append(("patch Gram value \(i) + 1000", set(root, ["data", "patch_gram", "values", String(i)], .number(g.values[i] + 1000))))
+                neutral.append(("patch Gram bound \(i) + 1000", set(root, ["data", "patch_gram", "bound", String(i)], .number(g.bound[i] + 1000))))
+                out.append(("patch Gram bound \(i) negative", set(root, ["data", "patch_gram", "bound", String(i)], .number(-1))))
+            }
+            out.append(("patch Gram value NaN text", set(root, ["data", "patch_gram", "values", "0"], .string("NaN"))))
+            out.append(("patch Gram shape [n+1, n]", set(root, ["data", "patch_gram", "shape", "0"], .integer(g.order + 1))))
+            out.append(("an input beside the patch Gram", set(root, ["data", "input"], .object([
+                JSONMember("shape", .array([.integer(c.kernels.channels), .integer(1), .integer(1)])),
+                JSONMember("values", .array([JSONValue](repeating: .number(0), count: c.kernels.channels)))]))))
+            out.append(("claim about an input", set(root, ["claim"], .string(ClaimKind.orthogonalKernelsSimilarFeatureMaps.rawValue))))
+        } else {
+            for i in Set([0, nx / 2, nx - 1]) {
+                neutral.append(("input value \(i) + 1000", set(root, ["data", "input", "values", String(i)], .number(c.input.values[i] + 1000))))
+            }
+            out.append(("input value NaN text", set(root, ["data", "input", "values", "0"], .string("NaN"))))
+            neutral.append(("input shape H·W swapped", set(root, ["data", "input", "shape"], .array([.integer(c.input.channels), .integer(c.input.width * c.input.height), .integer(1)]))))
+            out.append(("input shape 0", set(root, ["data", "input", "shape", "0"], .integer(0))))
+            if c.claim == .orthogonalKernelsSimilarFeatureMaps {
+                out.append(("claim about a patch Gram", set(root, ["claim"], .string(ClaimKind.orthogonalKernelsSimilarDatasetFeatureMaps.rawValue))))
+            }
         }
-        out.append(("input value NaN text", set(root, ["data", "input", "values", "0"], .string("NaN"))))
         out.append(("kernel value 1e999", set(root, ["data", "kernels", "values", "0"], .number("1e999"))))
         out.append(("kernels shape[0] + 1", set(root, ["data", "kernels", "shape", "0"], .integer(c.kernels.count + 1))))
-        neutral.append(("input shape H·W swapped", set(root, ["data", "input", "shape"], .array([.integer(c.input.channels), .integer(c.input.width * c.input.height), .integer(1)]))))
-        out.append(("input shape 0", set(root, ["data", "input", "shape", "0"], .integer(0))))
         out.append(("kernel shape 2^32", set(root, ["data", "kernels", "shape", "2"], .integer(1 << 32))))
         if c.claim != .theoremCounterexample {
             for p in Padding.allCases where p != c.padding {
@@ -155,6 +174,15 @@ struct CorpusTests {
                                                    threshold: Rational(9, 10), provenance: Provenance()) {
             out.append(("astronaut-scaled-2^70", c))
         }
+        // Dataset certificates (search --stats) from statistics of random images, two paddings.
+        for (seed, padding) in [(UInt64(1), Padding.same), (2, .circular)] {
+            let file = try DatasetCertificateTests.statistics(seed: seed, n: 5, channels: 2, height: 7, width: 6, k: 2, padding: padding)
+            let cfg = DatasetSearch.Config(strategies: DatasetSearch.names, trials: 30, seed: seed, threshold: Rational(9, 10), command: "test", statistics: "t")
+            for f in try DatasetSearch.run(gram: try DatasetStatistics.patchGram(file), config: cfg).findings {
+                if let c = f.certificate { out.append(("dataset-\(padding.rawValue)-\(f.strategy)", c)) }
+            }
+        }
+        out.append(("dataset-small", try DatasetCertificateTests.small()))
         let k = KernelBank(oneDimensional: [[[1, 2, 3]], [[-1, 0, 2]]])
         let s = Signal(oneDimensional: [[1, 2, 3, 4, 5]])
         out.append(("T1-valid", TheoremCertificates.certificate(id: "T1", instance: TheoremInstance(kernels: k, input: s, padding: .valid, origin: "t"), provenance: Provenance())))
