@@ -56,6 +56,9 @@ public struct DatasetPairVerifier: ClaimVerifier {
             throw CertificateError.malformed(path: path, reason: "claim '\(kind.rawValue)' needs data.patch_gram")
         }
         try CommonChecks.requirePair(c, path: path)
+        guard g.order == c.kernels.kernelLength, g.values.count == g.order * g.order, g.bound.count == g.values.count else {
+            throw CertificateError.malformed(path: path, reason: "data.patch_gram must be of order C·kh·kw = \(c.kernels.kernelLength) of data.kernels")
+        }
         var f = try Fields(.object(c.claimed), at: "claimed", path: path)
         let dot = try f.exact("kernel_dot")
         var gram = try f.object("gram")
@@ -119,7 +122,9 @@ public struct DatasetPairVerifier: ClaimVerifier {
     /// hold for the whole box at `threshold` (nothing false is ever written).
     public static func certificate(kernels: KernelBank, patchGram: StatedPatchGram, padding: Padding, threshold: Rational,
                                    provenance: Provenance) -> Certificate? {
-        guard kernels.count == 2, kernels.kernelLength == patchGram.order else { return nil }
+        // Within the documented limits, or a checker would refuse it (exit 3): n² values per tensor.
+        guard kernels.count == 2, kernels.kernelLength == patchGram.order,
+              patchGram.values.count <= Certificate.Limits.valuesPerTensor else { return nil }
         let e = enclosures(kernels: kernels, gram: patchGram)
         guard e.dot.isZero, e.cosineAtLeast(threshold) else { return nil }
         let claimed = [
@@ -131,7 +136,8 @@ public struct DatasetPairVerifier: ClaimVerifier {
         ]
         let cert = Certificate(claim: .orthogonalKernelsSimilarDatasetFeatureMaps, padding: padding, kernels: kernels,
                                patchGram: patchGram, claimed: claimed, provenance: provenance)
-        guard let checks = try? DatasetPairVerifier().verify(cert, path: "(new certificate)"), checks.allSatisfy(\.passed) else { return nil }
+        guard let checks = try? DatasetPairVerifier().verify(cert, path: "(new certificate)"), checks.allSatisfy(\.passed),
+              cert.encoded().count <= Certificate.Limits.fileBytes else { return nil }
         return cert
     }
 }

@@ -49,7 +49,9 @@ public enum DatasetSearchReportRenderer {
         }
         md.heading("Summary")
         if rows.isEmpty {
-            md.paragraph("No certified counterexample at the threshold.")
+            md.paragraph(r.order * r.order > Certificate.Limits.valuesPerTensor
+                ? "No certificate: at order \(r.order) a certificate would hold \(r.order)² patch Gram values, above the limit of \(Certificate.Limits.valuesPerTensor) per tensor that every checker applies."
+                : "No certified counterexample at the threshold: no pair found holds |cos| ≥ \(cfg.threshold.text) for every patch Gram within the statistics' bound.")
         } else {
             md.table(["strategy", "claim", "evidence", "feature-map cos", "kernel cos", "certificate"], rows)
             md.paragraph("Replay any certificate: `convsim replay certificates/NAME.json --stats STATS` (exit status 0 iff the claim holds).")
