@@ -230,10 +230,11 @@ extension ModelAnalysis {
     /// has them, else from `images` when it reads them — its channels equal theirs, or × its
     /// groups (a `--groups` setting, or depthwise weights `(M, 1, kh, kw)` with `C | M`). Patch
     /// Grams of the images are shared by layers of the same kernel size and lattice.
-    /// `stats`: dataset statistics (`convsim stats build`) standing in for the images, for the
-    /// layers whose kernel size, channels and padding they match (dense layers, no bias).
+    /// `stats`: dataset statistics (`convsim stats build`: the folded patch Gram and first moments)
+    /// standing in for the images, for the layers whose kernel size, channels and padding they
+    /// match (dense layers; a bias through the first moments).
     public static func analyzeModel(_ layers: [(name: String, bank: KernelBank)], images: [Signal], settings: LayerSettings,
-                                    activations: ActivationSource? = nil, stats: PatchGram? = nil,
+                                    activations: ActivationSource? = nil, stats: (gram: PatchGram, moments: PatchMoments)? = nil,
                                     progress: ((String, Int, Int) -> Void)? = nil) throws -> [LayerAnalysis] {
         let imageChannels = Set(images.map(\.channels))
         if imageChannels.count > 1 {
@@ -254,6 +255,7 @@ extension ModelAnalysis {
             var pg: PatchGram? = nil
             var note: String? = nil
             var samples: [Signal] = []
+            var statsMoments: PatchMoments? = nil
             if let source = try activations?(name) {
                 guard let c = source.samples.first?.channels else { throw ConvSimError.noInputs(path: source.origin) }
                 let (ok, g) = reads(c, name, bank)
@@ -264,14 +266,14 @@ extension ModelAnalysis {
                 } else {
                     note = "the activations in \(source.origin) have \(c) channel(s), not \(bank.channels)\(g > 1 ? " × \(g) groups" : ""): analysed without the image part"
                 }
-            } else if let s = stats, images.isEmpty {
+            } else if let s = stats?.gram, let sm = stats?.moments, images.isEmpty {
                 let (ok, g) = reads(s.channels, name, bank)
-                if ok && s.kernelHeight == bank.kernelHeight && s.kernelWidth == bank.kernelWidth && lattice.isDense
-                    && settings.biases[name] == nil && s.padding == settings.padding {
+                if ok && s.kernelHeight == bank.kernelHeight && s.kernelWidth == bank.kernelWidth && lattice.isDense && s.padding == settings.padding {
                     pg = s
+                    statsMoments = sm
                     note = "image part from the dataset statistics (\(s.images) image(s))"
                 } else {
-                    note = "the dataset statistics (C = \(s.channels), \(s.kernelHeight)×\(s.kernelWidth), \(s.padding.rawValue)) do not fit this layer (\(bank.channels)\(g > 1 ? " × \(g) groups" : "") channels, \(bank.kernelHeight)×\(bank.kernelWidth)\(lattice.isDense ? "" : ", strided or dilated")\(settings.biases[name] != nil ? ", with a bias" : "")): analysed without the image part"
+                    note = "the dataset statistics (C = \(s.channels), \(s.kernelHeight)×\(s.kernelWidth), \(s.padding.rawValue)) do not fit this layer (\(bank.channels)\(g > 1 ? " × \(g) groups" : "") channels, \(bank.kernelHeight)×\(bank.kernelWidth)\(lattice.isDense ? "" : ", strided or dilated")): analysed without the image part"
                 }
             } else if let c = imageChannels.first {
                 if reads(c, name, bank).0 {
@@ -286,7 +288,9 @@ extension ModelAnalysis {
                 }
             }
             var moments: PatchMoments? = nil
-            if let pg, settings.biases[name] != nil {
+            if let statsMoments, settings.biases[name] != nil {
+                moments = statsMoments
+            } else if let pg, settings.biases[name] != nil {
                 var mo = PatchMoments(order: pg.order)
                 for x in samples { mo.add(x, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: settings.padding, lattice: lattice) }
                 moments = mo

@@ -10,6 +10,8 @@ public struct PatchMoments: Sendable {
     /// `Σ_s |x_s|`, for the bound.
     public var absMu: [Double]
     public var positions: Int
+    /// Terms of the longest floating-point sum behind `μ` when it exceeds `positions` (moments
+    /// folded from blocks, `DatasetStatistics.moments`); 0 for moments accumulated here.
     public var terms: Int
 
     public init(order m: Int) { mu = [Double](repeating: 0, count: m); absMu = mu; positions = 0; terms = 0 }
@@ -27,7 +29,7 @@ public struct PatchMoments: Sendable {
     }
 
     /// The Gram of the biased feature maps and its bound, from the Gram of the unbiased ones.
-    /// Bound: `|Δμ| ≤ γ_P |μ|_abs` (P positions); `ΣF_i` errs by `|K_i|·(Δμ + γ_m(|μ̂| + Δμ))`;
+    /// Bound: `|Δμ| ≤ γ_P |μ|_abs` (P = max(positions, terms)); `ΣF_i` errs by `|K_i|·(Δμ + γ_m(|μ̂| + Δμ))`;
     /// the four-term sum (each term up to two products) adds `γ_6` of its absolute terms; all inflated.
     public func biased(_ r: GramResult, kernels k: KernelBank, bias b: [Double]) throws -> GramResult {
         let m = k.count
@@ -36,7 +38,7 @@ public struct PatchMoments: Sendable {
         }
         guard b.allSatisfy(\.isFinite) else { throw ConvSimError.nonFinite(what: "the bias", index: b.firstIndex { !$0.isFinite } ?? 0) }
         let len = k.kernelLength
-        let gP = FloatingPointBounds.gamma(Swift.max(positions, 1)), gm = FloatingPointBounds.gamma(len)
+        let gP = FloatingPointBounds.gamma(Swift.max(positions, terms, 1)), gm = FloatingPointBounds.gamma(len)
         let dMu = absMu.map { gP * $0 }
         var sums = [Double](repeating: 0, count: m), sumErr = sums
         for i in 0..<m {

@@ -33,6 +33,7 @@ public enum FuzzEntries {
         ("stats", { data in
             guard let s = try? StatsFile.decode(data, path: "fuzz.stats") else { return }
             _ = try? DatasetStatistics.patchGram(s)
+            _ = try? DatasetStatistics.moments(s)
         }),
         ("checkpoint", { data in
             // Head and log in one input (split at the first zero byte): read with both hash

@@ -90,7 +90,8 @@ struct AnalyzeCommand: ParsableCommand {
             let settings = LayerSettings(groups: overrides, lattices: lattices, biases: noBias ? [:] : try biases(layers), padding: padding)
             if stats != nil && !inputs.isEmpty { throw ConvSimError.invalidArgument("--stats and --input exclude each other") }
             let statsGram = try stats.map { path in
-                try DatasetStatistics.patchGram(try StatsFile.read(path: path))
+                let file = try StatsFile.read(path: path)
+                return (gram: try DatasetStatistics.patchGram(file), moments: try DatasetStatistics.moments(file))
             }
             let results = try ModelAnalysis.analyzeModel(
                 layers, images: images, settings: settings,

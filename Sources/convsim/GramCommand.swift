@@ -80,9 +80,6 @@ struct GramCommand: ParsableCommand {
             // Bias: from --bias, or NAME.bias beside NAME.weight in a safetensors file; its first
             // moments are gathered in the same pass over the inputs as the Gram.
             let b: [Double]? = noBias ? nil : try bias.map { try NPY.read(path: $0).values } ?? KernelLoader.bias(path: kernelOptions.kernels, layer: name)
-            if b != nil && stats != nil {
-                throw ConvSimError.invalidArgument("the layer has a bias, which needs the images' first moments: use --input, or --no-bias with --stats")
-            }
             var moments: PatchMoments? = b == nil ? nil : PatchMoments(order: bank.kernelLength)
             var result: GramResult
             if let stats {
@@ -96,6 +93,7 @@ struct GramCommand: ParsableCommand {
                     throw ConvSimError.invalidArgument("\(stats) holds statistics for \(s.padding.rawValue) padding; pass --padding \(s.padding.rawValue)")
                 }
                 result = CorrelationGram.gram(kernels: bank, patchGram: try DatasetStatistics.patchGram(s))
+                if b != nil { moments = try DatasetStatistics.moments(s) }
             } else {
                 result = try lat.isDense ? computeGram(bank: bank, moments: &moments)
                                          : computeLatticeGram(bank: bank, lattice: lat, moments: &moments)

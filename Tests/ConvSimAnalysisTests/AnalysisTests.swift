@@ -113,7 +113,8 @@ import ConvSimSimilarity
 
 @Suite struct ModelAnalysisStatsTests {
     /// Dataset statistics stand in for the images in the layers they fit (same cosines, to
-    /// rounding), and a layer they do not fit gets a note.
+    /// rounding), with or without a bias (through the statistics' first moments), and a layer
+    /// they do not fit gets a note.
     @Test func statisticsStandInForImages() throws {
         var rng = SeededRandom(seed: 23)
         let first = KernelBank(count: 3, channels: 2, kernelHeight: 3, kernelWidth: 3, values: (0..<54).map { _ in rng.gaussian() })
@@ -121,13 +122,18 @@ import ConvSimSimilarity
         let images = (0..<3).map { _ in Signal(channels: 2, height: 9, width: 9, values: (0..<162).map { _ in Double(rng.integer(in: 0...9)) }) }
         let builder = StatsBuilder(channels: 2, kernelHeight: 3, kernelWidth: 3, padding: .same)
         for (n, x) in images.enumerated() { try builder.add(x, name: "x\(n)") }
-        let stats = try DatasetStatistics.patchGram(builder.finish())
-        let fromStats = try ModelAnalysis.analyzeModel([("first", first), ("other", other)], images: [], settings: LayerSettings(), stats: stats)
-        let fromImages = try ModelAnalysis.analyzeModel([("first", first)], images: images, settings: LayerSettings())
-        let a = try #require(fromStats[0].featureCosine), b = try #require(fromImages[0].featureCosine)
-        // Structural (which data): the same images through another reduction agree to ~1e-15.
-        for i in 0..<3 { for j in 0..<3 { #expect(abs(a[i, j] - b[i, j]) < 1e-9) } }
-        #expect(fromStats[1].featureCosine == nil && fromStats[1].notes.contains { $0.contains("do not fit") })
+        let file = builder.finish()
+        let stats = (gram: try DatasetStatistics.patchGram(file), moments: try DatasetStatistics.moments(file))
+        for biases in [[:], ["first": [0.7, -1.3, 2.1]]] {
+            let settings = LayerSettings(biases: biases)
+            let fromStats = try ModelAnalysis.analyzeModel([("first", first), ("other", other)], images: [], settings: settings, stats: stats)
+            let fromImages = try ModelAnalysis.analyzeModel([("first", first)], images: images, settings: settings)
+            let a = try #require(fromStats[0].featureCosine), b = try #require(fromImages[0].featureCosine)
+            // Structural (which data): the same images through another reduction agree to ~1e-15;
+            // a bias left out changes these cosines by O(0.1).
+            for i in 0..<3 { for j in 0..<3 { #expect(abs(a[i, j] - b[i, j]) < 1e-9, "bias \(!biases.isEmpty)") } }
+            #expect(fromStats[1].featureCosine == nil && fromStats[1].notes.contains { $0.contains("do not fit") })
+        }
     }
 }
 

@@ -165,6 +165,21 @@ import ConvSimCorrelation
         try run(["stats", "merge", p("a.stats"), p("b.stats"), "--out", p("ab.stats")])
         let one = try Data(contentsOf: URL(fileURLWithPath: p("all.stats"))), merged = try Data(contentsOf: URL(fileURLWithPath: p("ab.stats")))
         #expect(!one.isEmpty && one == merged)
+        // A layer with a bias: the Gram from the statistics (their first moments) equals the one
+        // from the images within both certified bounds.
+        try NPY.write((0..<(4 * 2 * 9)).map { _ in rng.gaussian() }, shape: [4, 2, 3, 3], to: p("k.npy"))
+        try NPY.write([0.5, -1.5, 2, 0.25], shape: [4], to: p("b.npy"))
+        try run(["gram", "--stats", p("ab.stats"), "--kernels", p("k.npy"), "--bias", p("b.npy"), "--padding", "valid", "--npy", p("s")])
+        try run(["gram", "--input", p("all.npy"), "--kernels", p("k.npy"), "--bias", p("b.npy"), "--padding", "valid", "--npy", p("i")])
+        let (gs, bs) = (try NPY.read(path: p("s-gram.npy")).values, try NPY.read(path: p("s-bound.npy")).values)
+        let (gi, bi) = (try NPY.read(path: p("i-gram.npy")).values, try NPY.read(path: p("i-bound.npy")).values)
+        try run(["gram", "--input", p("all.npy"), "--kernels", p("k.npy"), "--no-bias", "--padding", "valid", "--npy", p("n")])
+        let gn = try NPY.read(path: p("n-gram.npy")).values
+        #expect(gs.count == 16 && gi.count == 16)
+        for k in 0..<16 {
+            #expect(abs(gs[k] - gi[k]) <= bs[k] + bi[k], "entry \(k)")
+            #expect(abs(gs[k] - gn[k]) > bs[k] + bi[k], "the bias is in the Gram (entry \(k))")
+        }
     }
 
     /// `search --stats` on statistics of 8-bit images writes certificates that `replay --stats`

@@ -33,6 +33,20 @@ import Testing
         let s = serial.result()
         #expect(folded.images == xs.count)
         for k in s.matrix.indices { #expect(abs(folded.matrix[k] - s.matrix[k]) <= folded.bound[k] + s.bound[k]) }
+        // First moments: the fold against one pass, within both a-priori bounds; the same positions.
+        let mFold = try DatasetStatistics.moments(whole)
+        var mOne = PatchMoments(order: 12)
+        for x in xs { mOne.add(x, kernelHeight: 2, kernelWidth: 3, padding: padding) }
+        #expect(mFold.positions == mOne.positions && mFold.positions > 0)
+        #expect(mFold.terms == (whole.blocks.map(\.positions).max() ?? 0) + whole.blocks.count)
+        let gFold = FloatingPointBounds.gamma(max(mFold.positions, mFold.terms)), gOne = FloatingPointBounds.gamma(mOne.positions)
+        for t in 0..<12 {
+            #expect(abs(mFold.mu[t] - mOne.mu[t]) <= gFold * mFold.absMu[t] + gOne * mOne.absMu[t])
+            #expect(abs(mFold.absMu[t] - mOne.absMu[t]) <= 2 * gFold * mOne.absMu[t])
+        }
+        // A file of the first format (no first moments) is refused with the fix.
+        let v1 = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: StatsFile.format, with: "convsimkit-stats/1").utf8)
+        #expect { try StatsFile.decode(v1, path: "old.stats") } throws: { "\($0)".contains("rebuild") }
         var flips = 0
         for _ in 0..<100 {
             var b = [UInt8](bytes)
