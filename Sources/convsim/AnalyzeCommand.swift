@@ -202,7 +202,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func printTable(_ rs: [LayerAnalysis]) {
-        print("model \(model)  padding \(paddingLabel)  inputs \(inputs.isEmpty ? "none" : inputs.joined(separator: ", "))")
+        print("model \(model)  padding \(paddingLabel)  inputs \(inputs.isEmpty ? (stats.map { "statistics \($0)" } ?? "none") : inputs.joined(separator: ", "))")
         print("")
         func f(_ x: Double?) -> String { x.map { Fmt.f($0, 4) } ?? "-" }
         let layer = TextTable.Column("layer", width: 21, .left, before: "", truncates: true)
