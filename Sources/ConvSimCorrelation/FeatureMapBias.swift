@@ -29,7 +29,8 @@ public struct PatchMoments: Sendable {
     }
 
     /// The Gram of the biased feature maps and its bound, from the Gram of the unbiased ones.
-    /// Bound: `|Δμ| ≤ γ_P |μ|_abs` (P = max(positions, terms)); `ΣF_i` errs by `|K_i|·(Δμ + γ_m(|μ̂| + Δμ))`;
+    /// Bound: `|Δμ| ≤ γ_P |μ|_abs (1 + 2γ_P)` (P = max(positions, terms); the factor covers the
+    /// rounding of `|μ|_abs` itself); `ΣF_i` errs by `|K_i|·(Δμ + γ_m(|μ̂| + Δμ))`;
     /// the four-term sum (each term up to two products) adds `γ_6` of its absolute terms; all inflated.
     public func biased(_ r: GramResult, kernels k: KernelBank, bias b: [Double]) throws -> GramResult {
         let m = k.count
@@ -39,7 +40,9 @@ public struct PatchMoments: Sendable {
         guard b.allSatisfy(\.isFinite) else { throw ConvSimError.nonFinite(what: "the bias", index: b.firstIndex { !$0.isFinite } ?? 0) }
         let len = k.kernelLength
         let gP = FloatingPointBounds.gamma(Swift.max(positions, terms, 1)), gm = FloatingPointBounds.gamma(len)
-        let dMu = absMu.map { gP * $0 }
+        // `absMu` is itself a rounded sum of `|x|` (P terms): the true one is at most `absMu/(1 − γ_P)`,
+        // below `absMu·(1 + 2γ_P)` for `γ_P ≤ 1/2`.
+        let dMu = absMu.map { gP * $0 * (1 + 2 * gP) }
         var sums = [Double](repeating: 0, count: m), sumErr = sums
         for i in 0..<m {
             var s = 0.0, e = 0.0
