@@ -3,8 +3,10 @@ import ConvSimIO
 
 /// A dataset summarized once, in shards, and reused (Documentation/Theory.md#stats): the patch
 /// statistics of consecutive blocks of `blockSize` images (`𝐆^P_b`, its bound, `𝐑_b`, the first
-/// moments `μ_b` of the patches and their output positions), folded in block order when used. Merging files concatenates their blocks, so shards whose image counts
-/// (all but the last) are multiples of the block size merge into the bytes of one pass.
+/// moments `μ_b` of the patches and their output positions), folded in block order when used.
+/// Merging files concatenates their blocks, so shards whose image counts (all but the last) are
+/// multiples of the block size merge into the bytes of one pass; `add(count:input:progress:)`
+/// closes full blocks on the workers, the same bytes for any thread count.
 ///
 /// Fold bound: every entry is a sum over `N` blocks, `Σ_b v_b` computed left to right, so
 /// `|Δ| ≤ Σ_b bound_b + γ_N Σ_b |v_b|`, evaluated upward and inflated.
@@ -30,10 +32,45 @@ public final class StatsBuilder {
         if current.images == blockSize { close() }
     }
 
+    /// Adds `count` images that `input(i)` produces when asked, on `Parallel.threads` threads: the
+    /// images up to the next block boundary here, then each full block on a worker (its own
+    /// accumulators, exactly as `add` would fill them), appended in block order, and the rest
+    /// here. The same bytes as adding them one by one, for any thread count; the first error, in
+    /// image order, is thrown. `progress(done)` is called on this thread after each wave.
+    public func add(count: Int, input: @Sendable (Int) throws -> (signal: Signal, name: String),
+                    progress: ((Int) -> Void)? = nil) throws {
+        var i = 0
+        while i < count && current.images > 0 { let x = try input(i); try add(x.signal, name: x.name); i += 1 }
+        let full = (count - i) / blockSize
+        let (c, kh, kw, p, b, first) = (channels, kernelHeight, kernelWidth, padding, blockSize, i)
+        let wave = max(1, Parallel.threads) * 2
+        var start = 0
+        while start < full {
+            let n = min(wave, full - start), base = start
+            let results = Parallel.map(blocks: n) { k in
+                Result { () throws -> StatsFile.Block in
+                    let one = StatsBuilder(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p, blockSize: b)
+                    let lo = first + (base + k) * b
+                    for j in lo..<(lo + b) { let x = try input(j); try one.add(x.signal, name: x.name) }
+                    guard let block = one.blocks.first, one.blocks.count == 1 else {
+                        throw ConvSimError.invalidArgument("internal: block \(base + k) did not close")
+                    }
+                    return block
+                }
+            }
+            guard results.count == n else { throw ConvSimError.invalidArgument("internal: \(n - results.count) block(s) produced no result") }
+            for r in results { blocks.append(try r.get()) }
+            start += n
+            progress?(first + start * b)
+        }
+        for j in (first + full * b)..<count { let x = try input(j); try add(x.signal, name: x.name) }
+        progress?(count)
+    }
+
     private func close() {
         guard current.images > 0 else { return }
         let p = current.result()
-        blocks.append(StatsFile.Block(images: p.images, positions: moments.positions,
+        blocks.append(StatsFile.Block(images: p.images, positions: moments.positions, terms: moments.terms,
                                       values: p.matrix + p.bound + p.toeplitz + moments.mu + moments.absMu))
         current = PatchGramAccumulator(channels: channels, kernelHeight: kernelHeight, kernelWidth: kernelWidth, padding: padding)
         moments = PatchMoments(order: channels * kernelHeight * kernelWidth)
@@ -82,10 +119,9 @@ public enum DatasetStatistics {
     }
 
     /// The dataset's first moments (for a layer's bias, `PatchMoments.biased`): `μ = Σ_b μ_b`,
-    /// `Σ|patch|` and the positions summed in block order. Each `μ_b` errs by at most
-    /// `γ_{P_b}·A_b` (`A_b = Σ|patch|` of the block, `P_b` its positions) and the fold adds
-    /// `γ_N Σ_b |μ̂_b|`; since `(1 + γ_a)(1 + γ_b) ≤ 1 + γ_{a+b}`, the whole error is at most
-    /// `γ_{max P_b + N}·A`, which `terms` carries to the bound.
+    /// `Σ|patch|` and the positions summed in block order. Each sample reached `μ_b` through at
+    /// most `t_b` additions (the block's `terms`) and the fold adds at most `N` more, so the
+    /// depth is at most `max_b t_b + N`, which `terms` carries to the bound (`|Δμ| ≤ γ_terms·A`).
     /// - Throws: `invalidArgument` for a file without images or whose positions overflow.
     public static func moments(_ s: StatsFile) throws -> PatchMoments {
         guard !s.blocks.isEmpty else { throw ConvSimError.invalidArgument("the statistics file holds no image") }
@@ -97,9 +133,11 @@ public enum DatasetStatistics {
             let (p, o) = out.positions.addingReportingOverflow(b.positions)
             guard !o else { throw ConvSimError.invalidArgument("the statistics' output positions overflow a 64-bit count") }
             out.positions = p
-            largest = max(largest, b.positions)
+            largest = max(largest, b.terms)
         }
-        out.terms = largest + s.blocks.count
+        let (t, o) = largest.addingReportingOverflow(s.blocks.count)
+        guard !o else { throw ConvSimError.invalidArgument("the statistics' summation depth overflows a 64-bit count") }
+        out.terms = t
         return out
     }
 }

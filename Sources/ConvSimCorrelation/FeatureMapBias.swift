@@ -10,20 +10,63 @@ public struct PatchMoments: Sendable {
     /// `Σ_s |x_s|`, for the bound.
     public var absMu: [Double]
     public var positions: Int
-    /// Terms of the longest floating-point sum behind `μ` when it exceeds `positions` (moments
-    /// folded from blocks, `DatasetStatistics.moments`); 0 for moments accumulated here.
+    /// A bound on the additions any sample went through on its way into `μ` (the depth of the
+    /// summation): `|Δμ| ≤ γ_terms · Σ|x|` whatever the order of the sums.
     public var terms: Int
 
     public init(order m: Int) { mu = [Double](repeating: 0, count: m); absMu = mu; positions = 0; terms = 0 }
 
     /// Adds the patches of one image.
     public mutating func add(_ x: Signal, kernelHeight kh: Int, kernelWidth kw: Int, padding: Padding, lattice: Lattice = Lattice()) {
+        if lattice.isDense { return addDense(x, kernelHeight: kh, kernelWidth: kw, padding: padding) }
+        let before = positions
+        defer { terms += positions - before }   // one addition into μ per position
         var patch = [Double](repeating: 0, count: mu.count)
         for sy in Lattice.offsets(padding, input: x.height, kernel: kh, stride: lattice.strideY, dilation: lattice.dilationY) {
             for sx in Lattice.offsets(padding, input: x.width, kernel: kw, stride: lattice.strideX, dilation: lattice.dilationX) {
                 lattice.gatherPatch(x, sy: sy, sx: sx, kh: kh, kw: kw, circular: padding.isCircular, into: &patch)
                 for t in 0..<mu.count { mu[t] += patch[t]; absMu[t] += abs(patch[t]) }
                 positions += 1
+            }
+        }
+    }
+
+    /// Stride 1, no dilation: entry `(c, u)` of `Σ_p patch(p)` is the sum of channel `c` over the
+    /// rectangle of samples that offset `u` reads (zero padding: the output window shifted by
+    /// `u − o` and cut to the image; circular: every sample once). Summed as row sums over the
+    /// columns, then over the rows — `O(C·kw·H·W + C·kh·kw·H)`, not `O(C·kh·kw·|Ω|)` — each
+    /// sample through at most `H + W − 1` additions within the image and one into `μ`.
+    mutating func addDense(_ x: Signal, kernelHeight kh: Int, kernelWidth kw: Int, padding: Padding) {
+        let h = x.height, w = x.width
+        let ny = padding.outputLength(input: h, kernel: kh), nx = padding.outputLength(input: w, kernel: kw)
+        positions += ny * nx
+        terms = Swift.max(terms + 1, h + w)
+        guard ny > 0, nx > 0 else { return }
+        let oy = padding.leftPad(kernel: kh), ox = padding.leftPad(kernel: kw)
+        func range(_ u: Int, _ o: Int, _ n: Int, _ len: Int) -> Range<Int> {
+            if padding.isCircular { return 0..<len }   // a permutation of the samples
+            let lo = Swift.max(0, u - o), hi = Swift.min(len, n + u - o)
+            return lo..<Swift.max(lo, hi)   // empty when the offset reads only padding
+        }
+        var rowSum = [Double](repeating: 0, count: h), rowAbs = rowSum
+        x.values.withUnsafeBufferPointer { v in
+            for c in 0..<x.channels {
+                let plane = c * h * w
+                for ux in 0..<kw {
+                    let cols = range(ux, ox, nx, w)
+                    for y in 0..<h {
+                        var s = 0.0, a = 0.0
+                        let row = plane + y * w
+                        for xx in cols { s += v[row + xx]; a += abs(v[row + xx]) }
+                        rowSum[y] = s; rowAbs[y] = a
+                    }
+                    for uy in 0..<kh {
+                        var s = 0.0, a = 0.0
+                        for y in range(uy, oy, ny, h) { s += rowSum[y]; a += rowAbs[y] }
+                        let t = (c * kh + uy) * kw + ux
+                        mu[t] += s; absMu[t] += a
+                    }
+                }
             }
         }
     }

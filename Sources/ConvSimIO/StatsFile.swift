@@ -7,8 +7,9 @@ import Foundation
 ///
 /// Layout: one line of JSON (the header: `format` `convsimkit-stats/2`, `channels`,
 /// `kernel_height`, `kernel_width`, `padding`, `block_size`, `images`, `blocks`, `payload_bytes`,
-/// `payload_hash` — FNV-1a of the payload, hex), a line feed, then the payload: per block two
-/// little-endian Int64 (its images, its output positions) and `3·m² + 2·m` binary64 values
+/// `payload_hash` — FNV-1a of the payload, hex), a line feed, then the payload: per block three
+/// little-endian Int64 (its images, its output positions, the summation depth of its first
+/// moments — `PatchMoments.terms`) and `3·m² + 2·m` binary64 values
 /// (`𝐆^P`, its bound, `𝐑`, row-major, then the first moments `μ = Σ_p patch(p)` and `Σ_p |patch(p)|`,
 /// `m = C·kh·kw`). Every size is checked against the header and the file before anything is
 /// allocated; a damaged or inconsistent file is refused with a message naming it.
@@ -24,9 +25,11 @@ public struct StatsFile: Sendable, Equatable {
     public var blocks: [Block]
 
     public struct Block: Sendable, Equatable {
-        public var images: Int, positions: Int
+        public var images: Int, positions: Int, terms: Int
         public var values: [Double]
-        public init(images: Int, positions: Int, values: [Double]) { self.images = images; self.positions = positions; self.values = values }
+        public init(images: Int, positions: Int, terms: Int, values: [Double]) {
+            self.images = images; self.positions = positions; self.terms = terms; self.values = values
+        }
     }
 
     /// Values per block: `𝐆^P`, its bound, `𝐑` (`m²` each), `μ`, `Σ|patch|` (`m` each).
@@ -53,10 +56,11 @@ public struct StatsFile: Sendable, Equatable {
     }
 
     public func encode() -> Data {
-        var payload = Data(capacity: blocks.count * (16 + 8 * Self.valuesPerBlock(order: order)))
+        var payload = Data(capacity: blocks.count * (24 + 8 * Self.valuesPerBlock(order: order)))
         for b in blocks {
             withUnsafeBytes(of: Int64(b.images).littleEndian) { payload.append(contentsOf: $0) }
             withUnsafeBytes(of: Int64(b.positions).littleEndian) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: Int64(b.terms).littleEndian) { payload.append(contentsOf: $0) }
             for v in b.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
         }
         let header = JSON.object([
@@ -108,7 +112,7 @@ public struct StatsFile: Sendable, Equatable {
         let (ck, o1) = c.multipliedReportingOverflow(by: kh)
         let (m, o2) = ck.multipliedReportingOverflow(by: kw)
         guard !o1, !o2, m <= maxOrder else { throw bad("order C·kh·kw above \(maxOrder)") }
-        let perBlock = 16 + 8 * valuesPerBlock(order: m)
+        let perBlock = 24 + 8 * valuesPerBlock(order: m)
         let (expected, o3) = nBlocks.multipliedReportingOverflow(by: perBlock)
         guard !o3, expected == payloadBytes else { throw bad("payload_bytes \(payloadBytes) does not match \(nBlocks) block(s) of order \(m)") }
         guard bytes.count - (nl + 1) == payloadBytes else {
@@ -129,7 +133,8 @@ public struct StatsFile: Sendable, Equatable {
             let n = Int(truncatingIfNeeded: Int64(bitPattern: u64()))
             guard (1...blockSize).contains(n) else { throw bad("block \(k) holds \(n) images, outside 1…\(blockSize)") }
             let positions = Int(truncatingIfNeeded: Int64(bitPattern: u64()))
-            guard positions >= 0 else { throw bad("block \(k) has a negative count of positions") }
+            let terms = Int(truncatingIfNeeded: Int64(bitPattern: u64()))
+            guard positions >= 0, terms >= 0 else { throw bad("block \(k) has a negative count of positions or terms") }
             total += n
             var values = [Double]()
             let count = valuesPerBlock(order: m)
@@ -141,7 +146,7 @@ public struct StatsFile: Sendable, Equatable {
                 if t >= 3 * m * m + m && v < 0 { throw bad("a negative sum of |patch| in block \(k)") }
                 values.append(v)
             }
-            blocks.append(Block(images: n, positions: positions, values: values))
+            blocks.append(Block(images: n, positions: positions, terms: terms, values: values))
         }
         guard total == images else { throw bad("the blocks hold \(total) images, the header says \(images)") }
         return StatsFile(channels: c, kernelHeight: kh, kernelWidth: kw, padding: padding, blockSize: blockSize, blocks: blocks)

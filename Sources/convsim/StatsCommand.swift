@@ -32,6 +32,8 @@ struct StatsBuildCommand: ParsableCommand {
     @Option(name: .customLong("kernel-size"), help: "Kernel size K or KH,KW, each 1…64.") var kernelSize = "3"
     @Option(help: "Padding: valid, same, full or circular.") var padding: Padding = .same
     @Option(help: "The statistics file to write.") var out: String
+    @Flag(help: "No progress on stderr (errors are still reported).") var quiet = false
+    @OptionGroup var parallel: ThreadsOption
 
     func validate() throws {
         if inputOptions.inputs.isEmpty { throw ValidationError("give at least one --input") }
@@ -47,17 +49,17 @@ struct StatsBuildCommand: ParsableCommand {
 
     func run() throws {
         let (kh, kw) = try size()
-        var builder: StatsBuilder? = nil
-        var count = 0
-        // One image decoded at a time: memory does not grow with the dataset.
+        parallel.apply()
+        // Images decoded on the worker of their block (64 at a time per core): memory does not
+        // grow with the dataset, and the bytes do not depend on the thread count.
         let set = try InputSet.open(paths: inputOptions.inputs, gray: inputOptions.gray)
-        for i in 0..<set.count {
-            let s = try set.signal(i)
-            if builder == nil { builder = StatsBuilder(channels: s.signal.channels, kernelHeight: kh, kernelWidth: kw, padding: padding) }
-            try builder?.add(s.signal, name: s.name)
-            count += 1
-        }
-        guard let builder else { throw ConvSimError.noInputs(path: inputOptions.inputs.joined(separator: ", ")) }
+        guard set.count > 0 else { throw ConvSimError.noInputs(path: inputOptions.inputs.joined(separator: ", ")) }
+        let first = try set.signal(0)
+        let builder = StatsBuilder(channels: first.signal.channels, kernelHeight: kh, kernelWidth: kw, padding: padding)
+        let meter = ProgressMeter("stats build", quiet: quiet)
+        let count = set.count
+        try builder.add(count: count, input: { i in let s = try set.signal(i); return (s.signal, s.name) },
+                        progress: { meter.update("images", $0, count) })
         let file = builder.finish()
         try IOFiles.writeAtomically(file.encode(), to: out)
         print("\(out): \(count) image(s) in \(file.blocks.count) block(s), C = \(file.channels), kernel \(kh)×\(kw), \(padding.rawValue) padding")

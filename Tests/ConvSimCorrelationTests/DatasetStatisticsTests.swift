@@ -38,8 +38,8 @@ import Testing
         var mOne = PatchMoments(order: 12)
         for x in xs { mOne.add(x, kernelHeight: 2, kernelWidth: 3, padding: padding) }
         #expect(mFold.positions == mOne.positions && mFold.positions > 0)
-        #expect(mFold.terms == (whole.blocks.map(\.positions).max() ?? 0) + whole.blocks.count)
-        let gFold = FloatingPointBounds.gamma(max(mFold.positions, mFold.terms)), gOne = FloatingPointBounds.gamma(mOne.positions)
+        #expect(mFold.terms == (whole.blocks.map(\.terms).max() ?? 0) + whole.blocks.count)
+        let gFold = FloatingPointBounds.gamma(max(mFold.positions, mFold.terms)), gOne = FloatingPointBounds.gamma(max(mOne.positions, mOne.terms))
         for t in 0..<12 {
             #expect(abs(mFold.mu[t] - mOne.mu[t]) <= gFold * mFold.absMu[t] + gOne * mOne.absMu[t])
             #expect(abs(mFold.absMu[t] - mOne.absMu[t]) <= 2 * gFold * mOne.absMu[t])
@@ -61,5 +61,64 @@ import Testing
         let other = StatsBuilder(channels: 2, kernelHeight: 3, kernelWidth: 3, padding: padding)
         try other.add(xs[0], name: "x")
         #expect(throws: ConvSimError.self) { try DatasetStatistics.merge([("a", whole), ("b", other.finish())]) }
+    }
+
+    /// `stats build`'s parallel path: the same bytes as adding the images one by one, on 1, 2
+    /// and 3 threads, from a builder that already holds a partial block or not.
+    @Test func parallelBuildIsTheSameBytes() throws {
+        var rng = SeededRandom(seed: 9)
+        let xs = (0..<(3 * 8 + 5)).map { n in Fixtures.gaussianSignal(2, 4 + n % 3, 5, &rng) }
+        func serial(_ skip: Int) throws -> Data {
+            let b = StatsBuilder(channels: 2, kernelHeight: 2, kernelWidth: 2, padding: .same, blockSize: 8)
+            for (n, x) in xs.enumerated() { try b.add(x, name: "x\(n)") }
+            return b.finish().encode()
+        }
+        let want = try serial(0)
+        for threads in 1...3 {
+            for head in [0, 3] {
+                let got = try Parallel.withThreads(threads) { () throws -> Data in
+                    let b = StatsBuilder(channels: 2, kernelHeight: 2, kernelWidth: 2, padding: .same, blockSize: 8)
+                    for n in 0..<head { try b.add(xs[n], name: "x\(n)") }
+                    let rest = Array(xs[head...])
+                    var seen: [Int] = []
+                    try b.add(count: rest.count, input: { (rest[$0], "x\($0)") }, progress: { seen.append($0) })
+                    #expect(seen.last == rest.count && seen == seen.sorted())
+                    return b.finish().encode()
+                }
+                #expect(got == want, "\(threads) thread(s), \(head) image(s) added first")
+            }
+        }
+    }
+
+    /// The first moments of the dense path (rectangle sums) against the definition
+    /// `Σ_p X̃_c(p + u − o)`, summed patch by patch: within `γ_terms·Σ|x|` of each other, over
+    /// random sizes, channels and every padding — kernels larger than the image included.
+    @Test func denseMomentsMatchTheDefinition() {
+        var rng = SeededRandom(seed: 71)
+        for trial in 0..<120 {
+            let padding = Padding.allCases[trial % 4]
+            let c = rng.integer(in: 1...3), h = rng.integer(in: 1...9), w = rng.integer(in: 1...9)
+            let kh = rng.integer(in: 1...5), kw = rng.integer(in: 1...5)
+            if padding == .valid && (kh > h || kw > w) { continue }
+            let images = (0..<rng.integer(in: 1...3)).map { _ in Fixtures.gaussianSignal(c, h, w, &rng) }
+            var fast = PatchMoments(order: c * kh * kw)
+            for x in images { fast.add(x, kernelHeight: kh, kernelWidth: kw, padding: padding) }
+            var mu = [Double](repeating: 0, count: c * kh * kw), a = mu
+            let ny = padding.outputLength(input: h, kernel: kh), nx = padding.outputLength(input: w, kernel: kw)
+            let oy = padding.leftPad(kernel: kh), ox = padding.leftPad(kernel: kw)
+            for x in images { for py in 0..<ny { for px in 0..<nx { for ch in 0..<c { for uy in 0..<kh { for ux in 0..<kw {
+                var sy = py + uy - oy, sx = px + ux - ox
+                if padding == .circular { sy = ((sy % h) + h) % h; sx = ((sx % w) + w) % w }
+                guard (0..<h).contains(sy), (0..<w).contains(sx) else { continue }
+                let v = x.values[(ch * h + sy) * w + sx]
+                mu[(ch * kh + uy) * kw + ux] += v; a[(ch * kh + uy) * kw + ux] += abs(v)
+            } } } } } }
+            #expect(fast.positions == images.count * ny * nx)
+            let g = FloatingPointBounds.gamma(max(fast.positions, fast.terms, 1)), gRef = FloatingPointBounds.gamma(max(fast.positions, 1))
+            for t in mu.indices {
+                #expect(abs(fast.mu[t] - mu[t]) <= g * fast.absMu[t] * (1 + 2 * g) + gRef * a[t] * (1 + 2 * gRef), "\(padding) \(c)×\(h)×\(w) k \(kh)×\(kw) entry \(t)")
+                #expect(abs(fast.absMu[t] - a[t]) <= 4 * g * a[t])
+            }
+        }
     }
 }
