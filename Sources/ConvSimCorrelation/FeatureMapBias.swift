@@ -31,6 +31,13 @@ public struct PatchMoments: Sendable {
         }
     }
 
+    /// Adds another sum's moments (a later block): every sample goes through one more addition.
+    public mutating func merge(_ other: PatchMoments) {
+        for t in mu.indices { mu[t] += other.mu[t]; absMu[t] += other.absMu[t] }
+        positions += other.positions
+        terms = Swift.max(terms, other.terms) + 1
+    }
+
     /// Stride 1, no dilation: entry `(c, u)` of `Σ_p patch(p)` is the sum of channel `c` over the
     /// rectangle of samples that offset `u` reads (zero padding: the output window shifted by
     /// `u − o` and cut to the image; circular: every sample once). Summed as row sums over the

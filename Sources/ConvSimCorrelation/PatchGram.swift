@@ -130,12 +130,26 @@ public final class PatchGramAccumulator {
     /// worker thread of image `i`'s block, so that a dataset is decoded in parallel and never
     /// held in memory whole (`InputSet`). The first error, in image order, is thrown.
     public func add(count: Int, input: @Sendable (Int) throws -> (signal: Signal, name: String)) throws {
+        var none: PatchMoments? = nil
+        try add(count: count, moments: &none, input: input)
+    }
+
+    /// As `add(count:input:)`; with `moments`, each block also sums the first moments of its
+    /// patches (a layer's bias), merged in block order (`PatchMoments.merge`): one pass over the
+    /// images for both, the same bytes for any thread count.
+    public func add(count: Int, moments: inout PatchMoments?,
+                    input: @Sendable (Int) throws -> (signal: Signal, name: String)) throws {
         let b = Self.blockSize
         let blocks = (count + b - 1) / b
         guard blocks > 1 else {
-            for i in 0..<count { let x = try input(i); try add(x.signal, name: x.name) }
+            for i in 0..<count {
+                let x = try input(i)
+                try add(x.signal, name: x.name)
+                moments?.add(x.signal, kernelHeight: kernelHeight, kernelWidth: kernelWidth, padding: padding)
+            }
             return
         }
+        let wantsMoments = moments != nil
         let (c, kh, kw, p) = (channels, kernelHeight, kernelWidth, padding)
         // Waves of blocks bound the memory (one accumulator per block in flight).
         let wave = max(1, Parallel.threads) * 4
@@ -144,17 +158,26 @@ public final class PatchGramAccumulator {
             let waveCount = min(wave, blocks - start)
             let first = start
             let results = Parallel.map(blocks: waveCount) { k in
-                Result { () throws -> PatchGramAccumulator in
+                Result { () throws -> (PatchGramAccumulator, PatchMoments?) in
                     let block = first + k
                     let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
-                    for i in (block * b)..<min((block + 1) * b, count) { let x = try input(i); try acc.add(x.signal, name: x.name) }
-                    return acc
+                    var mo: PatchMoments? = wantsMoments ? PatchMoments(order: c * kh * kw) : nil
+                    for i in (block * b)..<min((block + 1) * b, count) {
+                        let x = try input(i)
+                        try acc.add(x.signal, name: x.name)
+                        mo?.add(x.signal, kernelHeight: kh, kernelWidth: kw, padding: p)
+                    }
+                    return (acc, mo)
                 }
             }
             guard results.count == waveCount else {
                 throw ConvSimError.invalidArgument("internal: \(waveCount - results.count) block(s) from \(first) produced no result")
             }
-            for r in results { try merge(r.get()) }
+            for r in results {
+                let (acc, mo) = try r.get()
+                try merge(acc)
+                if let mo { moments?.merge(mo) }
+            }
             start += waveCount
         }
     }

@@ -154,12 +154,7 @@ struct GramCommand: ParsableCommand {
             // Every image in blocks accumulated in parallel, each decoded by its block's worker
             // (same bytes for any --threads).
             let set = try InputSet.open(paths: inputOptions.inputs, gray: inputOptions.gray, oneDimensional: oneDimensional)
-            try acc.add(count: set.count) { let s = try set.signal($0); return (s.signal, s.name) }
-            if moments != nil {
-                for i in 0..<set.count {
-                    moments?.add(try set.signal(i).signal, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth, padding: padding)
-                }
-            }
+            try acc.add(count: set.count, moments: &moments) { let s = try set.signal($0); return (s.signal, s.name) }
             return CorrelationGram.gram(kernels: bank, patchGram: acc.result())
         case .direct:
             let acc = DirectGramAccumulator(kernels: bank, padding: padding)

@@ -37,6 +37,21 @@ import Testing
         try b.add(contentsOf: Array(images[half..<(2 * half)]))
         try a.merge(b)
         #expect(a.result().matrix == both.result().matrix && a.result().bound == both.result().bound)
+        // First moments in the same pass: the same bytes for any thread count, and within both
+        // bounds of the one-by-one sum.
+        let moments = try [1, 2, 3].map { t in try Parallel.withThreads(t) { () throws -> PatchMoments in
+            let acc = PatchGramAccumulator(channels: 2, kernelHeight: 2, kernelWidth: 3, padding: padding)
+            var mo: PatchMoments? = PatchMoments(order: 12)
+            try acc.add(count: images.count, moments: &mo) { images[$0] }
+            #expect(acc.result().matrix == results[0].matrix)
+            return mo ?? PatchMoments(order: 0)
+        } }
+        #expect(moments[0].mu == moments[1].mu && moments[1].mu == moments[2].mu && moments[0].terms == moments[2].terms)
+        var one = PatchMoments(order: 12)
+        for x in images { one.add(x.signal, kernelHeight: 2, kernelWidth: 3, padding: padding) }
+        #expect(moments[0].positions == one.positions)
+        let g1 = FloatingPointBounds.gamma(max(one.positions, one.terms)), g2 = FloatingPointBounds.gamma(max(moments[0].positions, moments[0].terms))
+        for t in 0..<12 { #expect(abs(one.mu[t] - moments[0].mu[t]) <= g1 * one.absMu[t] + g2 * moments[0].absMu[t]) }
     }
 
     /// A large image (256×256 and more) on the Fourier path (which the rule would leave for the
