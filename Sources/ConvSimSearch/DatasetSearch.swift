@@ -78,15 +78,14 @@ public enum DatasetSearch {
                             padding: gram.padding, images: gram.images, eigenvalues: eigen.values,
                             wielandtBound: Wielandt.bound(ascendingEigenvalues: eigen.values) ?? .nan,
                             largestEntry: gram.matrix.map(abs).max() ?? 0, largestBound: gram.bound.max() ?? 0)
-        let stated = StatedPatchGram(order: m, values: gram.matrix, bound: gram.bound)
-        let form = QuadraticForm(matrix: gram.matrix, order: m)
+        let cosine = { (a: [Double], b: [Double]) in PatchStatistics.featureCosine(gram.matrix, order: m, a, b) }
         if config.strategies.contains("adversarial"), (eigen.values.last ?? 0) > 0 {
             onProgress?("adversarial", 0, 1)
             let vMin = Array(eigen.vectors[0..<m]), vMax = Array(eigen.vectors[((m - 1) * m)..<(m * m)])
             let p = Wielandt.pair(vMin: vMin, vMax: vMax)
-            let cos = abs(form.cosine(p.a, p.b))
+            let cos = abs(cosine(p.a, p.b))
             result.adversarialCosine = cos
-            if let f = finding(strategy: "adversarial", a: p.a, b: p.b, best: cos, gram: gram, stated: stated, form: form, config: config,
+            if let f = finding(strategy: "adversarial", a: p.a, b: p.b, best: cos, gram: gram, config: config,
                                bound: result.wielandtBound, note: "unrounded Wielandt pair: |cos| \(Fmt.f(cos, 6)) = bound \(Fmt.f(result.wielandtBound, 6))") {
                 result.findings.append(f)
             }
@@ -99,12 +98,12 @@ public enum DatasetSearch {
             let step = max(1, config.trials / 100)
             for t in 0..<config.trials {
                 let (a, b) = rng.orthonormalPair(m)
-                let c = abs(form.cosine(a, b))
+                let c = abs(cosine(a, b))
                 result.randomCosines.append(c)
                 if c > (best?.cos ?? -1) { best = (c, a, b) }
                 if (t + 1) % step == 0 || t + 1 == config.trials { onProgress?("random", t + 1, config.trials) }
             }
-            if let b = best, let f = finding(strategy: "random", a: b.a, b: b.b, best: b.cos, gram: gram, stated: stated, form: form,
+            if let b = best, let f = finding(strategy: "random", a: b.a, b: b.b, best: b.cos, gram: gram,
                                              config: config, note: "best of \(config.trials) Haar-random orthogonal pairs: |cos| \(Fmt.f(b.cos, 6))") {
                 result.findings.append(f)
             }
@@ -115,8 +114,9 @@ public enum DatasetSearch {
     /// The pair shrunk to the smallest integer scale whose exactly orthogonal integer pair is
     /// certified at the claim threshold (the configured one, or `⌊best·1000⌋/1000` when the
     /// best is below it); nil when none is.
-    static func finding(strategy: String, a: [Double], b: [Double], best: Double, gram: PatchGram, stated: StatedPatchGram,
-                        form: QuadraticForm, config: Config, bound: Double? = nil, note: String) -> Finding? {
+    static func finding(strategy: String, a: [Double], b: [Double], best: Double, gram: PatchGram,
+                        config: Config, bound: Double? = nil, note: String) -> Finding? {
+        let stated = gram.stated
         let tau = ClaimThreshold.capped(config.threshold, best: best)
         guard tau.sign > 0 else { return nil }
         let statement = "Refutes: \(Claims.orthogonalityBelief) Kernels 0 and 1 have kernel dot product exactly 0, yet their feature maps over the dataset (\(gram.images) image(s), \(gram.padding.rawValue) padding) have |cosine| ≥ \(tau.text) for every patch Gram within the statistics' certified bound."
@@ -129,7 +129,8 @@ public enum DatasetSearch {
             guard let cert = DatasetPairVerifier.certificate(kernels: bank, patchGram: stated, padding: gram.padding,
                                                              threshold: tau, provenance: provenance) else { continue }
             return Finding(strategy: strategy, claim: .orthogonalKernelsSimilarDatasetFeatureMaps, refutes: Claims.orthogonalityBelief,
-                           kernels: bank, inputName: config.statistics, featureCosine: form.cosine(ai, bi), kernelCosine: 0,
+                           kernels: bank, inputName: config.statistics,
+                           featureCosine: PatchStatistics.featureCosine(gram.matrix, order: stated.order, ai, bi), kernelCosine: 0,
                            bound: bound, exact: false,
                            notes: [note, "shrunk to integer scale \(Int(s)); certified for every patch Gram within the statistics' bound, at |cos| ≥ \(tau.text)"],
                            certificate: cert)
@@ -138,30 +139,7 @@ public enum DatasetSearch {
     }
 }
 
-/// `xᵀ𝐆y` for a row-major `m×m` matrix, in floating point (the search's measure; certificates
-/// decide exactly).
-struct QuadraticForm {
-    let matrix: [Double]
-    let order: Int
-
-    /// `(𝐆y)` once, then three dot products: `cos = aᵀ𝐆b / √(aᵀ𝐆a · bᵀ𝐆b)`.
-    func cosine(_ a: [Double], _ b: [Double]) -> Double {
-        let ga = product(a), gb = product(b)
-        var ab = 0.0, aa = 0.0, bb = 0.0
-        for i in 0..<order { ab += a[i] * gb[i]; aa += a[i] * ga[i]; bb += b[i] * gb[i] }
-        return ab / (aa.squareRoot() * bb.squareRoot())
-    }
-
-    func product(_ y: [Double]) -> [Double] {
-        var out = [Double](repeating: 0, count: order)
-        matrix.withUnsafeBufferPointer { g in
-            for r in 0..<order {
-                var s = 0.0
-                let base = r * order
-                for c in 0..<order { s += g[base + c] * y[c] }
-                out[r] = s
-            }
-        }
-        return out
-    }
+extension PatchGram {
+    /// The patch Gram and its bound as a dataset certificate states them (`data.patch_gram`).
+    public var stated: StatedPatchGram { StatedPatchGram(order: order, values: matrix, bound: bound) }
 }

@@ -53,7 +53,14 @@ public struct PatchStatistics: Sendable {
     public func eigenvector(_ i: Int) -> [Double] { Array(eigenvectors[(i * order)..<((i + 1) * order)]) }
 
     /// `aᵀ 𝐆 b` in floating point.
-    @inlinable public func form(_ a: [Double], _ b: [Double]) -> Double {
+    @inlinable public func form(_ a: [Double], _ b: [Double]) -> Double { Self.form(gram, order: order, a, b) }
+
+    /// Feature-map cosine of kernels `a`, `b` (flattened `(c,u,v)`).
+    public func featureCosine(_ a: [Double], _ b: [Double]) -> Double { Self.featureCosine(gram, order: order, a, b) }
+
+    /// `aᵀ 𝐆 b` for a row-major `n×n` matrix `𝐆`, in floating point (the search's measure; claims
+    /// are decided exactly, by the certificates).
+    @inlinable public static func form(_ gram: [Double], order: Int, _ a: [Double], _ b: [Double]) -> Double {
         var s = 0.0
         gram.withUnsafeBufferPointer { g in
             for i in 0..<order where a[i] != 0 {
@@ -66,9 +73,9 @@ public struct PatchStatistics: Sendable {
         return s
     }
 
-    /// Feature-map cosine of kernels `a`, `b` (flattened `(c,u,v)`).
-    public func featureCosine(_ a: [Double], _ b: [Double]) -> Double {
-        let ab = form(a, b), aa = form(a, a), bb = form(b, b)
+    /// `aᵀ𝐆b / √(aᵀ𝐆a · bᵀ𝐆b)`: the feature-map cosine of `a`, `b` on the data behind `𝐆`.
+    public static func featureCosine(_ gram: [Double], order: Int, _ a: [Double], _ b: [Double]) -> Double {
+        let ab = form(gram, order: order, a, b), aa = form(gram, order: order, a, a), bb = form(gram, order: order, b, b)
         return ab / (aa.squareRoot() * bb.squareRoot())
     }
 

@@ -3,6 +3,7 @@ import ArgumentParser
 import ConvSimCertificates
 import ConvSimCore
 import ConvSimCorrelation
+import ConvSimSearch
 import ConvSimTheorems
 import Foundation
 
@@ -58,8 +59,7 @@ struct ReplayCommand: ParsableCommand {
         var source: (gram: StatedPatchGram, file: StatsFile, path: String)? = nil
         if let stats {
             let file = try StatsFile.read(path: stats)
-            let g = try DatasetStatistics.patchGram(file)
-            source = (StatedPatchGram(order: g.order, values: g.matrix, bound: g.bound), file, stats)
+            source = (try DatasetStatistics.patchGram(file).stated, file, stats)
         }
         for path in certificates {
             do {

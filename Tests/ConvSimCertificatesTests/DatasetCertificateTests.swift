@@ -24,8 +24,6 @@ import Testing
         return b.finish()
     }
 
-    static func stated(_ g: PatchGram) -> StatedPatchGram { StatedPatchGram(order: g.order, values: g.matrix, bound: g.bound) }
-
     @Test("search --stats: every certificate it writes decodes, holds, and names its statistics")
     func searchCertificatesHold() throws {
         for (seed, padding) in [(UInt64(1), Padding.same), (2, .valid), (3, .full), (4, .circular)] {
@@ -42,16 +40,16 @@ import Testing
                 #expect(back == c)
                 let o = try checker.verify(back, path: "t")
                 #expect(o.holds, "\(f.strategy) \(padding): \(o.checks.filter { !$0.passed }.map(\.name))")
-                let same = try DatasetPairVerifier.sameStatistics(back, path: "t", expected: Self.stated(gram), padding: padding,
+                let same = try DatasetPairVerifier.sameStatistics(back, path: "t", expected: gram.stated, padding: padding,
                                                                   channels: 2, kernelHeight: 3, kernelWidth: 3, source: "s")
                 #expect(same.passed)
                 // One bit of one value, or the padding, and the statistics are not these.
-                var other = Self.stated(gram)
+                var other = gram.stated
                 other.values[5] = other.values[5].nextUp
                 #expect(!(try DatasetPairVerifier.sameStatistics(back, path: "t", expected: other, padding: padding,
                                                                  channels: 2, kernelHeight: 3, kernelWidth: 3, source: "s")).passed)
                 let otherPadding: Padding = padding == .same ? .valid : .same
-                #expect(!(try DatasetPairVerifier.sameStatistics(back, path: "t", expected: Self.stated(gram), padding: otherPadding,
+                #expect(!(try DatasetPairVerifier.sameStatistics(back, path: "t", expected: gram.stated, padding: otherPadding,
                                                                  channels: 2, kernelHeight: 3, kernelWidth: 3, source: "s")).passed)
             }
         }
