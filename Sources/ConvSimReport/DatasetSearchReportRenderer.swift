@@ -32,7 +32,7 @@ public enum DatasetSearchReportRenderer {
             ["images", String(r.images)],
             ["kernels", "\(r.channels)×\(r.kernelHeight)×\(r.kernelWidth) (order \(r.order))"],
             ["padding", r.padding.rawValue],
-            ["trials (random)", String(cfg.trials)],
+            ["trials", "\(cfg.trials) (random: one pair each; gradient: one start per 100, banks of \(cfg.bankSize))"],
             ["seed", String(cfg.seed)],
             ["redundancy threshold", "feature-map |cos| ≥ \(cfg.threshold.text)"],
             ["largest |𝐆| entry, largest bound", "\(Fmt.e(r.largestEntry)), \(Fmt.e(r.largestBound))"],
@@ -90,6 +90,19 @@ public enum DatasetSearchReportRenderer {
             stats["random"] = [("orthogonal_pairs", .int(o.count)), ("fraction_at_least_threshold", .number(Double(hits) / Double(max(o.count, 1)))),
                                ("orthogonal_median_abs_cosine", .number(s.median)), ("orthogonal_max_abs_cosine", .number(s.max)),
                                ("wielandt_bound", .number(r.wielandtBound))]
+        }
+        if cfg.strategies.contains("gradient") {
+            let g = r.gradientFinal
+            md.heading("gradient — orthonormal banks of \(cfg.bankSize) kernels")
+            md.paragraph("""
+            **Claim refuted:** \(Claims.orthogonalityBelief) Projected gradient ascent of `Σ_{i<j} cos²(F_i, F_j)` over banks of \
+            \(cfg.bankSize) orthonormal kernels (one start per 100 trials), on the dataset's patch Gram; the most similar pair of \
+            the best bank is certified.
+            """)
+            md.table(SearchReportRenderer.summaryHeader, [SearchReportRenderer.summaryRow("final mean pairwise |cos| per start", g)])
+            let s = SeriesSummary(g)
+            stats["gradient"] = [("starts", .int(g.count)), ("best_mean_abs_cosine", r.gradientBest.map { .number($0) } ?? .null),
+                                 ("median_final_mean_abs_cosine", .number(s.median)), ("wielandt_bound", .number(r.wielandtBound))]
         }
         for (f, path) in zip(r.findings, paths) {
             md.heading("Counterexample \(path.dropFirst("certificates/".count).dropLast(".json".count))", level: 3)

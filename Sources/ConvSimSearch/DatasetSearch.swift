@@ -13,7 +13,10 @@ import ConvSimCorrelation
 /// Strategies (a table, as `Strategies` for images):
 /// - `adversarial`: the Wielandt pair `v_max ± v_min` of `𝐆` (T4), the most similar feature
 ///   maps an orthogonal pair can have on these data;
-/// - `random`: `trials` Haar-random orthonormal pairs, the distribution of `|cos|`.
+/// - `random`: `trials` Haar-random orthonormal pairs, the distribution of `|cos|`;
+/// - `gradient`: one projected ascent of `Σ_{i<j} cos²` over orthonormal banks of `bankSize`
+///   kernels per 100 trials (`GradientStrategy.ascend`, the image search's), the most similar
+///   pair of the best bank certified.
 ///
 /// Each best pair is shrunk to small integers (`IntegerPairs.orthogonal`, exactly orthogonal)
 /// and certified by `DatasetPairVerifier`: the claim `|cos| ≥ τ` holds for every patch Gram in
@@ -23,6 +26,7 @@ public enum DatasetSearch {
     public static let strategies: [(name: String, summary: String)] = [
         ("adversarial", "Wielandt pair of the dataset's patch Gram: the most similar feature maps orthogonal kernels can have (T4)"),
         ("random", "Haar-random orthogonal pairs: the distribution of feature-map |cos| over the dataset"),
+        ("gradient", "projected gradient ascent of feature-map similarity over orthonormal banks of M kernels"),
     ]
     public static var names: [String] { strategies.map(\.name) }
 
@@ -31,6 +35,8 @@ public enum DatasetSearch {
         public var trials: Int
         public var seed: UInt64
         public var threshold: Rational
+        /// Kernels per bank for `gradient` (2 … the order `C·kh·kw`).
+        public var bankSize: Int = 4
         /// The command line that reproduces the run, and what the statistics are (for provenance).
         public var command: String
         public var statistics: String
@@ -56,6 +62,9 @@ public enum DatasetSearch {
         public var adversarialCosine: Double?
         /// `|cos|` of each Haar-random orthonormal pair, in trial order (random).
         public var randomCosines: [Double] = []
+        /// Each `gradient` start's final mean pairwise `|cos|`, and the best bank's.
+        public var gradientFinal: [Double] = []
+        public var gradientBest: Double?
         public var findings: [Finding] = []
         public var order: Int { channels * kernelHeight * kernelWidth }
     }
@@ -69,6 +78,9 @@ public enum DatasetSearch {
             throw ConvSimError.invalidArgument("strategy '\(s)' does not run on statistics (known with --stats: \(names.joined(separator: ", ")))")
         }
         guard m >= 2 else { throw ConvSimError.invalidArgument("the statistics have order C·kh·kw = \(m); a pair of orthogonal kernels needs at least 2") }
+        if config.strategies.contains("gradient") && !(2...m).contains(config.bankSize) {
+            throw ConvSimError.invalidArgument("--bank-size \(config.bankSize) must lie in 2…\(m) = C·k², the most orthonormal kernels these statistics allow")
+        }
         var sym = gram.matrix
         for r in 0..<m { for c in (r + 1)..<m {
             let v = 0.5 * (sym[r * m + c] + sym[c * m + r]); sym[r * m + c] = v; sym[c * m + r] = v
@@ -106,6 +118,26 @@ public enum DatasetSearch {
             if let b = best, let f = finding(strategy: "random", a: b.a, b: b.b, best: b.cos, gram: gram,
                                              config: config, note: "best of \(config.trials) Haar-random orthogonal pairs: |cos| \(Fmt.f(b.cos, 6))") {
                 result.findings.append(f)
+            }
+        }
+        if config.strategies.contains("gradient") {
+            var rng = SeededRandom(seed: config.seed ^ 0x6772_6164_6965_6e74)   // its own stream ("gradient")
+            let starts = max(1, config.trials / 100), b = config.bankSize
+            var best: [[Double]]? = nil
+            for s in 0..<starts {
+                let (bank, curve) = GradientStrategy.ascend(gram: gram.matrix, order: m, m: b, rng: &rng)
+                let final = curve.last ?? 0
+                result.gradientFinal.append(final)
+                if final > (result.gradientBest ?? -1) { result.gradientBest = final; best = bank }
+                onProgress?("gradient", s + 1, starts)
+            }
+            if let bank = best {
+                var bi = 0, bj = 1, bc = -1.0
+                for i in 0..<b { for j in (i + 1)..<b { let c = abs(cosine(bank[i], bank[j])); if c > bc { bc = c; bi = i; bj = j } } }
+                if let f = finding(strategy: "gradient", a: bank[bi], b: bank[bj], best: bc, gram: gram, config: config,
+                                   note: "best of \(starts) bank(s) of \(b): mean pairwise |cos| \(Fmt.f(result.gradientBest ?? .nan, 6)); pair (\(bi), \(bj)) |cos| \(Fmt.f(bc, 6))") {
+                    result.findings.append(f)
+                }
             }
         }
         return result

@@ -29,12 +29,16 @@ public struct GradientStrategy: SearchStrategy {
 
     /// Runs one ascent; returns the final bank and the curve of mean |cos| over pairs.
     static func ascend(_ st: PatchStatistics, m: Int, rng: inout SeededRandom) -> (bank: [[Double]], curve: [Double]) {
-        let n = st.order
+        ascend(gram: st.gram, order: st.order, m: m, rng: &rng)
+    }
+
+    /// One ascent on a row-major `n×n` patch Gram (an input's, or a dataset's: `search --stats`).
+    static func ascend(gram: [Double], order n: Int, m: Int, rng: inout SeededRandom) -> (bank: [[Double]], curve: [Double]) {
         var k = (0..<m).map { _ in rng.unitVector(n) }
         orthonormalize(&k)
         var curve: [Double] = []
         for step in 0...steps {
-            let gk = k.map { v in (0..<n).map { i in (0..<n).reduce(0.0) { $0 + st.gram[i * n + $1] * v[$1] } } }
+            let gk = k.map { v in (0..<n).map { i in (0..<n).reduce(0.0) { $0 + gram[i * n + $1] * v[$1] } } }
             var g = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
             for i in 0..<m { for j in 0..<m { g[i][j] = zip(k[i], gk[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
             var meanCos = 0.0

@@ -70,7 +70,6 @@ struct SearchCommand: ParsableCommand {
             if !inputs.isEmpty { throw ValidationError("--stats and --input exclude each other") }
             if resume { throw ValidationError("--resume continues an image search; a search on --stats is not checkpointed (it takes O(trials·m²), m = C·k²)") }
             if exporting.export != nil { throw ValidationError("--export writes an image search's trials; with --stats the run's statistics are in OUT/search.json") }
-            if bankSize != 4 { throw ValidationError("--bank-size sets the gradient strategy's banks, which need the images; drop it with --stats") }
             if strategy != "all" && !DatasetSearch.names.contains(strategy) {
                 throw ValidationError("strategy '\(strategy)' needs the images; with --stats: \(DatasetSearch.names.joined(separator: ", ")), all")
             }
@@ -181,11 +180,17 @@ struct SearchCommand: ParsableCommand {
             throw ConvSimError.invalidArgument("\(path) holds statistics for \(file.padding.rawValue) padding, not --padding \(p.rawValue); drop --padding or build the statistics with --padding \(p.rawValue)")
         }
         let gram = try DatasetStatistics.patchGram(file)
-        var parts = ["convsim search", "--stats \(path)", "--strategy \(strategy)", "--trials \(trials)", "--seed \(seed)", "--threshold \(threshold)", "--out \(out)"]
+        var parts = ["convsim search", "--stats \(path)", "--strategy \(strategy)", "--trials \(trials)", "--seed \(seed)", "--threshold \(threshold)"]
         if strategy == "all" { parts.remove(at: 2) }
-        let config = DatasetSearch.Config(strategies: strategy == "all" ? DatasetSearch.names : [strategy], trials: trials, seed: seed,
+        if bankSize != 4 { parts.append("--bank-size \(bankSize)") }
+        parts.append("--out \(out)")
+        var config = DatasetSearch.Config(strategies: strategy == "all" ? DatasetSearch.names : [strategy], trials: trials, seed: seed,
                                           threshold: exactThreshold, command: parts.joined(separator: " "),
                                           statistics: "dataset statistics \((path as NSString).lastPathComponent): \(file.images) image(s), \(file.blocks.count) block(s), C = \(file.channels), \(file.kernelHeight)×\(file.kernelWidth) kernels, \(file.padding.rawValue) padding")
+        config.bankSize = bankSize
+        if config.strategies.contains("gradient") && bankSize > file.order {
+            throw ConvSimError.invalidArgument("--bank-size \(bankSize) exceeds C·kh·kw = \(file.order) of \(path), the most orthonormal kernels it allows; use --bank-size ≤ \(file.order)")
+        }
         try OutputFolder.claim(out, force: force)
         let meter = ProgressMeter("search", quiet: quiet)
         let result = try DatasetSearch.run(gram: gram, config: config, onProgress: { meter.update($0, $1, $2) })

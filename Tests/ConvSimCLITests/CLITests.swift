@@ -199,16 +199,16 @@ import ConvSimCorrelation
         }
         try run(["search", "--stats", p("a.stats"), "--trials", "50", "--out", p("rep"), "--quiet"])
         let certs = try FileManager.default.contentsOfDirectory(atPath: p("rep/certificates")).sorted().map { p("rep/certificates/\($0)") }
-        #expect(certs.contains { $0.hasSuffix("adversarial-1.json") })
+        #expect(certs.contains { $0.hasSuffix("adversarial-1.json") } && certs.contains { $0.hasSuffix("gradient-1.json") })
         try run(["replay", "--quiet", "--stats", p("a.stats")] + certs)
         #expect(throws: ExitCode(1)) { try run(["replay", "--quiet", "--stats", p("b.stats")] + certs) }
         #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--input", p("a.npy"), "--out", p("r2")]) }
-        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--strategy", "gradient", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--strategy", "channel", "--out", p("r2")]) }
         #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--resume", "--out", p("r2")]) }
         #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--kernel-size", "5", "--out", p("r2")]) }
         #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--padding", "same", "--out", p("r2")]) }
         #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--export", "csv", "--out", p("r2")]) }
-        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--bank-size", "3", "--out", p("r2")]) }
+        #expect(throws: (any Error).self) { try run(["search", "--stats", p("a.stats"), "--bank-size", "10", "--out", p("r2")]) }   // C·k² = 9
         #expect(!FileManager.default.fileExists(atPath: p("r2")), "nothing is written for a refused run")
     }
 

@@ -32,7 +32,8 @@ import Testing
             let cfg = DatasetSearch.Config(strategies: DatasetSearch.names, trials: 200, seed: seed, threshold: Rational(9, 10),
                                            command: "test", statistics: "test statistics")
             let r = try DatasetSearch.run(gram: gram, config: cfg)
-            #expect(r.randomCosines.count == 200)
+            #expect(r.randomCosines.count == 200 && r.gradientFinal.count == 2)
+            #expect(r.gradientFinal.allSatisfy { $0 <= r.wielandtBound + 1e-9 } || cfg.bankSize > 2, "banks of 2 cannot pass T4's bound")
             #expect(r.findings.contains { $0.strategy == "adversarial" }, "the Wielandt pair is certified (\(padding))")
             for f in r.findings {
                 let c = try #require(f.certificate)
