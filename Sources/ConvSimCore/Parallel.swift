@@ -104,6 +104,25 @@ package enum Parallel {
         forEach(blocks: blocks) { b in slots.set(b, body(b)) }
         return slots.values
     }
+
+    /// `body(block)` for every block in `0..<blocks` on the workers, `wave` blocks at a time (so
+    /// that at most `wave` results are held at once), each result handed to `fold` on this thread
+    /// in block order, then `afterWave(blocks done)`. The first error, in block order, is thrown.
+    /// With a deterministic `fold`, the outcome does not depend on the thread count.
+    package static func foldInWaves<T>(blocks: Int, wave: Int, _ body: @Sendable (Int) throws -> T,
+                                       fold: (T) throws -> Void, afterWave: ((Int) -> Void)? = nil) throws {
+        var start = 0
+        while start < blocks {
+            let n = Swift.min(Swift.max(wave, 1), blocks - start), first = start
+            let results = map(blocks: n) { k in Result { try body(first + k) } }
+            guard results.count == n else {
+                throw ConvSimError.invalidArgument("internal: \(n - results.count) block(s) from \(first) produced no result")
+            }
+            for r in results { try fold(r.get()) }
+            start += n
+            afterWave?(start)
+        }
+    }
 }
 
 /// The job of a `Parallel.background` thread.

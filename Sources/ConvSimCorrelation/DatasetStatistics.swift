@@ -43,37 +43,32 @@ public final class StatsBuilder {
         while i < count && current.images > 0 { let x = try input(i); try add(x.signal, name: x.name); i += 1 }
         let full = (count - i) / blockSize
         let (c, kh, kw, p, b, first) = (channels, kernelHeight, kernelWidth, padding, blockSize, i)
-        let wave = max(1, Parallel.threads) * 2
-        var start = 0
-        while start < full {
-            let n = min(wave, full - start), base = start
-            let results = Parallel.map(blocks: n) { k in
-                Result { () throws -> StatsFile.Block in
-                    let one = StatsBuilder(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p, blockSize: b)
-                    let lo = first + (base + k) * b
-                    for j in lo..<(lo + b) { let x = try input(j); try one.add(x.signal, name: x.name) }
-                    guard let block = one.blocks.first, one.blocks.count == 1 else {
-                        throw ConvSimError.invalidArgument("internal: block \(base + k) did not close")
-                    }
-                    return block
-                }
+        try Parallel.foldInWaves(blocks: full, wave: max(1, Parallel.threads) * 2, { k -> StatsFile.Block in
+            let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
+            var mo = PatchMoments(order: c * kh * kw)
+            for j in (first + k * b)..<(first + (k + 1) * b) {
+                let x = try input(j)
+                try acc.add(x.signal, name: x.name)
+                mo.add(x.signal, kernelHeight: kh, kernelWidth: kw, padding: p)
             }
-            guard results.count == n else { throw ConvSimError.invalidArgument("internal: \(n - results.count) block(s) produced no result") }
-            for r in results { blocks.append(try r.get()) }
-            start += n
-            progress?(first + start * b)
-        }
+            return Self.block(acc, mo)
+        }, fold: { blocks.append($0) }, afterWave: { progress?(first + $0 * b) })
         for j in (first + full * b)..<count { let x = try input(j); try add(x.signal, name: x.name) }
         progress?(count)
     }
 
     private func close() {
         guard current.images > 0 else { return }
-        let p = current.result()
-        blocks.append(StatsFile.Block(images: p.images, positions: moments.positions, terms: moments.terms,
-                                      values: p.matrix + p.bound + p.toeplitz + moments.mu + moments.absMu))
+        blocks.append(Self.block(current, moments))
         current = PatchGramAccumulator(channels: channels, kernelHeight: kernelHeight, kernelWidth: kernelWidth, padding: padding)
         moments = PatchMoments(order: channels * kernelHeight * kernelWidth)
+    }
+
+    /// A block's statistics: its patch Gram, bound and `𝐑`, then its first moments.
+    static func block(_ acc: PatchGramAccumulator, _ mo: PatchMoments) -> StatsFile.Block {
+        let p = acc.result()
+        return StatsFile.Block(images: p.images, positions: mo.positions, terms: mo.terms,
+                               values: p.matrix + p.bound + p.toeplitz + mo.mu + mo.absMu)
     }
 
     /// The statistics of every image added (the last block may be partial).

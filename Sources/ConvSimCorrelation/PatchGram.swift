@@ -151,35 +151,22 @@ public final class PatchGramAccumulator {
         }
         let wantsMoments = moments != nil
         let (c, kh, kw, p) = (channels, kernelHeight, kernelWidth, padding)
+        var merged = moments
         // Waves of blocks bound the memory (one accumulator per block in flight).
-        let wave = max(1, Parallel.threads) * 4
-        var start = 0
-        while start < blocks {
-            let waveCount = min(wave, blocks - start)
-            let first = start
-            let results = Parallel.map(blocks: waveCount) { k in
-                Result { () throws -> (PatchGramAccumulator, PatchMoments?) in
-                    let block = first + k
-                    let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
-                    var mo: PatchMoments? = wantsMoments ? PatchMoments(order: c * kh * kw) : nil
-                    for i in (block * b)..<min((block + 1) * b, count) {
-                        let x = try input(i)
-                        try acc.add(x.signal, name: x.name)
-                        mo?.add(x.signal, kernelHeight: kh, kernelWidth: kw, padding: p)
-                    }
-                    return (acc, mo)
-                }
+        try Parallel.foldInWaves(blocks: blocks, wave: max(1, Parallel.threads) * 4, { block -> (PatchGramAccumulator, PatchMoments?) in
+            let acc = PatchGramAccumulator(channels: c, kernelHeight: kh, kernelWidth: kw, padding: p)
+            var mo: PatchMoments? = wantsMoments ? PatchMoments(order: c * kh * kw) : nil
+            for i in (block * b)..<min((block + 1) * b, count) {
+                let x = try input(i)
+                try acc.add(x.signal, name: x.name)
+                mo?.add(x.signal, kernelHeight: kh, kernelWidth: kw, padding: p)
             }
-            guard results.count == waveCount else {
-                throw ConvSimError.invalidArgument("internal: \(waveCount - results.count) block(s) from \(first) produced no result")
-            }
-            for r in results {
-                let (acc, mo) = try r.get()
-                try merge(acc)
-                if let mo { moments?.merge(mo) }
-            }
-            start += waveCount
-        }
+            return (acc, mo)
+        }, fold: { acc, mo in
+            try merge(acc)
+            if let mo { merged?.merge(mo) }
+        })
+        moments = merged
     }
 
     /// The input correlations summed over all images (all sizes).

@@ -24,7 +24,7 @@ struct SearchCommand: ParsableCommand {
         extended or not.
 
         --stats FILE searches a whole dataset summarized by `convsim stats build` (no images needed): \
-        strategies \(DatasetSearch.names.joined(separator: " and ")) run on the dataset's patch Gram, and each \
+        strategies \(DatasetSearch.names.joined(separator: ", ")) run on the dataset's patch Gram, and each \
         certificate proves its claim for every patch Gram within the statistics' certified rounding bound \
         (`convsim replay CERT --stats FILE` also checks the Gram against the file). Kernel size and padding \
         are the statistics'.
