@@ -98,6 +98,22 @@ public enum InputLoader {
     static func fileExtension(_ path: String) -> String { (path as NSString).pathExtension.lowercased() }
 }
 
+/// One layer of a float64 `.npy` file read in place (`KernelLoader.loadInPlace`).
+public struct MappedLayer: Sendable {
+    /// The file's stem.
+    public let name: String
+    /// `(M, C, kh, kw)`.
+    public let shape: [Int]
+    /// The mapping; its `values` are the layer's, in OIHW order.
+    public let file: MappedNPY
+}
+
+/// A layer as `KernelLoader.loadInPlace` gives it: in place, or loaded.
+public enum LoadedLayer: Sendable {
+    case mapped(MappedLayer)
+    case bank(name: String, bank: KernelBank)
+}
+
 /// Loads convolution kernel banks (OIHW) from `.npy` files, `.safetensors` files, or a
 /// directory of `.npy` files.
 ///
@@ -120,24 +136,29 @@ public enum KernelLoader {
         try candidates(path: path).map(\.name)
     }
 
-    /// Reads the layers at `path` ahead of `load(path:layer:)` / `loadAll(path:)`: on another
-    /// thread, not waited for, or with `onThisThread` now (`convsim cs` reads on its main thread
-    /// while another parses its command line, so that the read and the finiteness check
-    /// overlap the parse). The next `load`/`loadAll` of the same
-    /// path takes the result — the same values, read by the same code — when the file is
-    /// still the one that was read (device, inode, size and modification time unchanged);
-    /// otherwise, and when the early read failed, it reads the file itself (and reports the
-    /// error itself). Nothing is kept beyond that one `load`.
-    public static func prefetch(path: String, onThisThread: Bool = false) {
+    /// Reads the layers at `path` ahead of `load(path:layer:)` / `loadAll(path:)` /
+    /// `loadInPlace(path:layer:)`, on a thread of its own, not waited for (`convsim cs` parses
+    /// its command line meanwhile): a float64 `.npy` file is mapped (`MappedNPY`), anything
+    /// else read and its finiteness checked; with `thenStartPool`, that thread then starts the
+    /// worker pool (`Parallel.warmUp`). The next load of the same path takes the result — the
+    /// same values, read by the same code — when the file is still the one that was read
+    /// (device, inode, size and modification time unchanged); otherwise, and when the early
+    /// read failed, it reads the file itself (and reports the error itself). Nothing is kept
+    /// beyond that one load.
+    public static func prefetch(path: String, thenStartPool: Bool = false) {
         // Regular files only: a pipe (`--kernels <(…)`) or a device can be read once, by `load`.
         // The identity is taken before the read, so a change during it is seen by `load`.
         guard let identity = FileIdentity(path) else { return }
         let job = Prefetched(path: path)
         prefetchLock.lock(); prefetchSlot = job; prefetchLock.unlock()
         let read: @Sendable () -> Void = {
-            job.finish((try? candidates(path: path).map { $0.checked() }).map { ($0, identity) })
+            // A float64 `.npy` is mapped (`MappedNPY`, about 0.1 ms), anything else read and checked.
+            let early: EarlyRead? = if let mapped = (try? mappedLayer(path: path)) ?? nil { .mapped(mapped) }
+                else { (try? candidates(path: path).map { $0.checked() }).map { .read($0) } }
+            job.finish(early.map { ($0, identity) })
+            if thenStartPool { Parallel.warmUp() }
         }
-        if onThisThread { read() } else { Parallel.background(read) }
+        Parallel.background(read)
     }
 
     /// Loads one layer.
@@ -148,7 +169,24 @@ public enum KernelLoader {
     ///   `unsupportedShape` when it names a tensor that is not 4-D; `noLayers`;
     ///   `nonFinite` naming the layer; `fileNotFound` and the readers' errors.
     public static func load(path: String, layer: String?) throws -> (name: String, bank: KernelBank) {
-        let all = try prefetched(path: path) ?? candidates(path: path)
+        try load(path: path, layer: layer, early: prefetched(path: path))
+    }
+
+    /// A layer to compute on: read in place (`MappedLayer`) when `path` is a float64 `.npy` file
+    /// of 1 MiB or more (`MappedNPY`) and `layer` is nil or its name, else loaded as `load` loads
+    /// it (the same errors). The caller of a mapped layer checks its values' finiteness (they
+    /// are not scanned here) and calls `file.verifyUnchanged()` before it trusts its results.
+    public static func loadInPlace(path: String, layer: String?) throws -> LoadedLayer {
+        let early = prefetched(path: path)
+        if case .mapped(let m)? = early, layer == nil || layer == m.name { return .mapped(m) }
+        if early == nil, layer == nil || layer == stem(path), let m = try mappedLayer(path: path) { return .mapped(m) }
+        let (name, bank) = try load(path: path, layer: layer, early: early)
+        return .bank(name: name, bank: bank)
+    }
+
+    /// `load` given the early read, if any.
+    private static func load(path: String, layer: String?, early: EarlyRead?) throws -> (name: String, bank: KernelBank) {
+        let all = try candidates(path: path, early: early)
         let chosen: Candidate
         if let layer {
             if let c = all.first(where: { $0.name == layer }) {
@@ -169,7 +207,7 @@ public enum KernelLoader {
 
     /// Loads every layer at `path`, in natural order.
     public static func loadAll(path: String) throws -> [(name: String, bank: KernelBank)] {
-        try (prefetched(path: path) ?? candidates(path: path)).map { ($0.name, try $0.bank()) }
+        try candidates(path: path, early: prefetched(path: path)).map { ($0.name, try $0.bank()) }
     }
 
     /// The bias of layer `layer`: the 1-D tensor `NAME.bias` beside `NAME.weight` (PyTorch's
@@ -222,13 +260,52 @@ public enum KernelLoader {
         }
     }
 
+    /// What `prefetch` found: the layers read, or the one layer of a float64 `.npy` file mapped.
+    private enum EarlyRead {
+        case read([Candidate])
+        case mapped(MappedLayer)
+    }
+
+    /// The layers of the early read, else of `path` read now; a mapped layer's values copied
+    /// (and the mapping checked: `MappedNPY.copiedValues`).
+    private static func candidates(path: String, early: EarlyRead?) throws -> [Candidate] {
+        switch early {
+        case .read(let found)?: return found
+        case .mapped(let m)?: return [Candidate(name: m.name, source: path, shape: m.shape, values: try m.file.copiedValues())]
+        case nil: return try candidates(path: path)
+        }
+    }
+
+    /// The one layer of a regular float64 `.npy` file, mapped; nil for every other input (a
+    /// directory, a pipe, `.safetensors`, other dtypes, files under 1 MiB).
+    private static func mappedLayer(path: String) throws -> MappedLayer? {
+        guard IOFiles.isRegularFile(path), isNPY(path), let file = try MappedNPY.open(path: path) else { return nil }
+        return MappedLayer(name: stem(path), shape: try npyLayerShape(file.shape, path: path), file: file)
+    }
+
+    /// A `.npy` array's shape as a layer `(M, C, kh, kw)`: 4-D and 3-D as `layerShape`, 2-D
+    /// `(M, k)` as `(M, 1, 1, k)`.
+    /// - Throws: `unsupportedShape` for any other shape or a zero dimension.
+    private static func npyLayerShape(_ s: [Int], path: String) throws -> [Int] {
+        let shape: [Int]
+        switch s.count {
+        case 4, 3: shape = layerShape(s) ?? s
+        case 2: shape = [s[0], 1, 1, s[1]]
+        default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
+        }
+        guard shape.count == 4, shape.allSatisfy({ $0 > 0 }) else {
+            throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
+        }
+        return shape
+    }
+
     /// The one early read (`prefetch`), taken by the next `load`/`loadAll`.
     nonisolated(unsafe) private static var prefetchSlot: Prefetched?
     private static let prefetchLock = NSLock()
 
     /// The early read's result when it is for `path` and the file has not changed since; the
     /// slot is emptied either way (waiting for a read still running on that path).
-    private static func prefetched(path: String) -> [Candidate]? {
+    private static func prefetched(path: String) -> EarlyRead? {
         prefetchLock.lock()
         let job = prefetchSlot
         prefetchSlot = nil
@@ -244,10 +321,10 @@ public enum KernelLoader {
     private final class Prefetched: @unchecked Sendable {
         let path: String
         private let done = DispatchSemaphore(value: 0)
-        private var result: ([Candidate], FileIdentity)?
+        private var result: (EarlyRead, FileIdentity)?
         init(path: String) { self.path = path }
-        func finish(_ r: ([Candidate], FileIdentity)?) { result = r; done.signal() }
-        func take() -> ([Candidate], FileIdentity)? {
+        func finish(_ r: (EarlyRead, FileIdentity)?) { result = r; done.signal() }
+        func take() -> (EarlyRead, FileIdentity)? {
             done.wait()
             defer { result = nil }
             return result
@@ -328,17 +405,8 @@ public enum KernelLoader {
             let stream: Data? = IOFiles.isRegularFile(path) ? nil : try IOFiles.readFile(path: path)
             if stream.map({ $0.starts(with: NPY.magic) }) ?? isNPY(path) {
                 let array = try stream.map { try NPY.read(data: $0, path: path) } ?? NPY.read(path: path)
-                let s = array.shape
-                let shape: [Int]
-                switch s.count {
-                case 4, 3: shape = layerShape(s) ?? s
-                case 2: shape = [s[0], 1, 1, s[1]]
-                default: throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
-                }
-                guard shape.allSatisfy({ $0 > 0 }) else {
-                    throw ConvSimError.unsupportedShape(path: path, shape: s, expected: expected4D)
-                }
-                found.append(Candidate(name: stem(path), source: path, shape: shape, values: array.values))
+                found.append(Candidate(name: stem(path), source: path, shape: try npyLayerShape(array.shape, path: path),
+                                       values: array.values))
             } else {
                 let file = try stream.map { try Safetensors.read(data: $0, path: path) } ?? Safetensors.read(path: path)
                 for t in file.tensors where t.shape.count == 4 || (t.shape.count == 3 && t.name.hasSuffix("weight")) {

@@ -138,17 +138,10 @@ public enum NPY {
     /// faster in interleaved runs), and a file cut short while it is read is an error, not a
     /// fault (SIGBUS) as with a mapping. Nil for every other file (read whole instead).
     static func readFloat64(path: String, limit: Int = 2 << 30) throws -> NPYArray? {
-        guard 1.littleEndian == 1 else { return nil }
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let size = Int(exactly: st.st_size),
-              size >= 1 << 20, size <= limit else { return nil }
-        var head = [UInt8](repeating: 0, count: min(size, 1 << 16))
-        guard (head.withUnsafeMutableBytes { preadFully(fd, $0, at: 0) }) else { return nil }
-        let layout = try head.withUnsafeBytes { try self.layout($0, totalSize: size, path: path) }
-        guard let layout, layout.header.dtype == .float64 else { return nil }
+        guard let (layout, _) = try float64Layout(fd: fd, path: path, limit: limit) else { return nil }
         let bytes = 8 * layout.count, piece = 1 << 21
         let failed = ReadFailure()
         let values = HugePages.doubles(count: layout.count) { buffer in
@@ -166,6 +159,21 @@ public enum NPY {
             throw ConvSimError.malformedFile(path: path, reason: code == 0 ? "the file was cut short while it was read" : "cannot be read (\(String(cString: strerror(code))))")
         }
         return NPYArray(shape: layout.header.shape, values: values, dtype: .float64)
+    }
+
+    /// The checked layout (`layout`) of the file open as `fd` when it is a regular file of 1 MiB
+    /// to `limit` bytes holding little-endian float64 on a little-endian machine, with the
+    /// file's status as read before its header; nil for any other file.
+    static func float64Layout(fd: Int32, path: String, limit: Int) throws -> ((header: Header, dataStart: Int, count: Int), stat)? {
+        guard 1.littleEndian == 1 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let size = Int(exactly: st.st_size),
+              size >= 1 << 20, size <= limit else { return nil }
+        var head = [UInt8](repeating: 0, count: min(size, 1 << 16))
+        guard (head.withUnsafeMutableBytes { preadFully(fd, $0, at: 0) }) else { return nil }
+        let layout = try head.withUnsafeBytes { try self.layout($0, totalSize: size, path: path) }
+        guard let layout, layout.header.dtype == .float64 else { return nil }
+        return (layout, st)
     }
 
     /// `pread` of all of `buffer` from `offset`, again after a signal or a short read; false at an

@@ -75,6 +75,45 @@ extension ConvolutionalSimilarity {
         return try evaluate(bank, variant: variant, groups: g, method: method, normalize: normalize, gradient: true, gradientTo: sink)
     }
 
+    /// The CS and its gradient of kernels held in place by the caller — a mapped file
+    /// (`MappedNPY`) — in OIHW order, the gradient handed to `sink` in pieces and not kept
+    /// (`gradient` of the result is nil; value, bound, gradient bounds and pieces are the same
+    /// bytes as `evaluate(…, gradientTo:)` on a bank of the same values).
+    ///
+    /// The lag-domain forms (`pairs`, `adjacent` with small kernels, one group, not normalized)
+    /// compute from `values` directly and stream the gradient from two buffers of one chunk
+    /// (`FastSimilarity.lagDomainStreaming`): neither a copy of the kernels nor an `M·C·kk`
+    /// gradient array. `pairs` checks finiteness after its first pass (as the streamed form
+    /// does), `adjacent` before. Every other case copies the values into a bank.
+    /// - Parameter what: names the values in a `nonFinite` error (e.g. the layer and its file).
+    /// - Throws: `invalidArgument` unless the four dimensions are positive and their product is
+    ///   `values.count`; `nonFinite(what:index:)`; the errors of `evaluateGradient(reusing:)`;
+    ///   the sink's error.
+    public static func evaluateGradient(inPlace values: UnsafeBufferPointer<Double>, count m: Int, channels cc: Int,
+                                        kernelHeight kh: Int, kernelWidth kw: Int, variant: CSVariant,
+                                        groups g: Int = 1, normalize: Bool = false, describedAs what: String,
+                                        gradientTo sink: GradientSink) throws -> CSResult {
+        let (mc, o1) = m.multipliedReportingOverflow(by: cc), (mck, o2) = mc.multipliedReportingOverflow(by: kh)
+        let (n, o3) = mck.multipliedReportingOverflow(by: kw)
+        guard m > 0, cc > 0, kh > 0, kw > 0, !o1, !o2, !o3, n == values.count, let base = values.baseAddress else {
+            throw ConvSimError.invalidArgument("\(what): shape (\(m), \(cc), \(kh), \(kw)) does not hold its \(values.count) values")
+        }
+        if variant != .symmetric, m >= 2, g == 1, !normalize, FastSimilarity.prefersLagDomain(kernelHeight: kh, kernelWidth: kw) {
+            if variant != .pairs, let bad = Finite.firstNonFinite(values) { throw ConvSimError.nonFinite(what: what, index: bad) }
+            do {
+                return try FastSimilarity.lagDomainStreaming(kernels: base, count: m, channels: cc, kernelHeight: kh, kernelWidth: kw,
+                                                             variant: variant, sink: sink, checkFinite: variant == .pairs)
+            } catch ConvSimError.nonFinite(_, let index) {
+                throw ConvSimError.nonFinite(what: what, index: index)
+            }
+        }
+        if let bad = Finite.firstNonFinite(values) { throw ConvSimError.nonFinite(what: what, index: bad) }
+        let bank = KernelBank(count: m, channels: cc, kernelHeight: kh, kernelWidth: kw, values: Array(values))
+        var r = try evaluateGradient(reusing: bank, variant: variant, groups: g, normalize: normalize, gradientTo: sink)
+        r.gradient = nil
+        return r
+    }
+
     /// The CS of a grouped layer (Documentation/Theory.md#groups): the sum over its `G` groups
     /// of the CS of each group's kernels (`M/G` consecutive kernels), as the layer's training
     /// sees them. Value and bound are the sums (the bound adds one rounding per group:

@@ -137,18 +137,97 @@ extension FastSimilarity {
     static func lagDomain(_ bank: consuming KernelBank, variant: CSVariant, gradient: Bool,
                           sink: GradientSink? = nil, reuseStorage: Bool = false, checkFinite: Bool = false,
                           chunkValues: Int = 1 << 18) throws -> CSResult {
-        let m = bank.count, cc = bank.channels, kk = bank.taps
-        let isPairs = variant == .pairs
-        let groupCount = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
-        let table = LagTable(kh: bank.kernelHeight, kw: bank.kernelWidth)
         let reuse = gradient && reuseStorage
         var values = bank.values
         if reuse { bank.values = [] }   // `values` is then the storage's only owner (unless the caller kept one)
-        // 2 MiB of gradient a chunk (one huge page): the best of 0.5, 1, 2, 4 MiB and one chunk,
-        // `cs` at 512×512×3×3 end to end (medians 31.8, 29.8, 28.7, 29.3 and 31.6 ms).
-        let chunk = sink == nil ? max(m, 1) : max(1, chunkValues / max(cc * kk, 1))
+        let passes = LagPasses(m: bank.count, cc: bank.channels, kh: bank.kernelHeight, kw: bank.kernelWidth,
+                               variant: variant, sink: sink, checkFinite: checkFinite, chunkValues: chunkValues)
+        let parts: [LagPartial]
+        var grad: [Double] = []
+        if reuse {
+            parts = try values.withUnsafeMutableBufferPointer { vb in
+                guard let base = vb.baseAddress else { return [] }
+                return try passes.run(UnsafePointer(base), .whole(base))
+            }
+            grad = values
+        } else {
+            // Every gradient entry is written exactly once (by the group owning its channel), so
+            // the buffer is not zero-filled first (saves a pass over M·C·kk doubles).
+            if gradient {
+                grad = [Double](unsafeUninitializedCapacity: values.count) { b, n in
+                    if let base = b.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: values.count * 8) }
+                    n = values.count
+                }
+            }
+            parts = try values.withUnsafeBufferPointer { kvb in
+                try grad.withUnsafeMutableBufferPointer { gpb in
+                    guard let kernels = kvb.baseAddress else { return [] }
+                    return try passes.run(kernels, gradient ? gpb.baseAddress.map { .whole($0) } ?? .none : .none)
+                }
+            }
+        }
+        return passes.result(parts, gradient: gradient ? grad : nil, bounds: gradient)
+    }
 
-        func run(_ kernels: UnsafePointer<Double>, _ gp: UnsafeMutablePointer<Double>?) throws -> [LagPartial] {
+    /// `lagDomain` on kernels it does not own (`ConvolutionalSimilarity.evaluateGradient(inPlace:)`:
+    /// a mapped file), the gradient handed to `sink` chunk by chunk from two buffers of one chunk
+    /// each (one filled while the other is written) and not kept: `gradient` of the result is
+    /// nil, everything else — value, bound, gradient bounds, the pieces — the same bytes as
+    /// `lagDomain` with a sink. Memory: two chunks, not `M·C·kk` doubles.
+    static func lagDomainStreaming(kernels: UnsafePointer<Double>, count m: Int, channels cc: Int, kernelHeight kh: Int,
+                                   kernelWidth kw: Int, variant: CSVariant, sink: GradientSink, checkFinite: Bool,
+                                   chunkValues: Int = 1 << 18) throws -> CSResult {
+        let passes = LagPasses(m: m, cc: cc, kh: kh, kw: kw, variant: variant, sink: sink, checkFinite: checkFinite,
+                               chunkValues: chunkValues)
+        return passes.result(try passes.run(kernels, .chunks), gradient: nil, bounds: true)
+    }
+
+    /// Where the lag-domain passes put the gradient.
+    enum GradientTarget {
+        /// No gradient (value and bound only).
+        case none
+        /// All of it, kernel `i`'s entries at `(i·C + c)·kk + u`.
+        case whole(UnsafeMutablePointer<Double>)
+        /// Chunk by chunk into two buffers of one chunk, each handed to the sink (which is required).
+        case chunks
+    }
+
+    /// The passes of the lag-domain form over one bank's shape: its channel groups, chunking and
+    /// certified bounds (the work of `lagDomain` and `lagDomainStreaming`).
+    struct LagPasses {
+        let m: Int, cc: Int, kk: Int, variant: CSVariant
+        let sink: GradientSink?
+        let checkFinite: Bool
+        let groupCount: Int, table: LagTable, chunk: Int
+
+        init(m: Int, cc: Int, kh: Int, kw: Int, variant: CSVariant, sink: GradientSink?, checkFinite: Bool, chunkValues: Int) {
+            self.m = m; self.cc = cc; kk = kh * kw; self.variant = variant; self.sink = sink; self.checkFinite = checkFinite
+            groupCount = cc * m >= 4096 ? min(FastSimilarity.groups, cc) : 1
+            table = LagTable(kh: kh, kw: kw)
+            // 2 MiB of gradient a chunk (one huge page): the best of 0.5, 1, 2, 4 MiB and one chunk,
+            // `cs` at 512×512×3×3 end to end (medians 31.8, 29.8, 28.7, 29.3 and 31.6 ms).
+            chunk = sink == nil ? max(m, 1) : max(1, chunkValues / max(cc * kk, 1))
+        }
+
+        func run(_ kernels: UnsafePointer<Double>, _ target: GradientTarget) throws -> [LagPartial] {
+            let m = self.m, cc = self.cc, kk = self.kk, table = self.table, groupCount = self.groupCount
+            let isPairs = variant == .pairs
+            // `.chunks`: two buffers of one chunk, allocated (and zeroed by the system) once.
+            let chunkBuffers: [UnsafeMutablePointer<Double>]
+            if case .chunks = target, sink != nil {
+                chunkBuffers = (0..<2).map { _ in
+                    let b = UnsafeMutablePointer<Double>.allocate(capacity: max(1, chunk * cc * kk))
+                    HugePages.advise(UnsafeMutableRawPointer(b), bytes: max(1, chunk * cc * kk) * 8)
+                    return b
+                }
+            } else { chunkBuffers = [] }
+            defer { for b in chunkBuffers { b.deallocate() } }
+            let gp: UnsafeMutablePointer<Double>?
+            switch target {
+            case .none: gp = nil
+            case .whole(let p): gp = p
+            case .chunks: guard let first = chunkBuffers.first else { return [] }; gp = first
+            }
             let ptrs = SharedPointers(kernels: kernels, gradient: gp)
             @Sendable func state(_ g: Int) -> LagGroupState {
                 LagGroupState(m: m, cc: cc, kk: kk, table: table,
@@ -175,9 +254,13 @@ extension FastSimilarity {
                 }
             }
             let writes = SinkWrites(sink)
-            var start = 0, pending: UnsafeBufferPointer<Double>? = nil
+            var start = 0, round = 0, pending: UnsafeBufferPointer<Double>? = nil
             while start < m {
                 let end = min(m, start + chunk)
+                if !chunkBuffers.isEmpty {
+                    // This chunk's gradient goes to the buffer the chunk before last used (written by now).
+                    for st in states.all { st.gp = chunkBuffers[round % 2]; st.gpFirst = start }
+                }
                 let previous = SharedPiece(pending)
                 let first = pending == nil ? 0 : 1   // task 0 writes the previous chunk, taken first
                 Parallel.forEachDynamic(tasks: groupCount + first) { t in
@@ -188,57 +271,39 @@ extension FastSimilarity {
                     }
                 }
                 try writes.rethrow()
-                if sink != nil, let gp {
-                    pending = UnsafeBufferPointer(start: gp + start * cc * kk, count: (end - start) * cc * kk)
+                if sink != nil, let gp = states.all.first?.gp {
+                    let offset = chunkBuffers.isEmpty ? start * cc * kk : 0
+                    pending = UnsafeBufferPointer(start: gp + offset, count: (end - start) * cc * kk)
                 }
                 start = end
+                round += 1
             }
             if let p = pending { writes.write(p); try writes.rethrow() }
             return states.all.map { $0.partial() }
         }
 
-        let parts: [LagPartial]
-        var grad: [Double] = []
-        if reuse {
-            parts = try values.withUnsafeMutableBufferPointer { vb in
-                guard let base = vb.baseAddress else { return [] }
-                return try run(UnsafePointer(base), base)
+        /// The value, its certified bound and (with `bounds`) the gradient's per-kernel bounds
+        /// from the groups' partial results, merged in group order.
+        func result(_ parts: [LagPartial], gradient: [Double]?, bounds: Bool) -> CSResult {
+            var value = 0.0, boundSum = 0.0
+            var gradErr2 = [Double](repeating: 0, count: m)
+            for p in parts {
+                value += p.value; boundSum += p.sigmaLambda
+                for i in 0..<m { gradErr2[i] += p.gradErr2[i] }
             }
-            grad = values
-        } else {
-            // Every gradient entry is written exactly once (by the group owning its channel), so
-            // the buffer is not zero-filled first (saves a pass over M·C·kk doubles).
-            if gradient {
-                grad = [Double](unsafeUninitializedCapacity: values.count) { b, n in
-                    if let base = b.baseAddress { HugePages.advise(UnsafeMutableRawPointer(base), bytes: values.count * 8) }
-                    n = values.count
+            let n = 2 * (kk + m) + table.lags + cc + FastSimilarity.groups + 4
+            let valueBound = FloatingPointBounds.inflate(2 * FloatingPointBounds.gamma(n) * boundSum, operations: cc + FastSimilarity.groups + 8)
+            var result = CSResult(variant: variant, value: max(0, value), bound: valueBound, gradient: gradient)
+            if bounds {
+                let ng = 2 * kk + m + 2
+                result.gradientBound = (0..<m).map { i in
+                    2 * FloatingPointBounds.gamma(ng)
+                        * FloatingPointBounds.inflate(gradErr2[i], operations: cc * kk + FastSimilarity.groups + 8).squareRoot()
+                        * (1 + 4 * FloatingPointBounds.unitRoundoff)
                 }
             }
-            parts = try values.withUnsafeBufferPointer { kvb in
-                try grad.withUnsafeMutableBufferPointer { gpb in
-                    guard let kernels = kvb.baseAddress else { return [] }
-                    return try run(kernels, gradient ? gpb.baseAddress : nil)
-                }
-            }
+            return result
         }
-        var value = 0.0, boundSum = 0.0
-        var gradErr2 = [Double](repeating: 0, count: m)
-        for p in parts {
-            value += p.value; boundSum += p.sigmaLambda
-            for i in 0..<m { gradErr2[i] += p.gradErr2[i] }
-        }
-        let n = 2 * (kk + m) + table.lags + cc + FastSimilarity.groups + 4
-        let valueBound = FloatingPointBounds.inflate(2 * FloatingPointBounds.gamma(n) * boundSum, operations: cc + FastSimilarity.groups + 8)
-        var result = CSResult(variant: variant, value: max(0, value), bound: valueBound, gradient: gradient ? grad : nil)
-        if gradient {
-            let ng = 2 * kk + m + 2
-            result.gradientBound = (0..<m).map { i in
-                2 * FloatingPointBounds.gamma(ng)
-                    * FloatingPointBounds.inflate(gradErr2[i], operations: cc * kk + FastSimilarity.groups + 8).squareRoot()
-                    * (1 + 4 * FloatingPointBounds.unitRoundoff)
-            }
-        }
-        return result
     }
 
     struct LagPartial {
@@ -288,7 +353,10 @@ private final class LagGroupState {
 
     let m: Int, cc: Int, kk: Int, hN: Int, np: Int, cg: Int, c0: Int
     let kv: UnsafePointer<Double>
-    let gp: UnsafeMutablePointer<Double>?
+    /// Where kernel `gpFirst`'s gradient starts (the whole gradient: `gpFirst = 0`; a chunk
+    /// buffer: the chunk's first kernel). Set between parallel sections only.
+    var gp: UnsafeMutablePointer<Double>?
+    var gpFirst = 0
     let kt0: UnsafeMutablePointer<Double>, kt1: UnsafeMutablePointer<Double>
     let a0: UnsafeMutablePointer<Double>, a1: UnsafeMutablePointer<Double>, a2: UnsafeMutablePointer<Double>
     let s: UnsafeMutablePointer<Double>, q: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>
@@ -331,7 +399,7 @@ private final class LagGroupState {
     /// values read from the object would have to be read again.
     func run(_ pass: Pass, upTo end: Int) {
         let m = self.m, cc = self.cc, kk = self.kk, hN = self.hN, np = self.np, cg = self.cg, c0 = self.c0
-        let kv = self.kv, s = self.s, q = self.q, w = self.w, g = self.g, l1 = self.l1
+        let kv = self.kv, s = self.s, q = self.q, w = self.w, g = self.g, l1 = self.l1, gpFirst = self.gpFirst
         let sigma = self.sigma, lambda = self.lambda, pu = self.pu, pv = self.pv, ph = self.ph
         let inflK = kk + 2, inflM = m + kk + 4
         // Inflation by a precomputed factor (no division in the loops): x·f with
@@ -370,7 +438,7 @@ private final class LagGroupState {
                     for c in 0..<cg { gu[c] += wh[c] * kw[c]; gv[c] += wh[c] * ku[c] }
                 }
             }
-            let base = gp + (i * cc + c0) * kk
+            let base = gp + ((i - gpFirst) * cc + c0) * kk
             for c in 0..<cg { let dst = base + c * kk; for u in 0..<kk { dst[u] = g[u * cg + c] } }
         }
         /// Per-entry gradient error factor (σ-part + ‖K_ic‖²)·‖K_ic‖₁, squared and summed over the group.

@@ -11,8 +11,9 @@ import Foundation
 /// `convsim analyze`: every convolution layer of a trained model through the lens of
 /// kernel similarity, Convolutional Similarity and exact feature-map similarity.
 struct AnalyzeCommand: ParsableCommand {
+    static let name = "analyze"
     static let configuration = CommandConfiguration(
-        commandName: "analyze",
+        commandName: name,
         abstract: "Analyse every convolution weight of a model: kernel cosines, CS variants, feature-map similarity.",
         discussion: """
         MODEL is a .safetensors file (every 4-D tensor is a layer, OIHW) or a directory of .npy files. \

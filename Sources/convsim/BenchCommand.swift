@@ -1,8 +1,9 @@
 import ArgumentParser
 
 struct BenchCommand: ParsableCommand {
+    static let name = "bench"
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: name,
         abstract: "Benchmarks that print ratios against baselines measured in the same run.",
         discussion: """
         Speed and memory goals are measured here, never asserted in tests: every ratio is \

@@ -9,8 +9,9 @@ extension CSVariant: ExpressibleByArgument {}
 
 /// `convsim cs`: the Convolutional Similarity of a kernel bank (one layer or all layers).
 struct CSCommand: ParsableCommand {
+    static let name = "cs"
     static let configuration = CommandConfiguration(
-        commandName: "cs",
+        commandName: name,
         abstract: "Convolutional Similarity of a kernel bank, with a certified error bound.",
         discussion: """
         T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u+d), all lags |d| ≤ k−1. Variants:
@@ -106,20 +107,36 @@ struct CSCommand: ParsableCommand {
                 }
                 return
             }
-            let (name, bank) = try kernelOptions.load()
-            let shape = [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth]
-            let r: CSResult
+            let name: String, shape: [Int], r: CSResult
             if let g = gradient {
-                // The gradient file is written while the gradient is computed (`GradientSink`),
-                // over the bank's own storage (the bank is not needed afterwards), and moved into
-                // place only when complete: on any error an existing file is untouched.
-                let file = try NPYStreamWriter(path: g, shape: shape)
-                do {
-                    r = try ConvolutionalSimilarity.evaluateGradient(reusing: consume bank, variant: variant, groups: groups,
-                                                                     normalize: normalize, gradientTo: file)
-                } catch { throw explained(error, name) }
-                try file.commit()
+                // The gradient file is written while the gradient is computed (`GradientSink`) and
+                // moved into place only when complete: on any error an existing file is untouched.
+                // A float64 .npy bank is computed on in place (mapped, not read); any other is
+                // loaded and its gradient written over its own storage (not needed afterwards).
+                switch try KernelLoader.loadInPlace(path: kernelOptions.kernels, layer: kernelOptions.layer) {
+                case .mapped(let layer):
+                    (name, shape) = (layer.name, layer.shape)
+                    let file = try NPYStreamWriter(path: g, shape: shape)
+                    do {
+                        r = try ConvolutionalSimilarity.evaluateGradient(
+                            inPlace: layer.file.values, count: shape[0], channels: shape[1], kernelHeight: shape[2],
+                            kernelWidth: shape[3], variant: variant, groups: groups, normalize: normalize,
+                            describedAs: "layer '\(layer.name)' in \(kernelOptions.kernels)", gradientTo: file)
+                    } catch { throw explained(error, name) }
+                    try layer.file.verifyUnchanged()
+                    try file.commit()
+                case .bank(let n, let bank):
+                    (name, shape) = (n, [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth])
+                    let file = try NPYStreamWriter(path: g, shape: shape)
+                    do {
+                        r = try ConvolutionalSimilarity.evaluateGradient(reusing: consume bank, variant: variant, groups: groups,
+                                                                         normalize: normalize, gradientTo: file)
+                    } catch { throw explained(error, name) }
+                    try file.commit()
+                }
             } else {
+                let (n, bank) = try kernelOptions.load()
+                (name, shape) = (n, [bank.count, bank.channels, bank.kernelHeight, bank.kernelWidth])
                 r = try evaluate(bank, name: name)
             }
             if json {

@@ -17,7 +17,19 @@ struct ConvSim: ParsableCommand {
           convsim bench gram --n 1000
         """,
         version: ConvSim.version,
-        subcommands: [SearchCommand.self, ReplayCommand.self, ExperimentCommand.self, GramCommand.self, VerifyCommand.self, CSCommand.self, MinimizeCommand.self, AnalyzeCommand.self, NotebookCommand.self, StatsCommand.self, BenchCommand.self])
+        subcommands: commands.map(\.type))
+
+    /// The subcommands in the order of `--help`, each with its own `name` (its `commandName`):
+    /// `parseSubcommand` finds a command by name here without building every command's
+    /// configuration (`search`'s lists its strategies, ~0.2 ms).
+    static let commands: [(name: String, type: ParsableCommand.Type)] = [
+        (SearchCommand.name, SearchCommand.self), (ReplayCommand.name, ReplayCommand.self),
+        (ExperimentCommand.name, ExperimentCommand.self), (GramCommand.name, GramCommand.self),
+        (VerifyCommand.name, VerifyCommand.self), (CSCommand.name, CSCommand.self),
+        (MinimizeCommand.name, MinimizeCommand.self), (AnalyzeCommand.name, AnalyzeCommand.self),
+        (NotebookCommand.name, NotebookCommand.self), (StatsCommand.name, StatsCommand.self),
+        (BenchCommand.name, BenchCommand.self),
+    ]
 }
 
 extension ConvSim {
@@ -42,19 +54,17 @@ extension ConvSim {
         // `gram` multiplies matrices: OpenBLAS's `dlopen` (~2.5 ms) runs on the other core
         // while this one parses, instead of after. After `keepFreedMemory`, whose `dlsym`
         // would wait for that `dlopen` (both take the loader's lock; 1–2.5 ms lost before).
-        if arguments.first == GramCommand.configuration.commandName { OpenBLAS.preload() }
-        // `cs` reads one kernel file: its read and finiteness check run on this thread while
-        // another parses (`KernelLoader.prefetch`; the loader uses the read only for the same
-        // file). This way round, not the read on the other thread: a thread's start waits for
-        // the other core to wake, often 1–2 ms on a virtual machine, and the parse (~2 ms) is
-        // the shorter job (`cs` end to end 1–2 ms faster, interleaved runs).
-        var early: ParseJob? = nil
-        if arguments.first == CSCommand.configuration.commandName, let path = CSCommand.kernelPath(in: arguments) {
-            early = ParseJob(arguments)
-            KernelLoader.prefetch(path: path, onThisThread: true)
+        if arguments.first == GramCommand.name { OpenBLAS.preload() }
+        // `cs` reads one kernel file: a float64 .npy is mapped (`MappedNPY`, well under a
+        // millisecond), anything else read, on a thread of its own while this one parses
+        // (~2 ms: the longer job stays here, where no thread start delays it; the loader uses the
+        // early read only for the file the parser settles on). That thread then starts the
+        // worker pool, which the mapped bank's computation would otherwise start itself.
+        if arguments.first == CSCommand.name, let path = CSCommand.kernelPath(in: arguments) {
+            KernelLoader.prefetch(path: path, thenStartPool: true)
         }
         do {
-            var command = try early?.result() ?? parse(arguments)
+            var command = try parse(arguments)
             try command.run()
         } catch let e as ConvSimError {
             report(e.description)
@@ -81,7 +91,7 @@ extension ConvSim {
     /// help command) counts as failed too.
     static func parseSubcommand(_ arguments: [String]) -> ParsableCommand? {
         guard let name = arguments.first,
-              let sub = configuration.subcommands.first(where: { $0.configuration.commandName == name }),
+              let sub = commands.first(where: { $0.name == name })?.type,
               let command = try? sub.parseAsRoot(Array(arguments.dropFirst())) else { return nil }
         func owns(_ c: ParsableCommand.Type) -> Bool {
             c == type(of: command) || c.configuration.subcommands.contains(where: owns)
@@ -134,23 +144,5 @@ final class ProgressMeter {
             lastLine = now
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-    }
-}
-
-/// The command line parsed (`ConvSim.parse`) on a thread of its own (`Parallel.background`): the
-/// command or the parser's error, handed back to `main`, which runs or reports it as always.
-final class ParseJob: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var outcome: Result<ParsableCommand, Error>?
-    init(_ arguments: [String]) {
-        Parallel.background { [self] in
-            outcome = Result { try ConvSim.parse(arguments) }
-            done.signal()
-        }
-    }
-    func result() throws -> ParsableCommand {
-        done.wait()
-        guard let outcome else { throw ConvSimError.invalidArgument("the command line could not be parsed") }
-        return try outcome.get()
     }
 }

@@ -7,8 +7,9 @@ import Foundation
 
 /// `convsim experiment 4.1|4.3|4.4`: the paper's experiments (Documentation/Theory.md#experiments) over many seeds.
 struct ExperimentCommand: ParsableCommand {
+    static let name = "experiment"
     static let configuration = CommandConfiguration(
-        commandName: "experiment",
+        commandName: name,
         abstract: "Reproduce the paper's Experiments 4.1, 4.3 and 4.4 over many seeds and write a report.",
         discussion: """
         Experiments (Documentation/Theory.md#experiments; 1-D, kernel length 9, signal length 64, U[0,1) draws):

@@ -11,8 +11,9 @@ extension Padding: ExpressibleByArgument {}
 struct GramCommand: ParsableCommand {
     enum Method: String, ExpressibleByArgument, CaseIterable { case fft, direct }
 
+    static let name = "gram"
     static let configuration = CommandConfiguration(
-        commandName: "gram",
+        commandName: name,
         abstract: "Exact feature-map Gram and cosine matrices of a kernel bank on one or many inputs.",
         discussion: """
         G_ij = Σ_inputs <F_i, F_j>, computed from kernel and input correlations through FFTW \

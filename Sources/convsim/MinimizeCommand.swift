@@ -17,8 +17,9 @@ struct MinimizeCommand: ParsableCommand {
         case dataOrthogonal = "data-orthogonal"
     }
 
+    static let name = "minimize"
     static let configuration = CommandConfiguration(
-        commandName: "minimize",
+        commandName: name,
         abstract: "Minimize the Convolutional Similarity of a bank, or apply the authors' / data-aware orthogonal initialization.",
         discussion: """
         Methods:

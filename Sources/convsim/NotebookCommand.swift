@@ -5,8 +5,9 @@ import Foundation
 
 /// `convsim notebook run|check FILE`.
 struct NotebookCommand: ParsableCommand {
+    static let name = "notebook"
     static let configuration = CommandConfiguration(
-        commandName: "notebook",
+        commandName: name,
         abstract: "Execute Markdown notebooks (```convsim blocks) and store or check their outputs.",
         discussion: """
         A notebook is Markdown with fenced ```convsim blocks of commands (one per line, run from the \

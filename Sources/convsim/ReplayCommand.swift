@@ -9,8 +9,9 @@ import Foundation
 
 /// `convsim replay`: re-verify certificates from the files alone.
 struct ReplayCommand: ParsableCommand {
+    static let name = "replay"
     static let configuration = CommandConfiguration(
-        commandName: "replay",
+        commandName: name,
         abstract: "Re-verify certificates from the files alone, in exact arithmetic.",
         discussion: """
         Every number a certificate states is recomputed exactly (data values are read as \

@@ -9,8 +9,9 @@ import Foundation
 
 /// `convsim search`: the counterexample search and its report.
 struct SearchCommand: ParsableCommand {
+    static let name = "search"
     static let configuration = CommandConfiguration(
-        commandName: "search",
+        commandName: name,
         abstract: "Search for counterexamples to 'orthogonal kernels give dissimilar feature maps' and write a report.",
         discussion: """
         Strategies: \(Strategies.all.map { "\n  \(Fmt.left($0.name, 12)) \($0.summary)" }.joined())

@@ -7,8 +7,9 @@ import Foundation
 /// `convsim stats build|merge`: a dataset's patch statistics, summarized once (in shards) and
 /// reused by `convsim gram --stats`.
 struct StatsCommand: ParsableCommand {
+    static let name = "stats"
     static let configuration = CommandConfiguration(
-        commandName: "stats",
+        commandName: name,
         abstract: "Summarize a dataset once (in shards, merged exactly) for `convsim gram --stats`.",
         discussion: """
         build stores the patch statistics of blocks of 64 consecutive images for one kernel size and \

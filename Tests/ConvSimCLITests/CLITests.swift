@@ -4,6 +4,7 @@ import Testing
 import ConvSimCore
 import ConvSimIO
 import ConvSimCorrelation
+import ConvSimSimilarity
 @testable import convsim
 
 /// The CLI in-process: every example its help shows parses, bad flags are refused with a message
@@ -144,6 +145,47 @@ import ConvSimCorrelation
         let rows = pairs.split(separator: "\n")
         #expect(rows.first == "layer,group,i,j,kernel_cosine,feature_cosine")
         #expect(rows.count == 1 + 10 * 9 / 2)
+    }
+
+    /// `cs --gradient` on a float64 bank of 1 MiB or more — computed on in place, the file
+    /// mapped — writes the gradient the library computes from the loaded bank, byte for byte,
+    /// for every variant with and without `--normalize`; a NaN in such a bank is refused with
+    /// the loader's message (layer, file, index), and the gradient file already there is left
+    /// as it was.
+    @Test func csGradientOnAMappedBank() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
+        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        var rng = SeededRandom(seed: 12)
+        let bank = KernelBank(count: 64, channels: 256, kernelHeight: 3, kernelWidth: 3,
+                              values: (0..<(64 * 256 * 9)).map { _ in rng.gaussian() })
+        try NPY.write(bank.values, shape: [64, 256, 3, 3], to: p("big.npy"))
+        #expect(try MappedNPY.open(path: p("big.npy")) != nil, "the bank is large enough to be mapped")
+        for variant in [CSVariant.pairs, .adjacent, .symmetric] {
+            for normalize in [false, true] {
+                try run(["cs", "--kernels", p("big.npy"), "--variant", variant.rawValue, "--gradient", p("g.npy")]
+                        + (normalize ? ["--normalize"] : []))
+                let expected = try ConvolutionalSimilarity.evaluate(bank, variant: variant, normalize: normalize, gradient: true)
+                let written = try NPY.read(path: p("g.npy"))
+                #expect(written.shape == [64, 256, 3, 3])
+                #expect(written.values.map(\.bitPattern) == (expected.gradient ?? []).map(\.bitPattern), "\(variant) normalize \(normalize)")
+            }
+        }
+        var bad = bank.values
+        bad[100_000] = .nan
+        try NPY.write(bad, shape: [64, 256, 3, 3], to: p("bad.npy"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: p("g.npy")))
+        for variant in ["pairs", "adjacent", "symmetric"] {
+            do {
+                try run(["cs", "--kernels", p("bad.npy"), "--variant", variant, "--gradient", p("g.npy")])
+                Issue.record("\(variant): a NaN bank was accepted")
+            } catch let e as ConvSimError {
+                #expect("\(e)" == "\(ConvSimError.nonFinite(what: "layer 'bad' in \(p("bad.npy"))", index: 100_000))", "\(variant): \(e)")
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: p("g.npy"))) == before, "\(variant): the gradient file changed")
+        }
     }
 
     /// `stats build` of two shards (a multiple of the 64-image block first) then `stats merge`

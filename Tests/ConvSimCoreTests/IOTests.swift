@@ -921,6 +921,61 @@ import Testing
         #expect(throws: ConvSimError.self) { try KernelLoader.load(path: IO.join(d, "missing.npy"), layer: nil) }
     }
 
+    /// `KernelLoader.loadInPlace`: a float64 `.npy` bank of 1 MiB or more comes mapped (with
+    /// or without an early read, 2-D `(M, k)` and 3-D `(M, C, k)` shapes as layers), with the
+    /// values `load` gives; small files, other dtypes and `.safetensors` come loaded; a layer
+    /// name other than the file's gets `load`'s error; after a mapped early read, `load` and
+    /// `loadAll` give the same values (copied), and a NaN is `load`'s error.
+    @Test func kernelsInPlace() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let big = IO.join(d, "big.npy"), flat = IO.join(d, "flat.npy"), conv1d = IO.join(d, "c1.npy"), small = IO.join(d, "small.npy")
+        let values = IO.randomValues(count: 64 * 32 * 9 * 8, seed: 5)
+        try NPY.write(values, shape: [64, 32, 9, 8], to: big)
+        try NPY.write(values, shape: [512, 288], to: flat)
+        try NPY.write(values, shape: [64, 256, 9], to: conv1d)
+        try NPY.write(Array(values.prefix(72)), shape: [2, 4, 3, 3], to: small)
+        let f32 = IO.join(d, "f32.npy")
+        try NPY.write(values, shape: [64, 32, 9, 8], dtype: .float32, to: f32)
+        for (path, shape) in [(big, [64, 32, 9, 8]), (flat, [512, 1, 1, 288]), (conv1d, [64, 256, 1, 9])] {
+            for early in [false, true] {
+                if early { KernelLoader.prefetch(path: path, thenStartPool: true) }
+                guard case .mapped(let layer) = try KernelLoader.loadInPlace(path: path, layer: nil) else {
+                    Issue.record("\(path): not mapped"); continue
+                }
+                #expect(layer.shape == shape && layer.name == ((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+                #expect(Array(layer.file.values).map(\.bitPattern) == values.map(\.bitPattern))
+                try layer.file.verifyUnchanged()
+            }
+            KernelLoader.prefetch(path: path)
+            let loaded = try KernelLoader.load(path: path, layer: nil)
+            #expect(loaded.bank.values.map(\.bitPattern) == values.map(\.bitPattern))
+            KernelLoader.prefetch(path: path)
+            #expect(try KernelLoader.loadAll(path: path).first?.bank.values.map(\.bitPattern) == values.map(\.bitPattern))
+        }
+        for path in [small, f32] {
+            guard case .bank(_, let bank) = try KernelLoader.loadInPlace(path: path, layer: nil) else {
+                Issue.record("\(path): mapped"); continue
+            }
+            #expect(bank.values == (try KernelLoader.load(path: path, layer: nil).bank.values))
+        }
+        for early in [false, true] {
+            if early { KernelLoader.prefetch(path: big) }
+            var viaLoad = "", inPlace = ""
+            do { _ = try KernelLoader.load(path: big, layer: "other") } catch { viaLoad = "\(error)" }
+            if early { KernelLoader.prefetch(path: big) }
+            do { _ = try KernelLoader.loadInPlace(path: big, layer: "other") } catch { inPlace = "\(error)" }
+            #expect(!viaLoad.isEmpty && inPlace == viaLoad, "\(inPlace) vs \(viaLoad)")
+        }
+        if case .mapped = try KernelLoader.loadInPlace(path: big, layer: "big") {} else { Issue.record("layer 'big' not mapped") }
+        var bad = values; bad[70_000] = .nan
+        try NPY.write(bad, shape: [64, 32, 9, 8], to: big)
+        KernelLoader.prefetch(path: big)
+        do { _ = try KernelLoader.load(path: big, layer: nil); Issue.record("a NaN was accepted") } catch let e as ConvSimError {
+            guard case .nonFinite(let what, let index) = e else { Issue.record("\(e)"); return }
+            #expect(index == 70_000 && what == "layer 'big' in \(big)", "\(e)")
+        }
+    }
+
     /// A float64 `.npy` file of 1 MiB or more is read with `pread` straight into the array
     /// (`NPY.readFloat64`): the same array as parsing its bytes, on 1 or 2 threads; a file whose
     /// data is cut short or runs on gets the bytes parser's message; other dtypes, small files
@@ -957,6 +1012,81 @@ import Testing
         #expect(try NPY.read(path: f32).values.count == 200_000)
         #expect(try NPY.readFloat64(path: IO.join(d, "missing.npy")) == nil)
         #expect(try NPY.readFloat64(path: d) == nil)   // a directory
+    }
+
+    /// A float64 `.npy` file of 1 MiB or more is mapped in place (`MappedNPY`): the same shape
+    /// and values as reading it, and the same copy (`copiedValues`); every file the direct
+    /// reader refuses (small, other dtypes, a directory, missing) is refused here too (nil), and
+    /// so is a data section that does not start at a multiple of 8 bytes; a broken header is
+    /// the reader's error.
+    @Test func mappedNPYEqualsTheReadArray() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        for (shape, seed) in [([131_072], 1), ([3, 5, 9_000, 1], 2)] {
+            let count = shape.reduce(1, *)
+            let values = IO.randomValues(count: count, seed: UInt64(seed))
+            let path = IO.join(d, "m\(seed).npy")
+            try NPY.write(values, shape: shape, to: path)
+            let mapped = try #require(try MappedNPY.open(path: path))
+            #expect(mapped.shape == shape && mapped.values.count == count)
+            #expect(Array(mapped.values).map(\.bitPattern) == values.map(\.bitPattern))
+            #expect(try mapped.copiedValues().map(\.bitPattern) == values.map(\.bitPattern))
+            try mapped.verifyUnchanged()
+        }
+        let small = IO.join(d, "small.npy"), f32 = IO.join(d, "f32.npy")
+        try NPY.write(IO.randomValues(count: 100, seed: 3), shape: [100], to: small)
+        try NPY.write(IO.randomValues(count: 200_000, seed: 3), shape: [200_000], dtype: .float32, to: f32)
+        for refused in [small, f32, IO.join(d, "missing.npy"), d] { #expect(try MappedNPY.open(path: refused) == nil, "\(refused)") }
+        // Version 1.0 with a header of 117 bytes: the data starts at 127, not a multiple of 8.
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (131072,), }"
+        let padded = header + String(repeating: " ", count: 117 - header.utf8.count - 1) + "\n"
+        var odd = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(padded.utf8.count), 0]) + Data(padded.utf8)
+        IO.randomValues(count: 131_072, seed: 4).withUnsafeBytes { odd.append(contentsOf: $0) }
+        let oddPath = IO.join(d, "odd.npy")
+        try odd.write(to: URL(fileURLWithPath: oddPath))
+        #expect(try NPY.read(path: oddPath).values.count == 131_072)
+        #expect(try MappedNPY.open(path: oddPath) == nil)
+        let broken = IO.join(d, "broken.npy")
+        try Data(odd.prefix(odd.count - 8)).write(to: URL(fileURLWithPath: broken))
+        var viaRead = "", viaMap = ""
+        do { _ = try NPY.read(path: broken) } catch { viaRead = "\(error)" }
+        do { _ = try MappedNPY.open(path: broken) } catch { viaMap = "\(error)" }
+        #expect(!viaRead.isEmpty && viaMap == viaRead)
+    }
+
+    /// A mapped file that another writer truncates does not end the process: the pages past the
+    /// new end read as zeros (the SIGBUS is absorbed by the guard), and `verifyUnchanged` — as
+    /// `copiedValues` — refuses what was read, naming the file. A file written in place while
+    /// mapped is refused as changed. Several mappings are guarded at once, each on its own.
+    @Test func mappedNPYSurvivesTruncationAndSeesChanges() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let count = 300_000
+        let values = IO.randomValues(count: count, seed: 7)
+        let cut = IO.join(d, "cut.npy"), kept = IO.join(d, "kept.npy"), written = IO.join(d, "written.npy")
+        for p in [cut, kept, written] { try NPY.write(values, shape: [count], to: p) }
+        let a = try #require(try MappedNPY.open(path: cut))
+        let b = try #require(try MappedNPY.open(path: kept))
+        let c = try #require(try MappedNPY.open(path: written))
+        #expect(truncate(cut, 4096) == 0)   // keeps the header and a few values
+        var sum = 0.0
+        for v in a.values { sum += v * 0 }   // reads every page, past the new end too
+        #expect(sum == 0)
+        #expect(a.values[count - 1] == 0 && a.values[count / 2] == 0, "the cut pages read as zeros")
+        for check in [{ try a.verifyUnchanged() }, { _ = try a.copiedValues() }] {
+            do { try check(); Issue.record("a truncated file was accepted") } catch let e as ConvSimError {
+                #expect("\(e)".contains("cut short") && "\(e)".contains(cut), "\(e)")
+            }
+        }
+        #expect(Array(b.values).map(\.bitPattern) == values.map(\.bitPattern))
+        try b.verifyUnchanged()
+        let fd = open(written, O_WRONLY)
+        #expect(fd >= 0)
+        var one = 1.5
+        #expect(pwrite(fd, &one, 8, 128 + 8 * 1_000) == 8)
+        close(fd)
+        #expect(c.values[1_000] == 1.5, "a shared page shows the write")
+        do { try c.verifyUnchanged(); Issue.record("a file written while mapped was accepted") } catch let e as ConvSimError {
+            #expect("\(e)".contains("changed while it was read"), "\(e)")
+        }
     }
 
     /// `NPY.layout` of a file's first bytes and its total size (the direct reader's check of a

@@ -147,6 +147,100 @@ import ConvSimCore
         } catch { Issue.record("\(error)") }
     }
 
+    /// Kernels computed on where the caller holds them (`evaluateGradient(inPlace:)`, a mapped
+    /// file in the CLI): the same value, bound, gradient bounds and pieces as the streamed
+    /// evaluation of a bank of the same values — for every variant, shape, group count and
+    /// normalization, on 1 or 2 threads — and no gradient kept.
+    @Test func inPlaceEqualsStreamed() async {
+        await propertyCheck(count: 60, input: Gen.int(in: 1...24), Gen.int(in: 1...200), Gen.int(in: 1...4), Gen.int(in: 1...4),
+                            Gen.int(in: 0...2), Gen.int(in: 0...7), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, flags, seed in
+            let variant = [CSVariant.pairs, .adjacent, .symmetric][vi]
+            let normalize = flags & 1 == 1, threads = flags & 2 == 0 ? 1 : 2
+            let groups = flags & 4 == 4 && m % 2 == 0 ? 2 : 1
+            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
+            try Parallel.withThreads(threads) {
+                let streamedSink = Collector(), inPlaceSink = Collector()
+                let streamed = try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize,
+                                                                    gradientTo: streamedSink)
+                let inPlace = try bank.values.withUnsafeBufferPointer {
+                    try ConvolutionalSimilarity.evaluateGradient(inPlace: $0, count: m, channels: c, kernelHeight: kh, kernelWidth: kw,
+                                                                 variant: variant, groups: groups, normalize: normalize,
+                                                                 describedAs: "the test bank", gradientTo: inPlaceSink)
+                }
+                let what = "\(variant) M\(m) C\(c) \(kh)×\(kw) groups \(groups) normalize \(normalize) threads \(threads)"
+                #expect(inPlace.value.bitPattern == streamed.value.bitPattern, "\(what)")
+                #expect(inPlace.bound.bitPattern == streamed.bound.bitPattern, "\(what)")
+                #expect((inPlace.gradientBound ?? []).map(\.bitPattern) == (streamed.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
+                #expect(Self.bits(inPlaceSink.values) == Self.bits(streamedSink.values) && !inPlaceSink.values.isEmpty, "\(what): the pieces")
+                #expect(inPlace.gradient == nil, "\(what): a gradient kept")
+            }
+        }
+    }
+
+    /// The lag-domain form from borrowed kernels through two chunk buffers
+    /// (`lagDomainStreaming`), down to one kernel a chunk: the same pieces — one per chunk, in
+    /// order — value and bounds as the form that keeps the whole gradient.
+    @Test func chunkBuffersEqualTheWholeGradient() async {
+        await propertyCheck(count: 50, input: Gen.int(in: 2...40), Gen.int(in: 1...130), Gen.int(in: 1...3), Gen.int(in: 1...3),
+                            Gen.int(in: 0...1), Gen.int(in: 1...5), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, per, seed in
+            let variant: CSVariant = vi == 0 ? .pairs : .adjacent
+            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
+            let len = c * kh * kw
+            let whole = try FastSimilarity.lagDomain(bank, variant: variant, gradient: true)
+            for threads in [1, 2] {
+                let sink = Collector()
+                let chunked = try Parallel.withThreads(threads) {
+                    try bank.values.withUnsafeBufferPointer {
+                        try FastSimilarity.lagDomainStreaming(kernels: $0.baseAddress!, count: m, channels: c, kernelHeight: kh,
+                                                              kernelWidth: kw, variant: variant, sink: sink,
+                                                              checkFinite: variant == .pairs, chunkValues: per * len)
+                    }
+                }
+                let what = "\(variant) M\(m) C\(c) \(kh)×\(kw), \(per) kernel(s) a chunk, threads \(threads)"
+                #expect(chunked.value.bitPattern == whole.value.bitPattern && chunked.bound.bitPattern == whole.bound.bitPattern, "\(what)")
+                #expect((chunked.gradientBound ?? []).map(\.bitPattern) == (whole.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
+                #expect(Self.bits(sink.values) == Self.bits(whole.gradient ?? [1]), "\(what): the pieces")
+                #expect(sink.pieces == (m + per - 1) / per, "\(what): pieces")
+            }
+        }
+    }
+
+    /// In place, a NaN or ±∞ entry is refused with the index of the first one and the caller's
+    /// description, by every variant (`pairs` after its first pass, the others before), and no
+    /// piece reaches the sink; a shape that does not hold the values is refused, not trapped on.
+    @Test func inPlaceRefusesNonFiniteEntriesAndWrongShapes() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 2...20), Gen.int(in: 1...70), Gen.int(in: 1...3),
+                            Gen.int(in: 0...2), Gen.int(in: 0...1_000_000)) { m, c, k, vi, seed in
+            let variant = [CSVariant.pairs, .adjacent, .symmetric][vi]
+            var values = Fixtures.gaussianBank(m, c, k, k, seed: seed).values
+            var rng = SeededRandom(seed: UInt64(seed))
+            let first = rng.integer(in: 0...(values.count - 1)), second = rng.integer(in: first...(values.count - 1))
+            values[first] = [Double.nan, .infinity, -.infinity][rng.integer(in: 0...2)]
+            values[second] = .nan
+            let sink = Collector()
+            do {
+                _ = try values.withUnsafeBufferPointer {
+                    try ConvolutionalSimilarity.evaluateGradient(inPlace: $0, count: m, channels: c, kernelHeight: k, kernelWidth: k,
+                                                                 variant: variant, describedAs: "layer 'x' in y.npy", gradientTo: sink)
+                }
+                Issue.record("\(variant): accepted a non-finite bank")
+            } catch let e as ConvSimError {
+                guard case .nonFinite(let what, let index) = e else { Issue.record("\(e)"); return }
+                #expect(index == first && what == "layer 'x' in y.npy", "\(variant) \(e)")
+            }
+            #expect(sink.pieces == 0, "\(variant): a piece reached the sink")
+        }
+        let values = [Double](repeating: 1, count: 12)
+        for (m, c, kh, kw) in [(2, 2, 1, 2), (0, 1, 3, 4), (Int.max, 2, 2, 2), (-2, -6, 1, 1)] {
+            #expect(throws: ConvSimError.self) {
+                try values.withUnsafeBufferPointer {
+                    try ConvolutionalSimilarity.evaluateGradient(inPlace: $0, count: m, channels: c, kernelHeight: kh, kernelWidth: kw,
+                                                                 variant: .pairs, describedAs: "x", gradientTo: Collector())
+                }
+            }
+        }
+    }
+
     /// The storage really is reused when nobody else holds it (the point of the entry point):
     /// the gradient comes back in the array the bank's values were in.
     @Test func storageIsReusedWhenUnshared() throws {
