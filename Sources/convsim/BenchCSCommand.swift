@@ -17,6 +17,7 @@ struct BenchCSCommand: ParsableCommand {
         2. A random 512×512×3×3 bank: pairs CS value + gradient (fast; for 3×3 kernels the lag-domain \
         form ⟨A_i, A_j⟩ of autocorrelations, chosen by kernel size) vs one pass of the direct \
         adjacent value (goal: faster, although it covers all M(M−1)/2 pairs instead of M−1).
+        3. On the same bank, interleaved with 2: `convsim cs --variant pairs --gradient` end to end         (a new process reading the bank's .npy and writing the gradient's; goal: within 2× of the         in-process computation) and NumPy FFT with a hand-written gradient         (scripts/bench_cs_numpy.py, OPENBLAS_* unset in that process only; goal: ≥ 5× slower).
         Times are wall-clock (monotonic clock), the direct symmetric pass runs on all cores \
         (it takes minutes at the default size); OpenBLAS threads serve the fast path.
 

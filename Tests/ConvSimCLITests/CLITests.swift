@@ -10,6 +10,15 @@ import ConvSimSimilarity
 /// The CLI in-process: every example its help shows parses, bad flags are refused with a message
 /// naming them, and commands write what they say (files, exports) when run as a library call.
 @Suite struct CLITests {
+    /// A scratch folder of one test, the paths in it, and the CLI run in-process on them.
+    struct Scratch {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
+        init() throws { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
+        func remove() { try? FileManager.default.removeItem(at: dir) }
+    }
+
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Every command type, subcommands included.
@@ -127,8 +136,8 @@ import ConvSimSimilarity
     /// `analyze --report --export csv` run in-process: the report, its figures (each with its
     /// CSV) and the pairs table, whose row count is the number of kernel pairs.
     @Test func analyzeWritesReportFiguresAndPairs() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = try Scratch(); defer { scratch.remove() }
+        let dir = scratch.dir
         let weights = Self.root.appendingPathComponent("data/weights/mtcnn_pnet_conv1.npy").path
         let image = Self.root.appendingPathComponent("data/images/astronaut.png").path
         let report = dir.appendingPathComponent("r.md").path
@@ -153,11 +162,8 @@ import ConvSimSimilarity
     /// the loader's message (layer, file, index), and the gradient file already there is left
     /// as it was.
     @Test func csGradientOnAMappedBank() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
-        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        let scratch = try Scratch(); defer { scratch.remove() }
+        let (dir, run, p) = (scratch.dir, scratch.run, scratch.path)
         var rng = SeededRandom(seed: 12)
         let bank = KernelBank(count: 64, channels: 256, kernelHeight: 3, kernelWidth: 3,
                               values: (0..<(64 * 256 * 9)).map { _ in rng.gaussian() })
@@ -191,11 +197,8 @@ import ConvSimSimilarity
     /// `stats build` of two shards (a multiple of the 64-image block first) then `stats merge`
     /// equals one pass over all the images, byte for byte, run in-process.
     @Test func statsMergeOfShardsEqualsOnePass() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
-        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        let scratch = try Scratch(); defer { scratch.remove() }
+        let (dir, run, p) = (scratch.dir, scratch.run, scratch.path)
         var rng = SeededRandom(seed: 5)
         let images = (0..<100).map { _ in (0..<(2 * 9 * 7)).map { _ in rng.gaussian() } }
         try NPY.write(images.flatMap { $0 }, shape: [100, 2, 9, 7], to: p("all.npy"))
@@ -228,11 +231,8 @@ import ConvSimSimilarity
     /// accepts against those statistics and rejects (exit 1) against another dataset's; flags that
     /// do not apply to statistics are refused with a message.
     @Test func searchOnStatisticsAndReplayAgainstThem() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        func run(_ args: [String]) throws { var c = try ConvSim.parseAsRoot(args); try c.run() }
-        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        let scratch = try Scratch(); defer { scratch.remove() }
+        let (dir, run, p) = (scratch.dir, scratch.run, scratch.path)
         var rng = SeededRandom(seed: 21)
         for name in ["a", "b"] {
             let v = (0..<(6 * 10 * 9)).map { t in Double(min(255, t % 9 * 20 + rng.integer(in: 0...40))) / 255 }
@@ -257,10 +257,8 @@ import ConvSimSimilarity
     /// `gram --npy PREFIX` writes the Gram, its bound and the cosines as M×M float64 .npy files,
     /// the same bytes as the library's result; a prefix that names a folder is refused.
     @Test func gramWritesMatricesAsNPY() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convsim-cli-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        func p(_ n: String) -> String { dir.appendingPathComponent(n).path }
+        let scratch = try Scratch(); defer { scratch.remove() }
+        let (dir, p) = (scratch.dir, scratch.path)
         var rng = SeededRandom(seed: 9)
         let images = (0..<(2 * 3 * 9 * 7)).map { _ in rng.gaussian() }, kernels = (0..<(5 * 3 * 9)).map { _ in rng.gaussian() }
         try NPY.write(images, shape: [2, 3, 9, 7], to: p("x.npy"))

@@ -33,9 +33,11 @@ import ConvSimCore
 
     static func bits(_ a: [Double]) -> [UInt64] { a.map(\.bitPattern) }
 
-    /// Through the library entry points: streamed pieces, the reused storage and the plain
-    /// evaluation agree bit for bit (value, bound and gradient), for every variant, with groups,
-    /// normalization and 1 or 2 threads; the pieces cover the gradient exactly once, in order.
+    /// Through the library entry points: streamed pieces, the reused storage, kernels computed on
+    /// where the caller holds them (`evaluateGradient(inPlace:)`, a mapped file in the CLI: no
+    /// gradient kept) and the plain evaluation agree bit for bit (value, bound, gradient and its
+    /// bounds), for every variant, with groups, normalization and 1 or 2 threads; the pieces
+    /// cover the gradient exactly once, in order.
     @Test func streamedAndReusedEqualPlain() async {
         await propertyCheck(count: 60, input: Gen.int(in: 1...24), Gen.int(in: 1...200), Gen.int(in: 1...4), Gen.int(in: 1...4),
                             Gen.int(in: 0...2), Gen.int(in: 0...7), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, flags, seed in
@@ -48,6 +50,12 @@ import ConvSimCore
                 let sink = Collector()
                 let streamed = try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize,
                                                                     gradientTo: sink)
+                let inPlaceSink = Collector()
+                let inPlace = try bank.values.withUnsafeBufferPointer {
+                    try ConvolutionalSimilarity.evaluateGradient(inPlace: $0, count: m, channels: c, kernelHeight: kh, kernelWidth: kw,
+                                                                 variant: variant, groups: groups, normalize: normalize,
+                                                                 describedAs: "the test bank", gradientTo: inPlaceSink)
+                }
                 let kept = bank.values   // the caller keeps the bank: reuse must copy it, not overwrite it
                 let reused = try ConvolutionalSimilarity.evaluateGradient(reusing: bank, variant: variant, groups: groups,
                                                                           normalize: normalize)
@@ -59,6 +67,9 @@ import ConvSimCore
                     #expect((r.gradientBound ?? []).map(\.bitPattern) == (plain.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
                 }
                 #expect(Self.bits(sink.values) == Self.bits(plain.gradient ?? [1]), "\(what): the pieces")
+                #expect(inPlace.value.bitPattern == plain.value.bitPattern && inPlace.bound.bitPattern == plain.bound.bitPattern, "\(what): in place")
+                #expect((inPlace.gradientBound ?? []).map(\.bitPattern) == (plain.gradientBound ?? [1]).map(\.bitPattern), "\(what): in place")
+                #expect(Self.bits(inPlaceSink.values) == Self.bits(plain.gradient ?? [1]) && inPlace.gradient == nil, "\(what): in place, the pieces")
                 #expect(sink.pieces >= 1)
                 #expect(Self.bits(kept) == Self.bits(bank.values), "\(what): the caller's bank")
             }
@@ -66,7 +77,8 @@ import ConvSimCore
     }
 
     /// The lag-domain form in many chunks (down to one kernel a chunk): the same bytes as one
-    /// chunk, with and without reusing the storage; one piece per chunk, in order.
+    /// chunk, with and without reusing the storage, and from borrowed kernels through two chunk
+    /// buffers (`lagDomainStreaming`, which keeps no gradient); one piece per chunk, in order.
     @Test func chunkedLagDomainEqualsOneChunk() async {
         await propertyCheck(count: 50, input: Gen.int(in: 2...40), Gen.int(in: 1...130), Gen.int(in: 1...3), Gen.int(in: 1...3),
                             Gen.int(in: 0...1), Gen.int(in: 1...5), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, per, seed in
@@ -74,16 +86,24 @@ import ConvSimCore
             let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
             let len = c * kh * kw
             let one = try FastSimilarity.lagDomain(bank, variant: variant, gradient: true)
-            for reuse in [false, true] {
+            for mode in ["whole", "reuse", "borrowed"] {
                 for threads in [1, 2] {
                     let sink = Collector()
                     let chunked = try Parallel.withThreads(threads) {
-                        try FastSimilarity.lagDomain(bank, variant: variant, gradient: true, sink: sink, reuseStorage: reuse,
-                                                     chunkValues: per * len)
+                        if mode == "borrowed" {
+                            return try bank.values.withUnsafeBufferPointer {
+                                try FastSimilarity.lagDomainStreaming(kernels: $0.baseAddress!, count: m, channels: c, kernelHeight: kh,
+                                                                      kernelWidth: kw, variant: variant, sink: sink,
+                                                                      checkFinite: variant == .pairs, chunkValues: per * len)
+                            }
+                        }
+                        return try FastSimilarity.lagDomain(bank, variant: variant, gradient: true, sink: sink, reuseStorage: mode == "reuse",
+                                                            chunkValues: per * len)
                     }
-                    let what = "\(variant) M\(m) C\(c) \(kh)×\(kw), \(per) kernel(s) a chunk, reuse \(reuse), threads \(threads)"
-                    #expect(chunked.value.bitPattern == one.value.bitPattern, "\(what)")
-                    #expect(Self.bits(chunked.gradient ?? []) == Self.bits(one.gradient ?? [1]), "\(what)")
+                    let what = "\(variant) M\(m) C\(c) \(kh)×\(kw), \(per) kernel(s) a chunk, \(mode), threads \(threads)"
+                    #expect(chunked.value.bitPattern == one.value.bitPattern && chunked.bound.bitPattern == one.bound.bitPattern, "\(what)")
+                    #expect((chunked.gradientBound ?? []).map(\.bitPattern) == (one.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
+                    #expect(Self.bits(chunked.gradient ?? []) == (mode == "borrowed" ? [] : Self.bits(one.gradient ?? [1])), "\(what)")
                     #expect(Self.bits(sink.values) == Self.bits(one.gradient ?? [1]), "\(what): the pieces")
                     #expect(sink.pieces == (m + per - 1) / per, "\(what): pieces")
                 }
@@ -145,64 +165,6 @@ import ConvSimCore
         do { _ = try ConvolutionalSimilarity.evaluate(huge, variant: .pairs, gradientTo: Collector()) } catch let e as ConvSimError {
             if case .nonFinite = e { Issue.record("a finite bank was refused as non-finite") }
         } catch { Issue.record("\(error)") }
-    }
-
-    /// Kernels computed on where the caller holds them (`evaluateGradient(inPlace:)`, a mapped
-    /// file in the CLI): the same value, bound, gradient bounds and pieces as the streamed
-    /// evaluation of a bank of the same values — for every variant, shape, group count and
-    /// normalization, on 1 or 2 threads — and no gradient kept.
-    @Test func inPlaceEqualsStreamed() async {
-        await propertyCheck(count: 60, input: Gen.int(in: 1...24), Gen.int(in: 1...200), Gen.int(in: 1...4), Gen.int(in: 1...4),
-                            Gen.int(in: 0...2), Gen.int(in: 0...7), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, flags, seed in
-            let variant = [CSVariant.pairs, .adjacent, .symmetric][vi]
-            let normalize = flags & 1 == 1, threads = flags & 2 == 0 ? 1 : 2
-            let groups = flags & 4 == 4 && m % 2 == 0 ? 2 : 1
-            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
-            try Parallel.withThreads(threads) {
-                let streamedSink = Collector(), inPlaceSink = Collector()
-                let streamed = try ConvolutionalSimilarity.evaluate(bank, variant: variant, groups: groups, normalize: normalize,
-                                                                    gradientTo: streamedSink)
-                let inPlace = try bank.values.withUnsafeBufferPointer {
-                    try ConvolutionalSimilarity.evaluateGradient(inPlace: $0, count: m, channels: c, kernelHeight: kh, kernelWidth: kw,
-                                                                 variant: variant, groups: groups, normalize: normalize,
-                                                                 describedAs: "the test bank", gradientTo: inPlaceSink)
-                }
-                let what = "\(variant) M\(m) C\(c) \(kh)×\(kw) groups \(groups) normalize \(normalize) threads \(threads)"
-                #expect(inPlace.value.bitPattern == streamed.value.bitPattern, "\(what)")
-                #expect(inPlace.bound.bitPattern == streamed.bound.bitPattern, "\(what)")
-                #expect((inPlace.gradientBound ?? []).map(\.bitPattern) == (streamed.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
-                #expect(Self.bits(inPlaceSink.values) == Self.bits(streamedSink.values) && !inPlaceSink.values.isEmpty, "\(what): the pieces")
-                #expect(inPlace.gradient == nil, "\(what): a gradient kept")
-            }
-        }
-    }
-
-    /// The lag-domain form from borrowed kernels through two chunk buffers
-    /// (`lagDomainStreaming`), down to one kernel a chunk: the same pieces — one per chunk, in
-    /// order — value and bounds as the form that keeps the whole gradient.
-    @Test func chunkBuffersEqualTheWholeGradient() async {
-        await propertyCheck(count: 50, input: Gen.int(in: 2...40), Gen.int(in: 1...130), Gen.int(in: 1...3), Gen.int(in: 1...3),
-                            Gen.int(in: 0...1), Gen.int(in: 1...5), Gen.int(in: 0...1_000_000)) { m, c, kh, kw, vi, per, seed in
-            let variant: CSVariant = vi == 0 ? .pairs : .adjacent
-            let bank = Fixtures.gaussianBank(m, c, kh, kw, seed: seed)
-            let len = c * kh * kw
-            let whole = try FastSimilarity.lagDomain(bank, variant: variant, gradient: true)
-            for threads in [1, 2] {
-                let sink = Collector()
-                let chunked = try Parallel.withThreads(threads) {
-                    try bank.values.withUnsafeBufferPointer {
-                        try FastSimilarity.lagDomainStreaming(kernels: $0.baseAddress!, count: m, channels: c, kernelHeight: kh,
-                                                              kernelWidth: kw, variant: variant, sink: sink,
-                                                              checkFinite: variant == .pairs, chunkValues: per * len)
-                    }
-                }
-                let what = "\(variant) M\(m) C\(c) \(kh)×\(kw), \(per) kernel(s) a chunk, threads \(threads)"
-                #expect(chunked.value.bitPattern == whole.value.bitPattern && chunked.bound.bitPattern == whole.bound.bitPattern, "\(what)")
-                #expect((chunked.gradientBound ?? []).map(\.bitPattern) == (whole.gradientBound ?? [1]).map(\.bitPattern), "\(what)")
-                #expect(Self.bits(sink.values) == Self.bits(whole.gradient ?? [1]), "\(what): the pieces")
-                #expect(sink.pieces == (m + per - 1) / per, "\(what): pieces")
-            }
-        }
     }
 
     /// In place, a NaN or ±∞ entry is refused with the index of the first one and the caller's
