@@ -110,10 +110,11 @@ extension FastSimilarity {
     /// the lag domain plans no transform, so `ConvolutionalSimilarity` calls it without
     /// building a `FastSimilarity`).
     ///
-    /// With a `sink`, the gradient pass runs in chunks of kernels (about 1 MiB of gradient
-    /// each), every channel group finishing one chunk before the next starts; the write of each
-    /// finished chunk is one more task of the next chunk's parallel section, taken by whichever
-    /// thread is free (no third thread competing for the cores). Every entry is computed by the
+    /// With a `sink`, the gradient pass runs in chunks of kernels (about 2 MiB of gradient
+    /// each), every channel group finishing one chunk before the next starts; each finished
+    /// chunk is written in two halves, the first and the last task of the next chunk's parallel
+    /// section, taken by whichever thread is free (no third thread competing for the cores), and
+    /// the last chunk whole at the end. Every entry is computed by the
     /// same operations in the same order either way, so the values are the same bytes with or
     /// without a sink, for any chunking and any thread count.
     ///
@@ -261,13 +262,19 @@ extension FastSimilarity {
                     // This chunk's gradient goes to the buffer the chunk before last used (written by now).
                     for st in states.all { st.gp = chunkBuffers[round % 2]; st.gpFirst = start }
                 }
-                let previous = SharedPiece(pending)
-                let first = pending == nil ? 0 : 1   // task 0 writes the previous chunk, taken first
-                Parallel.forEachDynamic(tasks: groupCount + first) { t in
-                    if t < first {
-                        if let p = previous.buffer { writes.write(p) }
+                // The previous chunk is written in two halves: the first task and the last. One
+                // whole write beside the groups' tasks ended the section a write later on one
+                // thread (8 group tasks split 4 + 4, the write on top of one side); its halves at
+                // both ends are taken by whichever thread is free first and last.
+                let previous = SplitPiece(pending)
+                let lead = pending == nil ? 0 : 1
+                Parallel.forEachDynamic(tasks: groupCount + 2 * lead) { t in
+                    if lead == 1 && t == 0 {
+                        previous.writeFirstHalf(to: writes)
+                    } else if lead == 1 && t == groupCount + 1 {
+                        previous.writeSecondHalf(to: writes)
                     } else {
-                        states.all[t - first].run(isPairs ? .pairsGradient : .adjacent, upTo: end)
+                        states.all[t - lead].run(isPairs ? .pairsGradient : .adjacent, upTo: end)
                     }
                 }
                 try writes.rethrow()
@@ -329,10 +336,22 @@ private final class SinkWrites: @unchecked Sendable {
     func rethrow() throws { if let failure { throw failure } }
 }
 
-/// A finished piece of the gradient handed to the task that writes it.
-private struct SharedPiece: @unchecked Sendable {
+/// A finished piece of the gradient handed to the two tasks that write its halves, in order:
+/// the second waits until the first is written (it is the section's last task, so the first
+/// was taken before it; with one thread the tasks run in order and it never waits).
+private final class SplitPiece: @unchecked Sendable {
     let buffer: UnsafeBufferPointer<Double>?
+    private let firstWritten = DispatchSemaphore(value: 0)
     init(_ buffer: UnsafeBufferPointer<Double>?) { self.buffer = buffer }
+    private var half: Int { (buffer?.count ?? 0) / 2 }
+    func writeFirstHalf(to writes: SinkWrites) {
+        if let b = buffer, half > 0 { writes.write(UnsafeBufferPointer(rebasing: b[..<half])) }
+        firstWritten.signal()
+    }
+    func writeSecondHalf(to writes: SinkWrites) {
+        firstWritten.wait()
+        if let b = buffer, half < b.count { writes.write(UnsafeBufferPointer(rebasing: b[half...])) }
+    }
 }
 
 /// The channel groups' states, handed to the worker threads (each group touched by one worker).
