@@ -13,7 +13,7 @@ import Foundation
 struct AnalyzeCommand: ParsableCommand {
     static let name = "analyze"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Analyse every convolution weight of a model: kernel cosines, CS variants, feature-map similarity.",
         discussion: """
         MODEL is a .safetensors file (every 4-D tensor is a layer, OIHW) or a directory of .npy files. \

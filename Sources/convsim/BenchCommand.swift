@@ -3,7 +3,7 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let name = "bench"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Benchmarks that print ratios against baselines measured in the same run.",
         discussion: """
         Speed and memory goals are measured here, never asserted in tests: every ratio is \

@@ -11,7 +11,7 @@ extension CSVariant: ExpressibleByArgument {}
 struct CSCommand: ParsableCommand {
     static let name = "cs"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Convolutional Similarity of a kernel bank, with a certified error bound.",
         discussion: """
         T_ij,cc'(d) = Σ_u K[i,c](u)·K[j,c'](u+d), all lags |d| ≤ k−1. Variants:

@@ -6,7 +6,7 @@ import Foundation
 @main
 struct ConvSim: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "convsim",
+        commandName: name,
         abstract: "Check what convolution kernels do to the similarity of the feature maps they produce.",
         discussion: """
         Exact feature-map inner products from kernel and input correlations (FFTW), \
@@ -18,6 +18,8 @@ struct ConvSim: ParsableCommand {
         """,
         version: ConvSim.version,
         subcommands: commands.map(\.type))
+
+    static let name = "convsim"
 
     /// The subcommands in the order of `--help`, each with its own `name` (its `commandName`):
     /// `parseSubcommand` finds a command by name here without building every command's
@@ -88,7 +90,12 @@ extension ConvSim {
     /// the parse fails in any way (`--help` included); the caller then parses from the root,
     /// so every message and usage line is the root's (`convsim cs …`). A parse that yields
     /// anything but one of the subcommand's own command types (`--help` yields the parser's
-    /// help command) counts as failed too.
+    /// help command) counts as failed too. Every subcommand names `convsim` as its
+    /// `_superCommandName`: the parser then skips, for a subcommand parsed as root, its check for
+    /// `--generate-completion-script` (two more argument sets built by reflection, ~0.5 ms of a
+    /// `gram`); that flag, like every other failure, falls through to the root's parse, which
+    /// checks it as before. (The name is read only for help and usage text of a root command, and
+    /// the root here is `convsim` itself.)
     static func parseSubcommand(_ arguments: [String]) -> ParsableCommand? {
         guard let name = arguments.first,
               let sub = commands.first(where: { $0.name == name })?.type,

@@ -9,7 +9,7 @@ import Foundation
 struct ExperimentCommand: ParsableCommand {
     static let name = "experiment"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Reproduce the paper's Experiments 4.1, 4.3 and 4.4 over many seeds and write a report.",
         discussion: """
         Experiments (Documentation/Theory.md#experiments; 1-D, kernel length 9, signal length 64, U[0,1) draws):

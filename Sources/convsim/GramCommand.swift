@@ -13,7 +13,7 @@ struct GramCommand: ParsableCommand {
 
     static let name = "gram"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Exact feature-map Gram and cosine matrices of a kernel bank on one or many inputs.",
         discussion: """
         G_ij = Σ_inputs <F_i, F_j>, computed from kernel and input correlations through FFTW \

@@ -19,7 +19,7 @@ struct MinimizeCommand: ParsableCommand {
 
     static let name = "minimize"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Minimize the Convolutional Similarity of a bank, or apply the authors' / data-aware orthogonal initialization.",
         discussion: """
         Methods:

@@ -7,7 +7,7 @@ import Foundation
 struct NotebookCommand: ParsableCommand {
     static let name = "notebook"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Execute Markdown notebooks (```convsim blocks) and store or check their outputs.",
         discussion: """
         A notebook is Markdown with fenced ```convsim blocks of commands (one per line, run from the \

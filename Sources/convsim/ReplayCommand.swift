@@ -11,7 +11,7 @@ import Foundation
 struct ReplayCommand: ParsableCommand {
     static let name = "replay"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Re-verify certificates from the files alone, in exact arithmetic.",
         discussion: """
         Every number a certificate states is recomputed exactly (data values are read as \

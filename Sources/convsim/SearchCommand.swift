@@ -11,7 +11,7 @@ import Foundation
 struct SearchCommand: ParsableCommand {
     static let name = "search"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Search for counterexamples to 'orthogonal kernels give dissimilar feature maps' and write a report.",
         discussion: """
         Strategies: \(Strategies.all.map { "\n  \(Fmt.left($0.name, 12)) \($0.summary)" }.joined())

@@ -9,7 +9,7 @@ import Foundation
 struct StatsCommand: ParsableCommand {
     static let name = "stats"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Summarize a dataset once (in shards, merged exactly) for `convsim gram --stats`.",
         discussion: """
         build stores the patch statistics of blocks of 64 consecutive images for one kernel size and \

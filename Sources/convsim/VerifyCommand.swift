@@ -7,7 +7,7 @@ import Foundation
 struct VerifyCommand: ParsableCommand {
     static let name = "verify"
     static let configuration = CommandConfiguration(
-        commandName: name,
+        commandName: name, _superCommandName: ConvSim.name,
         abstract: "Check the theorems of Documentation/Theory.md at three levels of evidence (certified float, exact, proof).",
         discussion: """
         Every theorem (T1, T1b, T2, T3, T4, T5, T6) is checked on random instances (Gaussian, uniform [0,1), \
