@@ -104,9 +104,17 @@ struct GramCommand: ParsableCommand {
                 result = try moments.biased(result, kernels: bank, bias: b).requireFinite()
             }
             if let npy {
-                for (suffix, matrix) in [("gram", result.gram), ("bound", result.bound), ("cosine", result.cosine)] {
-                    try NPY.write(matrix.values, shape: [matrix.rows, matrix.columns], dtype: .float64, to: "\(npy)-\(suffix).npy")
+                // Three files, written at once on the toolkit's threads (no lock between them), each
+                // atomically; the first error in file order is thrown.
+                let files = [("gram", result.gram), ("bound", result.bound), ("cosine", result.cosine)]
+                let failures = Parallel.map(blocks: files.count) { k -> Error? in
+                    let (suffix, matrix) = files[k]
+                    do {
+                        try NPY.write(matrix.values, shape: [matrix.rows, matrix.columns], dtype: .float64, to: "\(npy)-\(suffix).npy")
+                        return nil
+                    } catch { return error }
                 }
+                if let failure = failures.compactMap({ $0 }).first { throw failure }
             }
             if json {
                 renderJSON(result, layerName: name, bank: weights, bias: b != nil).printLine()
