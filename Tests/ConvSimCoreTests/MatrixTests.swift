@@ -37,6 +37,32 @@ import Testing
         #expect(c[0, 2].isNaN && c[2, 2].isNaN)
     }
 
+    /// The four-at-a-time cosines are, bit for bit, one product, one square root and one
+    /// division per entry, NaN where the product is not positive: over random shapes (square
+    /// and not, orders around the four-wide lanes and their tail) with zero, negative, tiny,
+    /// huge, infinite and NaN diagonal entries.
+    @Test func cosineFromGramEqualsTheEntrywiseFormula() {
+        var rng = SeededRandom(seed: 21)
+        let specials: [Double] = [0, -0.0, -3, 1e-300, 1e300, .infinity, .nan, 5e-324]
+        for (r, c) in [(1, 1), (3, 3), (4, 4), (5, 5), (7, 9), (9, 7), (64, 64), (131, 131), (66, 70)] {
+            var values = (0..<(r * c)).map { _ in rng.gaussian() * 10 }
+            for i in 0..<min(r, c) {
+                values[i * c + i] = rng.integer(in: 0...3) == 0 ? specials[rng.integer(in: 0...(specials.count - 1))]
+                                                               : abs(rng.gaussian()) * 100
+            }
+            guard let g = Matrix(rows: r, columns: c, values: values) else { Issue.record("\(r)×\(c)"); continue }
+            let got = DirectConvolution.cosine(fromGram: g), m = min(r, c)
+            #expect(got.rows == m && got.columns == m)
+            var same = true
+            for i in 0..<m { for j in 0..<m {
+                let d = (values[i * c + i] * values[j * c + j]).squareRoot()
+                let want = d > 0 ? values[i * c + j] / d : .nan
+                if got[i, j].bitPattern != want.bitPattern && !(got[i, j].isNaN && want.isNaN) { same = false }
+            } }
+            #expect(same, "\(r)×\(c)")
+        }
+    }
+
     /// `largestEntry` is `values.max()` for any shape and sign mix (lanes and the < 4 tail).
     @Test func largestEntryIsTheMaximum() {
         var rng = SeededRandom(seed: 7)
