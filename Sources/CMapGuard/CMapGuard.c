@@ -9,13 +9,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-enum { SLOTS = 64 };
+enum { SLOTS = 4096 };
 
 /// A guarded range; `hi == 0` marks a free slot. `lo`/`hi` are set before `hi` is published.
 static struct {
     _Atomic uintptr_t lo, hi;
     _Atomic int cut;
 } slots[SLOTS];
+
+/// How many SIGBUS the guard has absorbed (0: nothing was ever cut, the fast answer).
+static _Atomic int total_cuts = 0;
 
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
@@ -33,6 +36,7 @@ static void handler(int sig, siginfo_t *info, void *context) {
         void *zeros = mmap((void *)page, hi - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
         if (zeros != MAP_FAILED) {
             atomic_store(&slots[i].cut, 1);
+            atomic_fetch_add(&total_cuts, 1);
             return;   // the faulting read runs again and reads zeros
         }
         break;
@@ -99,4 +103,16 @@ int convsim_map_guard_remove(int slot) {
     atomic_store(&slots[slot].cut, 0);
     pthread_mutex_unlock(&slot_lock);
     return cut;
+}
+
+int convsim_map_guard_cuts(void) { return atomic_load(&total_cuts); }
+
+int convsim_map_guard_cut_in(const void *base, size_t length) {
+    if (base == NULL || length == 0 || atomic_load(&total_cuts) == 0) return 0;
+    uintptr_t lo = (uintptr_t)base, hi = lo + length;
+    for (int i = 0; i < SLOTS; i++) {
+        uintptr_t shi = atomic_load(&slots[i].hi), slo = atomic_load(&slots[i].lo);
+        if (shi != 0 && slo < hi && lo < shi && atomic_load(&slots[i].cut)) return 1;
+    }
+    return 0;
 }

@@ -22,7 +22,7 @@ public enum ImageDecoder {
     ///   (on the `/255` values); gray images are unchanged.
     /// - Throws: `fileNotFound`; `malformedFile` naming the decoder's reason.
     public static func decode(path: String, gray: Bool = false) throws -> Signal {
-        try decode(data: IOFiles.readFile(path: path), path: path, gray: gray)
+        try IOFiles.decodeFile(path: path) { try decode(data: $0, path: path, gray: gray) }
     }
 
     /// Largest image decoded, in pixels (width × height): 64 Mpx by default; the environment

@@ -56,10 +56,12 @@ public struct InputSet: Sendable {
                 var n = 1
                 if InputLoader.arrayExtensions.contains(InputLoader.fileExtension(file)) || NPY.fileHasMagic(file) {
                     let data = try IOFiles.readFile(path: file)
-                    let (b, count) = try data.withUnsafeBytes { raw -> (Batch, Int) in
-                        let layout = try NPY.layout(raw, path: file)
-                        let (n, c, h, w) = try InputLoader.batchDimensions(layout.header.shape, path: file, oneDimensional: oneDimensional)
-                        return (Batch(data: data, dtype: layout.header.dtype, dataStart: layout.dataStart, channels: c, height: h, width: w), n)
+                    let (b, count) = try IOFiles.decodeFile(path: file, data: data) { data in
+                        try data.withUnsafeBytes { raw -> (Batch, Int) in
+                            let layout = try NPY.layout(raw, path: file)
+                            let (n, c, h, w) = try InputLoader.batchDimensions(layout.header.shape, path: file, oneDimensional: oneDimensional)
+                            return (Batch(data: data, dtype: layout.header.dtype, dataStart: layout.dataStart, channels: c, height: h, width: w), n)
+                        }
                     }
                     batch = b
                     n = count
@@ -90,12 +92,15 @@ public struct InputSet: Sendable {
         var signal: Signal
         if let b = s.batch {
             let size = b.channels * b.height * b.width
-            signal = try b.data.withUnsafeBytes { raw in
-                let values = NPY.decode(raw, offset: b.dataStart + k * size * b.dtype.size, count: size, dtype: b.dtype)
-                return try InputLoader.signal(values, b.channels, b.height, b.width, dtype: b.dtype, path: s.path, offset: k * size)
+            // The file stays mapped for the whole set: each signal is checked intact as it is decoded.
+            signal = try IOFiles.decodeFile(path: s.path, data: b.data) { data in
+                try data.withUnsafeBytes { raw in
+                    let values = NPY.decode(raw, offset: b.dataStart + k * size * b.dtype.size, count: size, dtype: b.dtype)
+                    return try InputLoader.signal(values, b.channels, b.height, b.width, dtype: b.dtype, path: s.path, offset: k * size)
+                }
             }
         } else {
-            signal = try ImageDecoder.decode(data: try IOFiles.readFile(path: s.path), path: s.path)
+            signal = try IOFiles.decodeFile(path: s.path) { try ImageDecoder.decode(data: $0, path: s.path) }
         }
         if gray { signal = ImageDecoder.luma(signal) }
         return NamedSignal(name: s.count == 1 ? s.name : "\(s.name)[\(k)]", signal: signal)

@@ -65,7 +65,7 @@ public final class MappedNPY: @unchecked Sendable {
     /// is the file's content as its header was read.
     public func verifyUnchanged() throws {
         if convsim_map_guard_was_cut(slot) != 0 {
-            throw ConvSimError.malformedFile(path: path, reason: "the file was cut short while it was read; run again when nothing else writes it")
+            throw IOFiles.cutShort(path)
         }
         var now = stat()
         guard fstat(fd, &now) == 0 else {

@@ -1,4 +1,5 @@
 import ConvSimCore
+import CMapGuard
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -127,7 +128,7 @@ public enum NPY {
     ///   truncated or oversized data, Fortran order), `.unsupportedDType`.
     public static func read(path: String) throws -> NPYArray {
         if let direct = try readFloat64(path: path) { return direct }
-        return try read(data: IOFiles.readFile(path: path), path: path)
+        return try IOFiles.decodeFile(path: path) { try read(data: $0, path: path) }
     }
 
     /// A regular file of 1 MiB or more holding little-endian float64 on a little-endian machine:
@@ -669,7 +670,7 @@ public enum IOFiles {
         }
         if let mapped = mapped(path) { return mapped }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            return try Data(contentsOf: URL(fileURLWithPath: path))   // read, not mapped: nothing to guard
         } catch {
             throw ConvSimError.malformedFile(path: path, reason: "cannot be read (\(error.localizedDescription))")
         }
@@ -700,18 +701,56 @@ public enum IOFiles {
     }
 
     /// A regular file of 1 MiB or more, memory-mapped read-only and private (no copy into the
-    /// process: the decoders read the page cache directly); nil when it cannot be mapped, and the
-    /// caller reads it instead. (A file truncated by another process while mapped would fault:
-    /// an outside race, not a property of the file's contents.)
+    /// process: the decoders read the page cache directly), its range guarded (`CMapGuard`): a
+    /// truncation by another process while it is mapped makes the rest read as zeros instead of
+    /// ending the process with SIGBUS, and `requireIntact` reports it. Nil when it cannot be
+    /// mapped or guarded, and the caller reads it instead.
     static func mapped(_ path: String) -> Data? {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size >= 1 << 20,
               let size = Int(exactly: st.st_size) else { return nil }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
-        return Data(bytesNoCopy: p, count: size, deallocator: .custom { ptr, n in munmap(ptr, n) })
+        let slot = convsim_map_guard_add(p, size)
+        guard slot >= 0 else { munmap(p, size); return nil }
+        return Data(bytesNoCopy: p, count: size, deallocator: .custom { ptr, n in
+            convsim_map_guard_remove(slot)
+            munmap(ptr, n)
+        })
+    }
+
+    /// Throws when `data` holds a mapped file (`readFile`) that another process cut short while
+    /// it was read (the pages past the new end read as zeros): whatever was decoded from it is
+    /// not the file's content. Constant time when no mapping was ever cut.
+    public static func requireIntact(_ data: Data, path: String) throws {
+        guard convsim_map_guard_cuts() > 0 else { return }
+        if data.withUnsafeBytes({ convsim_map_guard_cut_in($0.baseAddress, $0.count) }) != 0 { throw cutShort(path) }
+    }
+
+    /// The error of a file cut short by another process while it was read.
+    static func cutShort(_ path: String) -> ConvSimError {
+        .malformedFile(path: path, reason: "the file was cut short while it was read; run again when nothing else writes it")
+    }
+
+    /// `decode` of the file's bytes (`readFile`), then `requireIntact`: a file truncated by
+    /// another process while it was decoded is reported as such, also when `decode` failed on
+    /// the zeros the cut left.
+    public static func decodeFile<T>(path: String, limit: Int? = 2 << 30, _ decode: (Data) throws -> T) throws -> T {
+        try decodeFile(path: path, data: try readFile(path: path, limit: limit), decode)
+    }
+
+    /// `decode` of `data`, the bytes `readFile` gave for `path` (kept for later decodes), then
+    /// `requireIntact`, as `decodeFile(path:limit:_:)`.
+    public static func decodeFile<T>(path: String, data: Data, _ decode: (Data) throws -> T) throws -> T {
+        let value: T
+        do { value = try decode(data) } catch {
+            try requireIntact(data, path: path)
+            throw error
+        }
+        try requireIntact(data, path: path)
+        return value
     }
 
     /// Whether `path` is a regular file (not a directory, pipe, socket or device).

@@ -75,7 +75,7 @@ public enum Safetensors {
     ///   bad entries, offsets out of range, overlapping or not matching shape × dtype size;
     ///   `unsupportedDType` for a dtype this reader cannot convert.
     public static func read(path: String) throws -> SafetensorsFile {
-        try read(data: IOFiles.readFile(path: path, limit: maxFileSize), path: path)
+        try IOFiles.decodeFile(path: path, limit: maxFileSize) { try read(data: $0, path: path) }
     }
 
     /// Parses `.safetensors` bytes; `path` is only used in error messages.

@@ -75,7 +75,7 @@ public struct StatsFile: Sendable, Equatable {
     /// Reads and decodes the statistics file at `path` (at most 64 GiB).
     /// - Throws: `fileNotFound`, or `malformedFile` naming `path` and what is wrong.
     public static func read(path: String) throws -> StatsFile {
-        try decode(try IOFiles.readFile(path: path, limit: 1 << 36), path: path)
+        try IOFiles.decodeFile(path: path, limit: 1 << 36) { try decode($0, path: path) }
     }
 
     /// - Throws: `malformedFile` naming `path` and what is wrong.

@@ -47,7 +47,7 @@ public struct ONNXModel: Sendable {
     /// Reads the model at `path`.
     /// - Throws: `fileNotFound`, `fileTooLarge`, `malformedFile` and the errors of `init(data:path:)`.
     public static func load(path: String) throws -> ONNXModel {
-        try ONNXModel(data: try IOFiles.readFile(path: path, limit: fileLimit), path: path)
+        try IOFiles.decodeFile(path: path, limit: fileLimit) { try ONNXModel(data: $0, path: path) }
     }
 
     /// Decodes a serialized `ModelProto`.

@@ -143,7 +143,9 @@ struct SearchCommand: ParsableCommand {
                     throw ConvSimError.malformedFile(path: logPath, reason: "missing (the checkpoint's series log); run without --resume to start again")
                 }
                 let log = try IOFiles.readFile(path: logPath, limit: 1 << 34)
-                (resumeFrom, store) = try CheckpointStore.read(head: head, log: log, path: checkpointPath)
+                (resumeFrom, store) = try IOFiles.decodeFile(path: checkpointPath, data: head) { head in
+                    try IOFiles.decodeFile(path: logPath, data: log) { try CheckpointStore.read(head: head, log: $0, path: checkpointPath) }
+                }
             }
             var run = try SearchRun(context: context, strategies: names.compactMap(Strategies.named), resumeFrom: resumeFrom)
             let meter = ProgressMeter("search", quiet: quiet)

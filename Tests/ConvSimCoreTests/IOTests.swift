@@ -1089,6 +1089,53 @@ import Testing
         }
     }
 
+    /// Every mapped read (`IOFiles.readFile` of a regular file of 1 MiB or more) is guarded: a
+    /// file another writer truncates while it is decoded — a safetensors file, a `.npy` array, a
+    /// dataset whose signals are decoded one at a time — gives an error naming the file and the
+    /// cut, never a SIGBUS, whether the decoder fails on the zeros or not; untouched files read
+    /// as before.
+    @Test func mappedReadsSurviveTruncation() throws {
+        let d = try IO.makeTempDir(); defer { IO.cleanUp(d) }
+        let values = IO.randomValues(count: 200_000, seed: 8)
+        let st = IO.join(d, "w.safetensors"), npy = IO.join(d, "a.npy"), set = IO.join(d, "set.npy")
+        try Safetensors.write(tensors: [("w", [4, 50_000], values)], dtype: .f64, to: st)
+        try NPY.write(values + values, shape: [400_000], dtype: .float32, to: npy)   // 1.6 MB: mapped
+        try NPY.write(values, shape: [8, 1, 100, 250], to: set)
+        #expect(try Safetensors.read(path: st)["w"]?.values.count == 200_000)
+        func expectCut(_ path: String, _ body: () throws -> Void) {
+            do { try body(); Issue.record("\(path): a cut file was accepted") } catch let e as ConvSimError {
+                #expect("\(e)".contains("cut short") && "\(e)".contains(path), "\(e)")
+            } catch { Issue.record("\(error)") }
+        }
+        expectCut(st) {
+            _ = try IOFiles.decodeFile(path: st) { data in
+                #expect(truncate(st, 4096) == 0)
+                return try Safetensors.read(data: data, path: st)
+            }
+        }
+        let copy = IO.join(d, "b.npy")
+        try FileManager.default.copyItem(atPath: npy, toPath: copy)
+        expectCut(npy) {
+            _ = try IOFiles.decodeFile(path: npy) { data in
+                #expect(truncate(npy, 4096) == 0)   // the header stays; the values' pages are cut
+                return try NPY.read(data: data, path: npy)
+            }
+        }
+        // Cut inside the header: the decoder fails on the first page's zeros before it reaches a
+        // cut page (no fault to report): its own error, still no SIGBUS.
+        #expect(throws: ConvSimError.self) {
+            _ = try IOFiles.decodeFile(path: copy) { data in
+                #expect(truncate(copy, 64) == 0)
+                return try NPY.read(data: data, path: copy)
+            }
+        }
+        let inputs = try InputSet.open(paths: [set])
+        #expect(try inputs.signal(0).signal.values.count == 25_000)
+        #expect(truncate(set, 4096) == 0)
+        expectCut(set) { _ = try inputs.signal(7) }
+        #expect(throws: ConvSimError.self) { try NPY.read(path: npy) }   // read afresh: an ordinary short file
+    }
+
     /// `NPY.layout` of a file's first bytes and its total size (the direct reader's check of a
     /// header it read alone) agrees with `layout` of the whole bytes: the same header, data start
     /// and count, or the same error message — or nil when the header does not end inside the
